@@ -1,0 +1,25 @@
+# Amplifi Dispatch — the two commands a new machine needs are `make demo` and `make test`.
+# Both install what is missing first (scripts/install-deps.sh).
+
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: deps build test demo clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+## Runs every test against real Postgres and Redis servers that the tests start
+## themselves (or AMPLIFI_TEST_DATABASE_URL / AMPLIFI_TEST_REDIS_URL when set).
+test: deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+## The embedded demo: local Postgres + Redis under .amplifi/, migrated, ready.
+demo: build
+	.build/debug/amplifi demo
+
+clean:
+	rm -rf .build .amplifi

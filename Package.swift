@@ -1,0 +1,129 @@
+// swift-tools-version:6.0
+// Amplifi Dispatch — the send engine of an SMS/MMS platform.
+// Module layout follows docs/design.md: C shims, thin database layers,
+// a pure messaging domain, the engine, and the `amplifi` executable.
+import PackageDescription
+
+/// Strict settings shared by every Swift target.
+let strictSettings: [SwiftSetting] = [
+    // SE-0335: `any` must be spelled out for existentials.
+    .enableUpcomingFeature("ExistentialAny"),
+    // SE-0444: a member is visible only where its module is imported.
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // SE-0409: imports are internal unless marked `public import`.
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "amplifi",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "amplifi", targets: ["amplifi"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian: libpq-dev, libhiredis-dev)
+        .systemLibrary(
+            name: "CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+
+        // MARK: Shared plumbing: dedicated-thread executors and the connection pool.
+        .target(
+            name: "AmplifiConcurrency",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Database layers
+        .target(
+            name: "AmplifiPostgres",
+            dependencies: [
+                "CLibpq", "AmplifiConcurrency",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AmplifiRedis",
+            dependencies: [
+                "CHiredis", "AmplifiConcurrency",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Local Postgres + Redis servers for `amplifi demo` and the tests
+        .target(
+            name: "AmplifiLocalServers",
+            dependencies: ["AmplifiPostgres"],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Pure domain (no I/O)
+        .target(
+            name: "AmplifiMessaging",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: The executable
+        .executableTarget(
+            name: "amplifi",
+            dependencies: [
+                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "AmplifiTestSupport",
+            dependencies: ["AmplifiConcurrency", "AmplifiLocalServers", "AmplifiPostgres", "AmplifiRedis"],
+            path: "Tests/AmplifiTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiConcurrencyTests",
+            dependencies: ["AmplifiConcurrency"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiPostgresTests",
+            dependencies: ["AmplifiConcurrency", "AmplifiLocalServers", "AmplifiPostgres", "AmplifiTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiRedisTests",
+            dependencies: ["AmplifiConcurrency", "AmplifiLocalServers", "AmplifiRedis", "AmplifiTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiMessagingTests",
+            dependencies: [
+                "AmplifiMessaging",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "amplifiTests",
+            dependencies: ["amplifi", "AmplifiLocalServers", "AmplifiTestSupport", "AmplifiPostgres"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
