@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev)
@@ -79,12 +80,25 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: The engine: intake, scheduling, planning, queues (and, later, sending)
+        .target(
+            name: "AmplifiEngine",
+            dependencies: [
+                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: The executable
         .executableTarget(
             name: "amplifi",
             dependencies: [
-                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers",
+                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -117,6 +131,15 @@ let package = Package(
             dependencies: [
                 "AmplifiMessaging",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiEngineTests",
+            dependencies: [
+                "AmplifiEngine", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                "AmplifiLocalServers", "AmplifiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

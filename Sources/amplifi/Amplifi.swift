@@ -6,6 +6,9 @@ struct Amplifi: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amplifi",
         abstract: "Amplifi Dispatch: the campaign send engine.",
-        subcommands: [MigrateCommand.self, MessageCommand.self, DemoCommand.self]
+        subcommands: [
+            MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
+            SchedulerCommand.self, WorkerCommand.self, MessageCommand.self, DemoCommand.self,
+        ]
     )
 }

@@ -1,0 +1,428 @@
+public import AmplifiMessaging
+public import AmplifiPostgres
+public import Foundation
+public import Logging
+
+/// Campaign intake and status changes in Postgres: create (or save a draft), promote a
+/// draft in place, fetch, list, and guarded lifecycle transitions. Every statement filters
+/// by `org_id`; every write is one statement.
+public struct CampaignStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// A store over `client`; logs carry campaign and org ids, never bodies or phone numbers.
+    public init(client: PostgresClient, logger: Logger = Logger(label: "amplifi.campaigns")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    // MARK: - SQL
+
+    /// Every column a `Campaign` needs, in one list shared by INSERT/UPDATE … RETURNING and
+    /// SELECT so the three can never drift apart. `created_at::text` is the exact keyset
+    /// cursor value (a Double `Date` would lose microseconds and skip or repeat rows).
+    static let columns = """
+        id, org_id, name, message, segment_id, contact_filter::text AS contact_filter, from_phone_number_id,
+        scheduled_for, timezone, media_url, force_route, channel, normalize_text, ab_test,
+        message_variant_a, message_variant_b, EXTRACT(EPOCH FROM ab_decide_after)::bigint AS ab_decide_after_seconds,
+        ab_winner, ab_decided_at, auto_reply, yes_response, no_response, faq_replies::text AS faq_replies,
+        status, status_reason, status_changed_at, audience_count, skipped_count, queued_count, sent_count,
+        failed_count, delivered_count, undelivered_count, reply_count, opt_out_count, credits_used,
+        started_at, completed_at, created_at, updated_at, created_at::text AS cursor_created_at
+        """
+
+    /// The whole campaign row in ONE INSERT: defaults (sender, zone) were resolved by the
+    /// validation, and the table's CHECKs and composite FKs are the last line of defence
+    /// (a segment deleted between validation and insert fails here, never silently).
+    static func insertQuery(orgID: UUID, spec: CampaignSpec, status: CampaignStatus) throws -> PostgresQuery {
+        let values = try Values(spec)
+        return """
+            INSERT INTO campaigns (
+                org_id, name, message, segment_id, contact_filter, from_phone_number_id, scheduled_for, timezone,
+                media_url, force_route, channel, normalize_text, ab_test, message_variant_a, message_variant_b,
+                auto_reply, yes_response, no_response, faq_replies, status)
+            VALUES (
+                \(orgID), \(spec.name), \(spec.message), \(values.segmentID)::uuid, \(values.filter)::jsonb,
+                \(spec.fromPhoneNumberId)::uuid, \(spec.scheduledFor)::timestamptz, \(spec.timezone), \(spec.mediaUrl),
+                \(spec.forceRoute.rawValue), \(spec.channel), \(spec.normalizeText), \(spec.abTest),
+                \(spec.messageVariantA), \(spec.messageVariantB), \(spec.autoReply), \(spec.yesResponse),
+                \(spec.noResponse), \(values.faqs)::jsonb, \(status.rawValue))
+            RETURNING \(unescaped: columns)
+            """
+    }
+
+    /// Promotes a draft in place: every field rewritten from the fully validated spec, and the
+    /// status changed in the SAME guarded statement (`status = 'draft'`), so a draft promoted
+    /// twice concurrently is promoted once and the loser learns it.
+    static func promoteQuery(orgID: UUID, draftID: UUID, spec: CampaignSpec, status: CampaignStatus) throws
+        -> PostgresQuery
+    {
+        let values = try Values(spec)
+        return """
+            UPDATE campaigns SET
+                name = \(spec.name), message = \(spec.message), segment_id = \(values.segmentID)::uuid,
+                contact_filter = \(values.filter)::jsonb, from_phone_number_id = \(spec.fromPhoneNumberId)::uuid,
+                scheduled_for = \(spec.scheduledFor)::timestamptz, timezone = \(spec.timezone),
+                media_url = \(spec.mediaUrl), force_route = \(spec.forceRoute.rawValue), channel = \(spec.channel),
+                normalize_text = \(spec.normalizeText), ab_test = \(spec.abTest),
+                message_variant_a = \(spec.messageVariantA), message_variant_b = \(spec.messageVariantB),
+                auto_reply = \(spec.autoReply), yes_response = \(spec.yesResponse), no_response = \(spec.noResponse),
+                faq_replies = \(values.faqs)::jsonb, status = \(status.rawValue), status_reason = NULL
+            WHERE id = \(draftID) AND org_id = \(orgID) AND status = \(CampaignStatus.draft.rawValue)
+            RETURNING \(unescaped: columns)
+            """
+    }
+
+    /// The one guarded statement of every lifecycle transition: it changes the row only if the
+    /// current status may move to `to` (`CampaignLifecycle.allowedSources`). Two racing callers
+    /// serialize on the row lock; the second re-reads the row (READ COMMITTED re-check), finds the
+    /// status already changed, and updates nothing. started_at/completed_at ride along.
+    static func transitionQuery(campaignID: UUID, orgID: UUID, to: CampaignStatus, reason: String?) -> PostgresQuery {
+        let allowed = CampaignLifecycle.allowedSources(to: to).map(\.rawValue)
+        return """
+            UPDATE campaigns SET
+                status = \(to.rawValue), status_reason = \(reason),
+                started_at = CASE WHEN \(to.rawValue) = 'sending' THEN COALESCE(started_at, now()) ELSE started_at END,
+                completed_at = CASE WHEN \(to.rawValue) = 'completed' THEN now() ELSE completed_at END
+            WHERE id = \(campaignID) AND org_id = \(orgID) AND status = ANY(\(allowed)::text[])
+            """
+    }
+
+    /// Only on the losing path of a transition: what the status is now, for the error message.
+    static func statusQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
+        "SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)"
+    }
+
+    /// One campaign by (org, id): the primary key probe, org-checked.
+    static func fetchQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
+        "SELECT \(unescaped: columns) FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)"
+    }
+
+    /// First page, newest first. Keyset (created_at, id) rather than OFFSET, so page n costs
+    /// the same as page 1 and rows inserted meanwhile never shift the pages.
+    static func firstPageQuery(orgID: UUID, limit: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: columns) FROM campaigns WHERE org_id = \(orgID)
+        ORDER BY created_at DESC, id DESC LIMIT \(limit)
+        """
+    }
+
+    /// Next page: strictly after the last row seen, compared as a row value on the exact
+    /// timestamp text of the cursor.
+    static func nextPageQuery(orgID: UUID, createdAt: String, id: UUID, limit: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: columns) FROM campaigns
+        WHERE org_id = \(orgID) AND (created_at, id) < (\(createdAt)::timestamptz, \(id)::uuid)
+        ORDER BY created_at DESC, id DESC LIMIT \(limit)
+        """
+    }
+
+    /// The org of a campaign, for the ops CLI's `show ID` (an operator who knows only the id).
+    /// The one query not filtered by org_id: it is how the org is learned; everything after it is.
+    static func orgQuery(campaignID: UUID) -> PostgresQuery {
+        "SELECT org_id FROM campaigns WHERE id = \(campaignID)"
+    }
+
+    /// Bind values derived from the spec.
+    struct Values {
+        var segmentID: UUID?
+        var filter: String?
+        var faqs: PostgresJSON
+
+        /// Derives the audience columns and the FAQ JSON.
+        init(_ spec: CampaignSpec) throws {
+            switch spec.audience {
+            case .segment(let id)?: segmentID = id
+            case .filter(let filter)?: self.filter = filter.jsonText
+            case nil: break
+            }
+            faqs = try PostgresJSON(encoding: spec.faqReplies)
+        }
+    }
+
+    // MARK: - Intake
+
+    /// Creates a campaign from a raw JSON body (or promotes the draft it names), reporting
+    /// wrong JSON types and rule violations together in one `ValidationFailure`.
+    public func create(orgID: UUID, json: Data, mode: CampaignIntakeMode, now: Date = Date()) async throws -> Campaign {
+        let (request, problems) = CampaignRequest.parseCollectingProblems(json: json)
+        if problems.first?.field == "body" { throw ValidationFailure(problems) }
+        return try await create(orgID: orgID, request: request, mode: mode, now: now, parseProblems: problems)
+    }
+
+    /// Creates a campaign (status `draft`, `scheduled` or `pending`), or promotes
+    /// `request.draftId` in place when submitting. Invalid input writes nothing and throws a
+    /// `ValidationFailure` listing every problem.
+    public func create(
+        orgID: UUID, request: CampaignRequest, mode: CampaignIntakeMode, now: Date = Date()
+    ) async throws -> Campaign {
+        try await create(orgID: orgID, request: request, mode: mode, now: now, parseProblems: [])
+    }
+
+    /// Intake proper: promotion (locked draft) or creation, then the success log.
+    private func create(
+        orgID: UUID, request: CampaignRequest, mode: CampaignIntakeMode, now: Date, parseProblems: [EngineError]
+    ) async throws -> Campaign {
+        let campaign = try await client.withConnection { connection in
+            if mode == .submit, let draftID = request.draftId {
+                // Promotion reads the draft, validates the merged result and rewrites it. The draft row
+                // stays locked (FOR UPDATE) from read to write, so an edit made meanwhile can't be
+                // silently overwritten with values validated against the old draft.
+                return try await connection.withTransaction { connection in
+                    guard let draft = try await Self.fetch(connection, campaignID: draftID, orgID: orgID, lock: true)
+                    else {
+                        throw EngineError(
+                            .notFound, "no draft campaign \(draftID.uuidString.lowercased()) in this organization",
+                            field: "draftId")
+                    }
+                    guard draft.status == .draft else {
+                        throw EngineError(
+                            .invalidTransition,
+                            "campaign \(draftID.uuidString.lowercased()) is \(draft.status.rawValue), not a draft; only drafts can be promoted",
+                            field: "draftId")
+                    }
+                    return try await write(
+                        connection, orgID: orgID, request: request.overlaying(draft.asRequest), mode: mode, now: now,
+                        parseProblems: parseProblems)
+                }
+            }
+            return try await write(
+                connection, orgID: orgID, request: request, mode: mode, now: now, parseProblems: parseProblems)
+        }
+        logger.info(
+            "campaign \(request.draftId == nil || mode == .draft ? "created" : "promoted")",
+            metadata: [
+                "campaign_id": "\(campaign.id.uuidString.lowercased())", "org_id": "\(orgID.uuidString.lowercased())",
+                "status": "\(campaign.status.rawValue)",
+            ])
+        return campaign
+    }
+
+    /// Validates `request` in full (one context query) and writes it in one statement.
+    private func write(
+        _ connection: PostgresConnection, orgID: UUID, request: CampaignRequest, mode: CampaignIntakeMode, now: Date,
+        parseProblems: [EngineError]
+    ) async throws -> Campaign {
+        let context = try await CampaignValidator.loadContext(connection: connection, orgID: orgID, request: request)
+        let spec: CampaignSpec
+        switch CampaignValidator.validate(request, mode: mode, context: context) {
+        case .success(let valid) where parseProblems.isEmpty:
+            spec = valid
+        case .success:
+            throw ValidationFailure(parseProblems)
+        case .failure(let failure):
+            throw ValidationFailure(parseProblems + failure.problems)
+        }
+        let status = spec.initialStatus(mode: mode, now: now)
+        let result: PostgresResult
+        do {
+            if let draftID = spec.draftId {
+                result = try await connection.query(
+                    Self.promoteQuery(orgID: orgID, draftID: draftID, spec: spec, status: status))
+            } else {
+                result = try await connection.query(Self.insertQuery(orgID: orgID, spec: spec, status: status))
+            }
+        } catch let error as PostgresError {
+            throw Self.intakeError(error)
+        }
+        guard let row = result.first else {
+            // Unreachable while the draft is locked; kept so a change of locking can't return garbage.
+            throw EngineError(.conflict, "the draft changed while it was being promoted; try again", field: "draftId")
+        }
+        return try Self.decodeCampaign(row)
+    }
+
+    /// Constraint violations the validation could not foresee (a concurrent delete), as field errors.
+    static func intakeError(_ error: PostgresError) -> any Error {
+        switch error.constraint {
+        case "campaigns_segment_fkey":
+            return ValidationFailure([
+                EngineError(.notFound, "the segment no longer exists in this organization", field: "segmentId")
+            ])
+        case "campaigns_from_phone_number_fkey":
+            return ValidationFailure([
+                EngineError(
+                    .notFound, "the phone number no longer exists in this organization", field: "fromPhoneNumberId")
+            ])
+        case "campaigns_timezone_fkey":
+            return ValidationFailure([
+                EngineError(.unknownTimezone, "is not a time zone the database knows", field: "timezone")
+            ])
+        case "campaigns_org_id_fkey":
+            return EngineError(.notFound, "no such organization; check --org", field: "org")
+        default:
+            return error
+        }
+    }
+
+    // MARK: - Reading
+
+    /// One campaign with every field and counter; nil when it is not in this organization.
+    public func fetch(campaignID: UUID, orgID: UUID) async throws -> Campaign? {
+        try await client.withConnection { try await Self.fetch($0, campaignID: campaignID, orgID: orgID, lock: false) }
+    }
+
+    /// One campaign on `connection`; `lock` adds FOR UPDATE (promotion holds the draft).
+    static func fetch(_ connection: PostgresConnection, campaignID: UUID, orgID: UUID, lock: Bool) async throws
+        -> Campaign?
+    {
+        var query = fetchQuery(campaignID: campaignID, orgID: orgID)
+        if lock { query.sql += " FOR UPDATE" }
+        guard let row = try await connection.query(query).first else { return nil }
+        return try decodeCampaign(row)
+    }
+
+    /// The organization a campaign belongs to (for tools that get only a campaign id).
+    public func orgID(ofCampaign campaignID: UUID) async throws -> UUID? {
+        try await client.query(Self.orgQuery(campaignID: campaignID)).first?.decode(UUID.self, at: 0)
+    }
+
+    /// A page of the organization's campaigns, newest first; pass `nextCursor` back for the next.
+    public func list(orgID: UUID, limit: Int = 50, cursor: String? = nil) async throws -> CampaignPage {
+        let limit = max(1, min(limit, 500))
+        let query: PostgresQuery
+        if let cursor {
+            guard let (createdAt, id) = Self.decodeCursor(cursor) else {
+                throw EngineError(.validationFailed, "is not a cursor returned by a previous page", field: "cursor")
+            }
+            query = Self.nextPageQuery(orgID: orgID, createdAt: createdAt, id: id, limit: limit + 1)
+        } else {
+            query = Self.firstPageQuery(orgID: orgID, limit: limit + 1)
+        }
+        let result = try await client.query(query)
+        var campaigns: [Campaign] = []
+        var lastCursor: String?
+        for row in result.prefix(limit) {
+            campaigns.append(try Self.decodeCampaign(row))
+            lastCursor = Self.encodeCursor(
+                createdAt: try row.decode(String.self, named: "cursor_created_at"),
+                id: campaigns[campaigns.count - 1].id)
+        }
+        return CampaignPage(campaigns: campaigns, nextCursor: result.count > limit ? lastCursor : nil)
+    }
+
+    /// The opaque cursor: base64 of `created_at text|id`.
+    static func encodeCursor(createdAt: String, id: UUID) -> String {
+        Data("\(createdAt)|\(id.uuidString.lowercased())".utf8).base64EncodedString()
+    }
+
+    /// The cursor's parts, or nil for anything ``encodeCursor(createdAt:id:)`` did not make.
+    static func decodeCursor(_ cursor: String) -> (String, UUID)? {
+        guard let data = Data(base64Encoded: cursor) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
+        guard parts.count == 2, let id = UUID(uuidString: String(parts[1])), isTimestampText(parts[0]) else {
+            return nil
+        }
+        return (String(parts[0]), id)
+    }
+
+    /// A light check that a cursor's timestamp looks like Postgres' text output, so a forged
+    /// cursor fails as a validation error instead of a SQL error.
+    static func isTimestampText(_ text: Substring) -> Bool {
+        text.count >= 19 && text.count <= 40 && text.allSatisfy { $0.isNumber || "-:. +T".contains($0) }
+    }
+
+    // MARK: - Lifecycle
+
+    /// Moves the campaign to `to` in ONE guarded statement; `.won` for exactly one of any number of
+    /// racing callers. A loser gets `.lost(current:)` (see ``CampaignTransitionOutcome/error(campaignID:to:)``
+    /// for the `INVALID_TRANSITION` error) or `.notFound`.
+    public func transition(
+        campaignID: UUID, orgID: UUID, to: CampaignStatus, reason: String? = nil
+    ) async throws -> CampaignTransitionOutcome {
+        let result = try await client.query(
+            Self.transitionQuery(campaignID: campaignID, orgID: orgID, to: to, reason: reason))
+        if result.affectedRows == 1 {
+            logger.info(
+                "campaign status changed",
+                metadata: [
+                    "campaign_id": "\(campaignID.uuidString.lowercased())",
+                    "org_id": "\(orgID.uuidString.lowercased())",
+                    "status": "\(to.rawValue)",
+                ])
+            return .won
+        }
+        return try await lostOutcome(campaignID: campaignID, orgID: orgID)
+    }
+
+    /// ``transition(campaignID:orgID:to:reason:)`` that throws `INVALID_TRANSITION` (naming the
+    /// current status) or `NOT_FOUND` when it loses.
+    public func requireTransition(campaignID: UUID, orgID: UUID, to: CampaignStatus, reason: String? = nil) async throws
+    {
+        let outcome = try await transition(campaignID: campaignID, orgID: orgID, to: to, reason: reason)
+        if let error = outcome.error(campaignID: campaignID, to: to) { throw error }
+    }
+
+    /// Why a guarded UPDATE changed nothing: the status now, or the row is not in this org.
+    private func lostOutcome(campaignID: UUID, orgID: UUID) async throws -> CampaignTransitionOutcome {
+        guard let row = try await client.query(Self.statusQuery(campaignID: campaignID, orgID: orgID)).first else {
+            return .notFound
+        }
+        let text = try row.decode(String.self, at: 0)
+        guard let status = CampaignStatus(rawValue: text) else { return .notFound }
+        return .lost(current: status)
+    }
+
+    // MARK: - Decoding
+
+    /// A `Campaign` from a row selected with ``columns``.
+    static func decodeCampaign(_ row: PostgresRow) throws -> Campaign {
+        func column<Value: PostgresDecodable>(_ name: String, _ type: Value.Type = Value.self) throws -> Value {
+            try row.decode(Value.self, named: name)
+        }
+        let filterText: String? = try column("contact_filter")
+        let filter: ContactFilter? = try filterText.map { text in
+            switch ContactFilter.parse(json: Data(text.utf8)) {
+            case .success(let filter): return filter
+            case .failure(let failure): throw failure
+            }
+        }
+        let faqText: String = try column("faq_replies")
+        let faqs = try JSONDecoder().decode([FAQReply].self, from: Data(faqText.utf8))
+        let statusText: String = try column("status")
+        let routeText: String = try column("force_route")
+        var counters = CampaignCounters()
+        counters.audience = try column("audience_count")
+        counters.skipped = try column("skipped_count")
+        counters.queued = try column("queued_count")
+        counters.sent = try column("sent_count")
+        counters.failed = try column("failed_count")
+        counters.delivered = try column("delivered_count")
+        counters.undelivered = try column("undelivered_count")
+        counters.replies = try column("reply_count")
+        counters.optOuts = try column("opt_out_count")
+        counters.creditsUsed = try column("credits_used")
+        return Campaign(
+            id: try column("id"),
+            orgId: try column("org_id"),
+            name: try column("name"),
+            message: try column("message"),
+            segmentId: try column("segment_id"),
+            contactFilter: filter,
+            fromPhoneNumberId: try column("from_phone_number_id"),
+            scheduledFor: try column("scheduled_for"),
+            timezone: try column("timezone"),
+            mediaUrl: try column("media_url"),
+            forceRoute: ForceRoute(rawValue: routeText) ?? .auto,
+            channel: try column("channel"),
+            normalizeText: try column("normalize_text"),
+            abTest: try column("ab_test"),
+            messageVariantA: try column("message_variant_a"),
+            messageVariantB: try column("message_variant_b"),
+            abDecideAfterSeconds: try column("ab_decide_after_seconds"),
+            abWinner: try column("ab_winner"),
+            abDecidedAt: try column("ab_decided_at"),
+            autoReply: try column("auto_reply"),
+            yesResponse: try column("yes_response"),
+            noResponse: try column("no_response"),
+            faqReplies: faqs,
+            status: CampaignStatus(rawValue: statusText) ?? .failed,
+            statusReason: try column("status_reason"),
+            statusChangedAt: try column("status_changed_at"),
+            counters: counters,
+            startedAt: try column("started_at"),
+            completedAt: try column("completed_at"),
+            createdAt: try column("created_at"),
+            updatedAt: try column("updated_at"))
+    }
+}

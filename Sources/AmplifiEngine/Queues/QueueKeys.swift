@@ -1,0 +1,86 @@
+public import Foundation
+
+/// Every Redis key name of the dispatch engine's coordination plane, in one place,
+/// under one configurable prefix (`amplifi:` in production; tests pass
+/// `TestRedis.shared.keyPrefix()` so they never collide).
+///
+/// ## Redis Cluster and hash tags
+///
+/// Standalone Redis and Sentinel need nothing special. On Redis Cluster every key a
+/// Lua script touches must live in the same hash slot, so key names carry hash tags:
+///
+/// - The fair chunk queue's keys all share the tag `{fq}` (`amplifi:{fq}:ready`,
+///   `amplifi:{fq}:org:<org>`, …). Its `pop` script chooses *which* organization to
+///   serve, so it reads the ready set, the chosen org's list, the in-flight counts
+///   and the leases of several organizations in one atomic step: those cannot be
+///   spread over slots. The trade-off: the whole fair queue lives on one shard, whose
+///   throughput (tens of thousands of script calls per second) caps chunk *hand-outs*,
+///   not messages — a chunk carries hundreds of messages, so this is far above what
+///   the carriers accept. Past that, run several fair queues (several prefixes, e.g.
+///   one per region or a hash of the org) each on its own shard. The pop script also
+///   builds the chosen org's list key from a prefix instead of declaring it in
+///   `KEYS` (it cannot know the org beforehand); that is correct on one node and on
+///   Cluster because the shared `{fq}` tag keeps it in the declared keys' slot.
+/// - The admission stream is one key (`amplifi:{adm}:campaigns`); its commands touch
+///   nothing else.
+/// - Keys that belong to one organization and are never read together with another
+///   org's (rate-limiter buckets of its numbers, pause flags of its campaigns) should
+///   use ``orgScoped(_:_:)``, which tags them `{o:<org>}` so organizations spread over
+///   the shards while a script about one org still sees all of that org's keys.
+public struct QueueKeys: Sendable, Hashable {
+    /// The prefix of every key (`amplifi:`).
+    public let prefix: String
+
+    /// Keys under `prefix` (default `amplifi:`).
+    public init(prefix: String = "amplifi:") {
+        self.prefix = prefix
+    }
+
+    // MARK: Admission stream
+
+    /// The admission stream: one entry per campaign admitted for planning.
+    public var admissionStream: String { prefix + "{adm}:campaigns" }
+
+    /// The consumer group of the planners reading ``admissionStream``.
+    public var admissionGroup: String { "planners" }
+
+    // MARK: Fair chunk queue (all tagged `{fq}`: one slot, see the type's comment)
+
+    /// ZSET of organizations that have queued chunk jobs, scored by their in-flight
+    /// (leased) job count. Invariant: an org is a member iff its job list is non-empty.
+    public var fairReady: String { prefix + "{fq}:ready" }
+
+    /// HASH org → number of jobs leased and not yet completed or reclaimed.
+    public var fairInFlight: String { prefix + "{fq}:inflight" }
+
+    /// ZSET lease token → lease expiry in Redis server milliseconds.
+    public var fairLeases: String { prefix + "{fq}:leases" }
+
+    /// HASH lease token → `"<org> <job>"`, the job a lease holds.
+    public var fairLeaseJobs: String { prefix + "{fq}:leasejobs" }
+
+    /// SET of `"<org>:<campaign>:<chunk>"` for every job queued or leased: makes
+    /// `push` idempotent (the reconciler may push a chunk again at no harm).
+    public var fairMembers: String { prefix + "{fq}:members" }
+
+    /// Counter for round-robin turns among equally active orgs and lease tokens.
+    public var fairTurn: String { prefix + "{fq}:turn" }
+
+    /// The prefix of the per-organization job lists (the org id follows).
+    public var fairOrgQueuePrefix: String { prefix + "{fq}:org:" }
+
+    /// LIST of one organization's waiting chunk jobs, oldest first.
+    public func fairOrgQueue(_ orgID: UUID) -> String { fairOrgQueuePrefix + QueueKeys.id(orgID) }
+
+    // MARK: Per-organization keys for other components
+
+    /// A key owned by one organization, hash-tagged `{o:<org>}` so that on Redis
+    /// Cluster one org's keys share a slot (a script about one org may touch them
+    /// all) while different orgs spread over the shards.
+    public func orgScoped(_ orgID: UUID, _ name: String) -> String {
+        prefix + "{o:" + QueueKeys.id(orgID) + "}:" + name
+    }
+
+    /// The canonical text of an id in keys and payloads: lowercase UUID.
+    static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+}

@@ -1,0 +1,59 @@
+public import AmplifiPostgres
+public import AmplifiRedis
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// `amplifi scheduler`: every tick promotes due scheduled campaigns and admits
+/// pending ones (publishing them to the admission stream); every few ticks it
+/// reconciles Redis from Postgres. Safe to run several at once (see
+/// ``CampaignAdmissions``). Stops at the next tick on graceful shutdown.
+public struct SchedulerService: Service {
+    /// How often to promote and admit (promotion happens within this of `scheduledFor`).
+    public var tick: Duration
+    /// Reconcile every this many ticks.
+    public var reconcileEvery: Int
+    let admissions: CampaignAdmissions
+    let reconciler: QueueReconciler
+    let logger: Logger
+
+    public init(
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), tick: Duration = .milliseconds(500),
+        reconcileEvery: Int = 20, logger: Logger = Logger(label: "amplifi.scheduler")
+    ) {
+        self.tick = tick
+        self.reconcileEvery = reconcileEvery
+        self.admissions = CampaignAdmissions(client: client)
+        self.reconciler = QueueReconciler(client: client, redis: redis, keys: keys, logger: logger)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var count = 0
+            while !Task.isCancelled {
+                do {
+                    try await runOnce(reconcile: count % reconcileEvery == 0)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    // A database or Redis outage: log, wait a tick, try again.
+                    logger.error("scheduler tick failed", metadata: ["error": "\(error)"])
+                }
+                count += 1
+                try await Task.sleep(for: tick)
+            }
+        }
+    }
+
+    /// One tick: promote, admit + publish, and optionally reconcile.
+    public func runOnce(reconcile: Bool) async throws {
+        let promoted = try await admissions.promoteDue()
+        let admitted = try await admissions.admitPending()
+        try await reconciler.publish(admitted)
+        if !promoted.isEmpty || !admitted.isEmpty {
+            logger.info("scheduler tick", metadata: ["promoted": "\(promoted.count)", "admitted": "\(admitted.count)"])
+        }
+        if reconcile { try await reconciler.reconcile() }
+    }
+}

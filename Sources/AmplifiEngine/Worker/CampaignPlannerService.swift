@@ -1,0 +1,133 @@
+public import AmplifiPostgres
+public import AmplifiRedis
+import AmplifiMessaging
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// The planning half of `amplifi worker`: takes admitted campaigns from the
+/// admission stream, expands their audience into `campaign_messages`, emits one
+/// chunk job per page with sendable rows, and moves the campaign to `sending`.
+///
+/// Crash safety: the stream entry is acknowledged only after the campaign left
+/// `queued`; an entry held by a dead worker is reclaimed (XAUTOCLAIM) after
+/// `leaseTimeout`, and the rerun continues where the planner stopped (planning is
+/// idempotent). A per-campaign advisory lock keeps two planners off the same
+/// campaign when an admission is duplicated or reclaimed from a planner that is
+/// merely slow; the entry stays unacknowledged until the campaign has left
+/// `queued`, so it can never be lost to a planner that dies later. On graceful shutdown the worker stops
+/// taking admissions and finishes the campaign in hand.
+public struct CampaignPlannerService: Service {
+    /// Identifies this worker in the stream's consumer group and in logs.
+    public let workerID: String
+    /// Contacts per page = per chunk job.
+    public var chunkSize: Int
+    /// How long an admission may stay unacknowledged before another worker takes it.
+    public var leaseTimeout: Duration
+    let client: PostgresClient
+    let admissions: AdmissionQueue
+    let chunks: FairChunkQueue
+    let planner: AudiencePlanner
+    let campaigns: CampaignStore
+    let logger: Logger
+
+    /// Advisory lock namespace for "a planner is working on this campaign".
+    static let planningLockSpace: Int32 = 0x616d_7002
+
+    public init(
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), workerID: String,
+        chunkSize: Int = 1_000, leaseTimeout: Duration = .seconds(60), logger: Logger = Logger(label: "amplifi.planner")
+    ) {
+        self.workerID = workerID
+        self.chunkSize = chunkSize
+        self.leaseTimeout = leaseTimeout
+        self.client = client
+        self.admissions = AdmissionQueue(client: redis, keys: keys, logger: logger)
+        self.chunks = FairChunkQueue(client: redis, keys: keys, logger: logger)
+        self.planner = AudiencePlanner(client: client, logger: logger)
+        self.campaigns = CampaignStore(client: client, logger: logger)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await admissions.ensureGroup()
+        var idleRounds = 0
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if idleRounds % 10 == 0 {
+                    for admission in try await admissions.reclaimAbandoned(consumer: workerID, minIdle: leaseTimeout) {
+                        try await plan(admission)
+                    }
+                }
+                if let admission = try await admissions.claimNext(consumer: workerID, block: .seconds(1)) {
+                    try await plan(admission)
+                    idleRounds = 0
+                } else {
+                    idleRounds += 1
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("planning failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Plans one admitted campaign (or acknowledges a stale/duplicate admission).
+    public func plan(_ admission: Admission) async throws {
+        let metadata: Logger.Metadata = [
+            "campaign_id": "\(admission.campaignID)", "org_id": "\(admission.orgID)", "worker": "\(workerID)",
+        ]
+        let done = try await client.withConnection { connection -> Bool in
+            let locked = try await connection.query(
+                "SELECT pg_try_advisory_lock(\(Self.planningLockSpace), hashtext(\(admission.campaignID.uuidString)))"
+            )[0].decode(Bool.self, at: 0)
+            guard locked else {
+                // Another planner holds the campaign. Leave this entry unacknowledged: if that
+                // planner dies, the entry is reclaimed and the campaign planned; if it finishes,
+                // the next delivery finds the campaign no longer queued and acknowledges it.
+                logger.info("campaign is being planned by another worker", metadata: metadata)
+                return false
+            }
+            let unlock: PostgresQuery =
+                "SELECT pg_advisory_unlock(\(Self.planningLockSpace), hashtext(\(admission.campaignID.uuidString)))"
+            let done: Bool
+            do {
+                done = try await planLocked(admission, metadata: metadata)
+            } catch {
+                _ = try? await connection.query(unlock)
+                throw error
+            }
+            try await connection.query(unlock)
+            return done
+        }
+        if done { _ = try await admissions.acknowledge(admission) }
+    }
+
+    private func planLocked(_ admission: Admission, metadata: Logger.Metadata) async throws -> Bool {
+        guard let campaign = try await campaigns.fetch(campaignID: admission.campaignID, orgID: admission.orgID) else {
+            logger.warning("admitted campaign not found; dropping the admission", metadata: metadata)
+            return true
+        }
+        guard campaign.status == .queued else {
+            // Already planned (duplicate admission), or paused/canceled since: nothing to do.
+            return true
+        }
+        let summary = try await planner.expand(
+            campaignID: admission.campaignID, orgID: admission.orgID, chunkSize: chunkSize)
+        let jobs = summary.sendableChunks.map { ChunkJob(campaignID: admission.campaignID, orgID: admission.orgID, chunk: $0) }
+        _ = try await chunks.push(jobs: jobs)
+        let outcome = try await campaigns.transition(campaignID: admission.campaignID, orgID: admission.orgID, to: .sending)
+        var log = metadata
+        log["audience"] = "\(summary.audienceCount)"
+        log["skipped"] = "\(summary.skippedCount)"
+        log["chunks"] = "\(jobs.count)"
+        logger.info("campaign planned", metadata: log)
+        if outcome.won && summary.pendingCount == 0 && summary.heldCount == 0 {
+            // Nobody to send to: the campaign is complete as soon as it starts.
+            _ = try await campaigns.transition(campaignID: admission.campaignID, orgID: admission.orgID, to: .completed)
+        }
+        return true
+    }
+}

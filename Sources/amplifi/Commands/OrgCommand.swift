@@ -1,0 +1,126 @@
+import AmplifiEngine
+import AmplifiMessaging
+import AmplifiPostgres
+import ArgumentParser
+import Foundation
+
+/// `amplifi org`: create and inspect organizations.
+struct OrgCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "org",
+        abstract: "Create and inspect organizations.",
+        subcommands: [Create.self, Show.self])
+
+    /// `amplifi org create --name N [--timezone TZ] [--credits N]`: prints the new org id.
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an organization; prints its id.",
+            discussion: "Opening credits are recorded as a 'topup' ledger row in the same transaction.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "The organization's name.")
+        var name: String
+
+        @Option(help: ArgumentHelp("IANA time zone, the last fallback for quiet hours.", valueName: "tz"))
+        var timezone: String = OrganizationStore.defaultTimeZone
+
+        @Option(help: "Opening credits (0 or more).")
+        var credits: Int64 = 0
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func run() async throws {
+            try await runReportingErrors(database: database) { client in
+                let organization = try await OrganizationStore(client: client).create(
+                    name: name, timezone: timezone, credits: credits)
+                if json {
+                    print(try CommandJSON.encode(organization))
+                } else {
+                    print(organization.id.uuidString.lowercased())
+                }
+            }
+        }
+    }
+
+    /// `amplifi org show ORG`: balance, ledger sum and sender numbers.
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an organization: credit balance, ledger sum and sender numbers.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: ArgumentHelp("The organization's id (or its exact name).", valueName: "org"))
+        var org: String
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func run() async throws {
+            try await runReportingErrors(database: database) { client in
+                let store = OrganizationStore(client: client)
+                let organization = try await store.resolve(org)
+                let details = try await store.details(org: organization.id)
+                if json {
+                    print(try CommandJSON.encode(details))
+                    return
+                }
+                let org = details.organization
+                print("organization \(org.id.uuidString.lowercased())")
+                print("  name:      \(org.name)")
+                print("  timezone:  \(org.timezone)")
+                print(
+                    "  credits:   \(org.creditBalance) (ledger sum \(details.ledgerSum) over \(details.ledgerEntries) entries)"
+                )
+                print("  billing:   \(org.billingActive ? "active" : "inactive")")
+                if details.phoneNumbers.isEmpty {
+                    print("  numbers:   none (add one with `amplifi phone-number add`)")
+                } else {
+                    print("  numbers:")
+                    for number in details.phoneNumbers {
+                        let mps = NSDecimalNumber(decimal: number.mps).stringValue
+                        print(
+                            "    \(number.e164)  \(number.kind.rawValue)  \(mps) mps\(number.isDefault ? "  default" : "")  \(number.id.uuidString.lowercased())"
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// JSON output shared by the org, phone-number and contacts commands.
+enum CommandJSON {
+    /// Sorted keys, ISO 8601 dates, unescaped slashes (time zone names).
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// Opens a client on the configured database, runs `body`, and turns an engine error into
+/// `error: CODE: field: message` on stderr with a non-zero exit.
+func runReportingErrors(
+    database: DatabaseOptions, _ body: (PostgresClient) async throws -> Void
+) async throws {
+    let url = try database.resolvedURL()
+    let client = PostgresClient(url: url, maxConnections: 2)
+    do {
+        try await body(client)
+        await client.close()
+    } catch let error as any AmplifiError {
+        await client.close()
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as PostgresError {
+        await client.close()
+        FileHandle.standardError.write(Data("error: DATABASE: \(error.description)\n".utf8))
+        throw ExitCode.failure
+    } catch {
+        await client.close()
+        throw error
+    }
+}
