@@ -80,6 +80,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: Carriers: the Carrier protocol, Twilio's contract, the simulator
+        .target(
+            name: "AmplifiCarriers",
+            dependencies: [
+                "AmplifiMessaging",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: The engine: intake, scheduling, planning, queues (and, later, sending)
         .target(
             name: "AmplifiEngine",
@@ -130,6 +141,15 @@ let package = Package(
             name: "AmplifiMessagingTests",
             dependencies: [
                 "AmplifiMessaging",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiCarriersTests",
+            dependencies: [
+                "AmplifiCarriers", "AmplifiMessaging",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings

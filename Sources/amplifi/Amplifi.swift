@@ -8,7 +8,7 @@ struct Amplifi: AsyncParsableCommand {
         abstract: "Amplifi Dispatch: the campaign send engine.",
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
-            SchedulerCommand.self, WorkerCommand.self, MessageCommand.self, DemoCommand.self,
+            SchedulerCommand.self, WorkerCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -1,5 +1,5 @@
 public import AmplifiPostgres
-public import Foundation
+import Foundation
 public import Logging
 
 /// Measures audience expansion against raw Postgres write throughput in the same

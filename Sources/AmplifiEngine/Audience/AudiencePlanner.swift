@@ -194,20 +194,35 @@ public struct AudiencePlanner: Sendable {
     /// One A/B page in one statement: ids and variants travel as two arrays,
     /// the contact row (phone snapshot, suppression) is re-read by primary key in
     /// the same statement, so what is stored is what the contact is now.
+    /// Variants travel as one string of one-letter codes (`A`, `B`, `m` = main),
+    /// split by `string_to_array(codes, NULL)` (one element per character, linear)
+    /// and zipped with the ids by a two-array unnest: 1 byte per contact
+    /// instead of a quoted array element.
     static func abInsert(
-        orgID: UUID, campaignID: UUID, ids: [UUID], variants: [String], chunk: Int, holdoutStatus: String
+        orgID: UUID, campaignID: UUID, ids: [UUID], variantCodes: String, chunk: Int, holdoutStatus: String
     ) -> PostgresQuery {
         """
         INSERT INTO campaign_messages (org_id, campaign_id, contact_id, phone, variant, chunk, status, skip_reason) \
         SELECT \(orgID)::uuid, \(campaignID)::uuid, c.id, c.phone, v.variant, \(chunk)::integer, \
         CASE WHEN k.skip_reason IS NOT NULL THEN 'skipped' WHEN v.variant = 'main' THEN \(holdoutStatus)::text ELSE 'pending' END, \
         k.skip_reason \
-        FROM unnest(\(ids)::uuid[], \(variants)::text[]) AS v(id, variant) \
+        FROM (SELECT u.id, CASE u.code WHEN 'A' THEN 'A' WHEN 'B' THEN 'B' ELSE 'main' END \
+              FROM unnest(\(UUIDArrayParameter(ids: ids))::uuid[], string_to_array(\(variantCodes)::text, NULL)) \
+              AS u(id, code)) AS v(id, variant) \
         JOIN contacts c ON c.org_id = \(orgID)::uuid AND c.id = v.id \
         CROSS JOIN LATERAL (SELECT \(unescaped: skipReasonSQL) AS skip_reason) k \
         ORDER BY c.id \
         ON CONFLICT (campaign_id, contact_id) DO NOTHING
         """
+    }
+
+    /// A page id, parsed without Foundation's slower UUID(uuidString:).
+    static func decodeID(_ row: PostgresRow) throws -> UUID {
+        let text = try row.decode(String.self, at: 0)
+        guard let id = UUIDText.parse(text) else {
+            throw EngineError(.validationFailed, "the database returned \"\(text)\" where a contact id was expected")
+        }
+        return id
     }
 
     func runPlainPages(
@@ -248,18 +263,21 @@ public struct AudiencePlanner: Sendable {
         }
         try Task.checkCancellation()
         var ids = try await connection.query(Self.idPage(condition: condition, cursor: run.cursor, limit: chunkSize))
-            .map { try $0.decode(UUID.self, at: 0) }
+            .map(Self.decodeID)
         while let last = ids.last {
             try Task.checkCancellation()
-            let variants = ids.map { id in
+            var codes: [UInt8] = []
+            codes.reserveCapacity(ids.count)
+            for id in ids {
                 switch sampler.assignment(campaignID: campaignID, contactID: id) {
-                case .variantA: "A"
-                case .variantB: "B"
-                case .holdout: "main"
+                case .variantA: codes.append(UInt8(ascii: "A"))
+                case .variantB: codes.append(UInt8(ascii: "B"))
+                case .holdout: codes.append(UInt8(ascii: "m"))
                 }
             }
             let insert = Self.abInsert(
-                orgID: orgID, campaignID: campaignID, ids: ids, variants: variants, chunk: run.chunk,
+                orgID: orgID, campaignID: campaignID, ids: ids, variantCodes: String(decoding: codes, as: UTF8.self),
+                chunk: run.chunk,
                 holdoutStatus: holdoutStatus)
             run.pages += 1
             let fullPage = ids.count == chunkSize
@@ -269,7 +287,7 @@ public struct AudiencePlanner: Sendable {
                     insert, Self.idPage(condition: condition, cursor: last, limit: chunkSize),
                 ])
                 run.inserted += results[0].affectedRows
-                ids = try results[1].map { try $0.decode(UUID.self, at: 0) }
+                ids = try results[1].map(Self.decodeID)
             } else {
                 run.inserted += try await connection.query(insert).affectedRows
                 ids = []

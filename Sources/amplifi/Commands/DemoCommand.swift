@@ -1,11 +1,17 @@
+import AmplifiEngine
 import AmplifiLocalServers
 import AmplifiMessaging
 import AmplifiPostgres
+import AmplifiRedis
 import ArgumentParser
 import Foundation
+import Logging
 
-/// `amplifi demo`: the embedded default — local Postgres and Redis under `.amplifi/`,
-/// migrated, and a look at the demo campaign's messages.
+/// `amplifi demo`: the embedded default. Starts Postgres and Redis under
+/// `.amplifi/`, migrates a fresh database, loads an organization (credits, two
+/// sender numbers, 10k contacts through the CSV importer), creates an A/B
+/// campaign from the product's JSON body, and runs the scheduler and a planner
+/// on it, printing what each step did.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -14,56 +20,126 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where the demo keeps its servers' data.", valueName: "dir"))
     var directory = ".amplifi"
 
+    @Option(help: "Contacts to generate and import.")
+    var contacts = 10_000
+
     @Flag(help: "Keep the servers running until Ctrl-C (to poke at them with psql / redis-cli).")
     var stay = false
 
     func run() async throws {
+        var logger = Logger(label: "amplifi.demo")
+        logger.logLevel = .warning
         let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
-        print("Starting Postgres and Redis under \(root.path) …")
+        print("1. Starting Postgres and Redis under \(root.path) …")
         let postgres = try await LocalPostgresServer.start(directory: root.appendingPathComponent("postgres"), durable: true)
-        let redis = try await LocalRedisServer.start(directory: root.appendingPathComponent("redis"))
+        let redisServer = try await LocalRedisServer.start(directory: root.appendingPathComponent("redis"))
         defer {
-            redis.stop()
+            redisServer.stop()
             postgres.stop()
         }
-        let url = postgres.url()
-        let connection = try await PostgresConnection.connect(url: url)
-        if try await connection.query("SELECT 1 FROM pg_database WHERE datname = 'amplifi'").isEmpty {
-            try await connection.execute(script: "CREATE DATABASE amplifi")
-        }
-        await connection.close()
-        let databaseURL = postgres.url(database: "amplifi")
-        guard let sql = PostgresMigrator.defaultDirectory() else {
-            throw ValidationError("cannot find the sql/ migrations folder: run the demo from the repository root")
-        }
-        let database = try await PostgresConnection.connect(url: databaseURL)
-        let applied = try await PostgresMigrator(directory: sql).migrate(database)
-        let tables = try await database.query(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")[0].decode(Int.self, at: 0)
-        await database.close()
-        print("  postgres  \(databaseURL)  (\(applied.count) migrations applied now, \(tables) tables)")
-        print("  redis     \(redis.url)")
+        let databaseURL = try await freshDatabase(postgres)
+        print("   postgres \(databaseURL)\n   redis    \(redisServer.url)")
 
-        print("\nThe demo campaign's messages, priced as the send pipeline will price them:")
-        let variants = [
-            ("A", "Hi {{firstName|there}}, our spring drive ends Friday — every gift is matched 2:1. Give: https://amp.li/s"),
-            ("B", "{{firstName|Friend}}, 48 hours left: gifts are matched 2:1 until Friday. https://amp.li/s 💚"),
-        ]
-        for (name, template) in variants {
-            let rendered = try MergeTemplate(parsing: template, customFieldKeys: [])
-                .render(MergeValues(firstName: "Jane"))
-            let plan = try MessagePlanner.plan(body: rendered, mediaURL: nil, forceRoute: .auto, normalizeText: true)
-            print("  variant \(name): \(plan.encoding.rawValue), \(plan.segmentCount) segment(s), \(plan.credits) credit(s)")
-            print("    \(plan.text)")
+        let client = PostgresClient(url: databaseURL, maxConnections: 6, logger: logger)
+        let redis = try RedisClient(url: redisServer.url, maxConnections: 4, logger: logger)
+
+        print("2. Loading an organization …")
+        let org = try await OrganizationStore(client: client, logger: logger)
+            .create(name: "Riverside Food Bank", timezone: "America/New_York", credits: 50_000)
+        let numbers = PhoneNumberStore(client: client, logger: logger)
+        _ = try await numbers.add(org: org.id, number: "+19195550100", mps: 20, isDefault: true)
+        _ = try await numbers.add(org: org.id, number: "+18885550199", mps: 50, kind: .tollFree)
+        let csv = root.appendingPathComponent("demo-contacts.csv")
+        try DemoData.writeContacts(count: contacts, to: csv)
+        let report = try await ContactImporter(client: client, logger: logger).importFile(org: org.id, path: csv.path)
+        print("   \(org.name): \(org.creditBalance) credits, 2 sender numbers, \(report.created) contacts imported "
+              + "in \(String(format: "%.2f", report.elapsedSeconds)) s (\(report.rejected) rejected)")
+
+        print("3. Creating the A/B campaign from its JSON body …")
+        let campaign = try await CampaignStore(client: client, logger: logger)
+            .create(orgID: org.id, json: Data(DemoData.campaignBody.utf8), mode: .submit)
+        print("   \"\(campaign.name)\" → \(campaign.status.rawValue)")
+        for (name, body) in [("A", campaign.messageVariantA), ("B", campaign.messageVariantB)] {
+            guard let body else { continue }
+            let template = try MergeTemplate(parsing: body, customFieldKeys: ["team"])
+            let sample = template.render(MergeValues(firstName: "Jane", customFields: ["team": "team-1"]))
+            let plan = try MessagePlanner.plan(body: sample, normalizeText: true)
+            print("   variant \(name): \(plan.encoding.rawValue), \(plan.segmentCount) segment(s), \(plan.credits) credit(s): \(plan.text)")
         }
+
+        print("4. Scheduler: admitting the campaign (fair across organizations) …")
+        let keys = QueueKeys()
+        try await SchedulerService(client: client, redis: redis, keys: keys, logger: logger).runOnce(reconcile: false)
+
+        print("5. Worker: planning the audience into campaign_messages and chunk jobs …")
+        let admissions = AdmissionQueue(client: redis, keys: keys, logger: logger)
+        try await admissions.ensureGroup()
+        let started = ContinuousClock.now
+        let planner = CampaignPlannerService(client: client, redis: redis, keys: keys, workerID: "demo", logger: logger)
+        while let admission = try await admissions.claimNext(consumer: "demo", block: .milliseconds(200)) {
+            try await planner.plan(admission)
+        }
+        let elapsed = ContinuousClock.now - started
+        try await printOutcome(client: client, redis: redis, keys: keys, org: org.id, campaign: campaign.id, elapsed: elapsed)
+        await client.close()
+        await redis.close()
+
         print("""
 
-            Not yet part of the demo: seeding an organization and contacts, the scheduler, the
-            workers and the carrier simulator (the intake/planning and send-pipeline issues).
+            Not in the demo yet: sending through the carrier simulator with a live progress bar,
+            credits and quiet hours at send time (the send-pipeline issue).
             """)
         if stay {
             print("\nServers are up; press Ctrl-C to stop them.")
             while true { try await Task.sleep(for: .seconds(3600)) }
         }
+    }
+
+    /// Drops and recreates the `amplifi` database, so every demo run starts clean, and migrates it.
+    private func freshDatabase(_ postgres: LocalPostgresServer) async throws -> String {
+        let admin = try await PostgresConnection.connect(url: postgres.url())
+        try await admin.execute(script: "DROP DATABASE IF EXISTS amplifi WITH (FORCE)")
+        try await admin.execute(script: "CREATE DATABASE amplifi")
+        await admin.close()
+        let url = postgres.url(database: "amplifi")
+        guard let sql = PostgresMigrator.defaultDirectory() else {
+            throw ValidationError("cannot find the sql/ migrations folder: run the demo from the repository root")
+        }
+        var quiet = Logger(label: "amplifi.migrate")
+        quiet.logLevel = .warning
+        let connection = try await PostgresConnection.connect(url: url)
+        try await PostgresMigrator(directory: sql, logger: quiet).migrate(connection)
+        await connection.close()
+        return url
+    }
+
+    private func printOutcome(
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys, org: UUID, campaign: UUID, elapsed: Duration
+    ) async throws {
+        let status = try await client.query(
+            "SELECT status, audience_count, skipped_count FROM campaigns WHERE id = \(campaign)")[0]
+            .decode((String, Int, Int).self)
+        let rows = try await client.query(
+            """
+            SELECT CASE WHEN status = 'skipped' THEN '-' ELSE coalesce(variant, '-') END,
+                   status, coalesce(skip_reason, ''), count(*)::int
+            FROM campaign_messages WHERE campaign_id = \(campaign) AND org_id = \(org)
+            GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
+            """)
+        print("   planned \(status.1) recipients in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))); "
+              + "campaign is now \(status.0)")
+        for row in rows {
+            let (variant, state, reason, count) = try row.decode((String, String, String, Int).self)
+            let label = state == "skipped" ? "skipped (\(reason))" : "\(state), variant \(variant)"
+            print("     \(String(count).leftPadded(to: 6))  \(label)")
+        }
+        let depth = try await FairChunkQueue(client: redis, keys: keys, logger: Logger(label: "demo")).depth(orgID: org)
+        print("   \(depth) chunk jobs wait in the organization's fair queue for the senders")
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

@@ -48,8 +48,8 @@ struct AudiencePlannerTests {
         try await withTestDatabase { client, _ in
             let org = try await F.createOrg(client)
             let other = try await F.createOrg(client, name: "Other")
-            try await client.withConnection { try await GeneratedContacts(orgID: org, count: 1000).copy(into: $0) }
-            try await client.withConnection { try await GeneratedContacts(orgID: other, count: 300).copy(into: $0) }
+            _ = try await client.withConnection { try await GeneratedContacts(orgID: org, count: 1000).copy(into: $0) }
+            _ = try await client.withConnection { try await GeneratedContacts(orgID: other, count: 300).copy(into: $0) }
             let planner = AudiencePlanner(client: client)
 
             // vip (i % 10 == 0) in NC (i % 4 == 0) → i % 20 == 0: 50 contacts.
@@ -74,7 +74,7 @@ struct AudiencePlannerTests {
     @Test func abVariantsMatchTheSamplerAndHoldoutIsHeld() async throws {
         try await withTestDatabase { client, _ in
             let org = try await F.createOrg(client)
-            try await client.withConnection { try await GeneratedContacts(orgID: org, count: 2000).copy(into: $0) }
+            _ = try await client.withConnection { try await GeneratedContacts(orgID: org, count: 2000).copy(into: $0) }
             let campaign = try await F.campaign(client, org: org, abTest: true)
             let summary = try await AudiencePlanner(client: client).expand(campaignID: campaign, orgID: org, chunkSize: 300)
             #expect(summary.audienceCount == 2000)
@@ -141,7 +141,7 @@ struct AudiencePlannerTests {
     func rerunAfterCrashGivesIdenticalRows(abTest: Bool) async throws {
         try await withTestDatabase { client, _ in
             let org = try await F.createOrg(client)
-            try await client.withConnection { try await GeneratedContacts(orgID: org, count: 5000).copy(into: $0) }
+            _ = try await client.withConnection { try await GeneratedContacts(orgID: org, count: 5000).copy(into: $0) }
             let campaign = try await F.campaign(client, org: org, abTest: abTest)
             let planner = AudiencePlanner(client: client)
 
@@ -166,7 +166,7 @@ struct AudiencePlannerTests {
     @Test func cancelledPlanningResumesCleanly() async throws {
         try await withTestDatabase { client, _ in
             let org = try await F.createOrg(client)
-            try await client.withConnection { try await GeneratedContacts(orgID: org, count: 3000).copy(into: $0) }
+            _ = try await client.withConnection { try await GeneratedContacts(orgID: org, count: 3000).copy(into: $0) }
             let campaign = try await F.campaign(client, org: org)
             let planner = AudiencePlanner(client: client)
             let task = Task { try await planner.expand(campaignID: campaign, orgID: org, chunkSize: 100) }

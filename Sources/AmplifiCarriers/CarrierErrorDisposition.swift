@@ -1,0 +1,15 @@
+/// What the send pipeline does with a message the carrier refused (or later failed).
+public enum CarrierErrorDisposition: Hashable, Sendable {
+    /// The request was not processed: put the row back and back off fleet-wide for the sender number,
+    /// for at least `retryAfter` when the carrier said so.
+    case retryBatchLater(retryAfter: Duration?)
+    /// Retry this row later, up to `maxAttempts` attempts in all, then fail it.
+    case retryRow(maxAttempts: Int)
+    /// Fail the row for good; optionally mark the contact not textable or opt it out.
+    case failRow(markNotTextable: Bool, optOut: Bool)
+    /// Pause the campaign with `reason` (`campaigns.status_reason`); the row goes back to pending.
+    case pauseCampaign(reason: String)
+    /// Fail the row and count it toward the campaign's content-filter error rate, which past a
+    /// threshold pauses the campaign with reason `carrier_errors`.
+    case contentFiltered
+}

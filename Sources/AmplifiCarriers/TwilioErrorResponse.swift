@@ -1,0 +1,46 @@
+public import Foundation
+
+/// Twilio's error body: `{"code": 21211, "message": …, "more_info": …, "status": 400}`.
+public struct TwilioErrorResponse: Hashable, Sendable, Decodable {
+    /// `code`: Twilio's error code, when given.
+    public var code: Int?
+    /// `message` (may name the recipient: never log it).
+    public var message: String?
+    /// `more_info`: the documentation link.
+    public var moreInfo: String?
+    /// `status`: the HTTP status.
+    public var status: Int?
+
+    /// Twilio's JSON keys.
+    private enum CodingKeys: String, CodingKey {
+        case code, message, status
+        case moreInfo = "more_info"
+    }
+
+    /// The classified error for this body received with HTTP `httpStatus`.
+    public func carrierError(httpStatus: Int, retryAfter: Duration? = nil) -> CarrierError {
+        guard let code else { return .http(status: httpStatus, retryAfter: retryAfter) }
+        return CarrierError(twilioCode: code, httpStatus: httpStatus, retryAfter: retryAfter, moreInfo: moreInfo)
+    }
+
+    /// Classifies a failed HTTP response: Twilio's error JSON when the body is one, else `http_<status>`.
+    /// `retryAfter` is the `Retry-After` header (seconds or an HTTP date, relative to `now`).
+    public static func carrierError(
+        httpStatus: Int, body: Data, retryAfterHeader: String? = nil, now: Date = Date()
+    ) -> CarrierError {
+        let retryAfter = retryAfterHeader.flatMap { parseRetryAfter($0, now: now) }
+        if let response = try? JSONDecoder().decode(TwilioErrorResponse.self, from: body) {
+            return response.carrierError(httpStatus: httpStatus, retryAfter: retryAfter)
+        }
+        return .http(status: httpStatus, retryAfter: retryAfter)
+    }
+
+    /// A `Retry-After` value: delay seconds (`"30"`) or an HTTP date; nil when neither.
+    public static func parseRetryAfter(_ header: String, now: Date) -> Duration? {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        if let seconds = Int(trimmed), seconds >= 0 { return .seconds(seconds) }
+        guard let date = RFC2822Date.parse(trimmed) else { return nil }
+        let delay = max(0, date.timeIntervalSince(now))
+        return .milliseconds(Int64((delay * 1_000).rounded()))
+    }
+}

@@ -1,0 +1,133 @@
+import AmplifiMessaging
+public import AmplifiRedis
+public import Foundation
+public import Logging
+
+/// The fleet-wide send rate of each sender number, in carrier **segments** per second:
+/// a GCRA bucket per number in Redis, shared by every worker, with one `EVALSHA` per
+/// batch and all times taken from the Redis server's clock.
+///
+/// ## Why "reserve" rather than "try to acquire"
+///
+/// A worker holds a batch whose segment counts it knows and wants to know *when* it may
+/// send. ``reserve(orgID:senderID:segments:ratePerSecond:burst:maxWait:)`` always books
+/// the batch's segments by pushing the number's theoretical arrival time (TAT) forward
+/// and answers how long to wait. Compared with "grant now or retry later":
+/// - reservations are served in arrival order (FIFO) across the fleet, so no worker
+///   starves and none polls: one Lua call per batch, however busy the number is;
+/// - the number runs at exactly its rate with any number of workers (they interleave
+///   on one schedule instead of racing for freed tokens);
+/// - a batch is never split: the pipeline's batch, its credit reservation and its
+///   result write stay one unit. Pacing inside a batch is available through
+///   ``RateReservation/delay(throughSegment:)``.
+/// The cost: a reservation is spent even if the worker then does not send (crash,
+/// pause); that only leaves the number under its rate for that span. `maxWait` bounds
+/// how far ahead a worker books, so it can hand a chunk back instead of sleeping on it.
+///
+/// ## Backoff
+///
+/// ``backOff(orgID:senderID:for:)`` (carrier 429 / `Retry-After`, 5xx, sender queue
+/// full) pauses the number for the whole fleet: every later reservation starts at
+/// the pause's end at the earliest, and without a burst — segments resume at the
+/// plain rate. Jitter is not needed: after the pause, reservations are spread by the
+/// TAT, not stampeding. Reservations handed out *before* the backoff are not revoked;
+/// a worker that then gets a 429 backs off again.
+///
+/// ## Keys
+///
+/// One HASH per number, ``key(orgID:senderID:)``, org-scoped (hash tag `{o:<org>}`) so
+/// numbers spread over a Redis Cluster. It expires when both its TAT and its pause
+/// have passed — an idle number leaves no key (an expired key and a past TAT mean the
+/// same: a full bucket).
+public struct SenderRateLimiter: Sendable {
+    let client: RedisClient
+    let keys: QueueKeys
+    let logger: Logger
+
+    /// A limiter over `client`, with key names under `keys`.
+    public init(client: RedisClient, keys: QueueKeys = QueueKeys(), logger: Logger) {
+        self.client = client
+        self.keys = keys
+        self.logger = logger
+    }
+
+    /// The Redis key of one sender number's bucket.
+    public func key(orgID: UUID, senderID: UUID) -> String {
+        keys.orgScoped(orgID, "rate:" + QueueKeys.id(senderID))
+    }
+
+    /// Reserves `segments` segments on sender number `senderID` (a phone number id) sending
+    /// at `ratePerSecond` segments per second with a bucket of `burst` segments
+    /// (default: one second's worth, at least 1), in one Lua call. Returns the reservation
+    /// and how long to wait before sending, or — when `maxWait` is given and the batch
+    /// would wait longer — `.wait` with nothing reserved.
+    /// Throws ``EngineError`` (`VALIDATION_FAILED`) for a negative segment count, a
+    /// non-positive rate or a burst below one segment, and Redis errors as they come.
+    public func reserve(
+        orgID: UUID, senderID: UUID, segments: Int, ratePerSecond: Double, burst: Double? = nil,
+        maxWait: Duration? = nil
+    ) async throws -> RateDecision {
+        guard segments >= 0 else {
+            throw EngineError(.validationFailed, "Segment count must not be negative.", field: "segments")
+        }
+        guard ratePerSecond.isFinite, ratePerSecond > 0 else {
+            throw EngineError(
+                .validationFailed, "Sender rate must be a positive number of segments per second.",
+                field: "ratePerSecond")
+        }
+        let burst = burst ?? max(1, ratePerSecond)
+        guard burst.isFinite, burst >= 1 else {
+            throw EngineError(.validationFailed, "Sender burst must be at least one segment.", field: "burst")
+        }
+        let interval = 1_000_000 / ratePerSecond
+        // Nothing to book: no round-trip.
+        if segments == 0 {
+            return .reserved(RateReservation(segments: 0, baseMicroseconds: 0, intervalMicroseconds: interval))
+        }
+        let reply = try await client.evalScript(
+            SenderRateLimiterScripts.reserve,
+            keys: [.init(key(orgID: orgID, senderID: senderID))],
+            arguments: [
+                .init(segments), .init(interval), .init(burst),
+                .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1),
+            ])
+        guard let fields = reply.array, fields.count == 2, let granted = fields[0].int, let value = fields[1].int
+        else {
+            throw RedisError(
+                code: .protocolViolation, message: "rate limiter script returned an unexpected reply",
+                command: "EVALSHA")
+        }
+        if granted == 1 {
+            return .reserved(
+                RateReservation(segments: segments, baseMicroseconds: value, intervalMicroseconds: interval))
+        }
+        return .wait(.microseconds(Int64(max(0, value))))
+    }
+
+    /// Pauses sender number `senderID` for the whole fleet for at least `duration`
+    /// (carrier 429 / `Retry-After`, 5xx, sender queue full); a longer pause already in
+    /// force is kept. Returns how long the number is now paused.
+    @discardableResult
+    public func backOff(orgID: UUID, senderID: UUID, for duration: Duration) async throws -> Duration {
+        let reply = try await client.evalScript(
+            SenderRateLimiterScripts.backOff,
+            keys: [.init(key(orgID: orgID, senderID: senderID))],
+            arguments: [.init(max(0, Self.microseconds(duration)))])
+        guard let remaining = reply.int else {
+            throw RedisError(
+                code: .protocolViolation, message: "rate limiter backoff script returned an unexpected reply",
+                command: "EVALSHA")
+        }
+        let paused = Duration.microseconds(Int64(remaining))
+        logger.info(
+            "sender number backing off",
+            metadata: ["org": "\(orgID)", "sender": "\(senderID)", "pausedFor": "\(paused)"])
+        return paused
+    }
+
+    /// Whole microseconds of `duration`, rounded up (a wait is never shortened).
+    static func microseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1_000_000 + Int((attoseconds + 999_999_999_999) / 1_000_000_000_000)
+    }
+}

@@ -1,0 +1,63 @@
+public import AmplifiRedis
+
+/// The Lua scripts of ``SenderRateLimiter``: each call is one atomic `EVALSHA`.
+///
+/// State of one sender number: a HASH (key ``SenderRateLimiter/key(orgID:senderID:)``)
+/// with `tat`, the GCRA theoretical arrival time, and `pause`, the end of a fleet-wide
+/// backoff, both in microseconds of the Redis server's clock (`TIME`; never a worker's
+/// clock, so workers with skewed clocks still share one schedule). A missing field
+/// means "idle": a TAT in the past and a missing TAT behave the same, which is why
+/// the key may expire as soon as both times have passed.
+///
+/// Numbers are stored with `%.0f`: Lua 5.1's `tostring` keeps only 14 significant
+/// digits, too few for microseconds since 1970 (16 digits).
+public enum SenderRateLimiterScripts {
+    /// reserve — KEYS: sender hash; ARGV: segments n, emission interval T (µs per
+    /// segment), burst B (segments, ≥ 1), max wait (µs, negative = unlimited).
+    ///
+    /// GCRA with reservation: the batch starts at `start = max(tat, now, pause + (B-1)·T)`
+    /// and its segment j (1…n) conforms at `start + j·T − B·T`. The last term of `start`
+    /// makes the first segment after a backoff conform exactly when the pause ends, and
+    /// gives no burst right after a backoff (the carrier just said "too fast"). When the
+    /// whole batch would conform later than `now + max wait`, nothing is reserved and the
+    /// script returns `{0, µs until a reservation would fit}`; otherwise it stores
+    /// `tat = start + n·T`, expires the key when both the TAT and the pause have passed,
+    /// and returns `{1, base}` with `base = start − B·T − now` (segment j may go
+    /// `base + j·T` µs from now; negative = already conforming).
+    public static let reserve = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local n, interval, burst, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+        local state = redis.call('HMGET', KEYS[1], 'tat', 'pause')
+        local tat = tonumber(state[1]) or now
+        local pause = tonumber(state[2]) or 0
+        local start = math.max(tat, now, pause + (burst - 1) * interval)
+        local base = start - burst * interval - now
+        local delay = base + n * interval
+        if maxWait >= 0 and delay > maxWait then
+          return {0, math.ceil(delay - maxWait)}
+        end
+        local newTat = start + n * interval
+        redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', newTat))
+        redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.max(newTat, pause) - now) / 1000)))
+        return {1, math.floor(base)}
+        """)
+
+    /// backOff — KEYS: sender hash; ARGV: pause (µs).
+    ///
+    /// Sets `pause = max(pause, now + d)` (a shorter backoff never shortens a longer one
+    /// already in force), extends the key's expiry to cover it and returns the µs left
+    /// until the pause ends.
+    public static let backOff = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local state = redis.call('HMGET', KEYS[1], 'tat', 'pause')
+        local tat = tonumber(state[1]) or 0
+        local pause = math.max(tonumber(state[2]) or 0, now + tonumber(ARGV[1]))
+        redis.call('HSET', KEYS[1], 'pause', string.format('%.0f', pause))
+        redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.max(tat, pause) - now) / 1000)))
+        return math.ceil(pause - now)
+        """)
+}

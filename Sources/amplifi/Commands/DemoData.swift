@@ -1,0 +1,39 @@
+import Foundation
+
+/// The demo organization's data: a contacts CSV in the product's import format and
+/// an A/B campaign body as `POST /api/campaigns` takes it.
+enum DemoData {
+    /// Writes `count` contacts: several time zones and states, every 25th opted out,
+    /// every 40th not textable, every 60th still awaiting its lookup, a custom field.
+    static func writeContacts(count: Int, to url: URL) throws {
+        let zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix"]
+        let states = ["NC", "IL", "CO", "CA", "AZ", "FL", "OK", "NY"]
+        let names = ["Jane", "Omar", "Lucía", "Wei", "Aisha", "Tom", "Priya", "Jonas", "Mei", "Carlos"]
+        var text = "phone,firstName,lastName,email,state,zip,tags,timezone,isTextable,optedOut,team\n"
+        text.reserveCapacity(count * 96)
+        for index in 0..<count {
+            let phone = "+1919\(String(format: "%07d", 2_000_000 + index))"
+            let textable = index % 60 == 7 ? "" : (index % 40 == 3 ? "false" : "true")
+            let optedOut = index % 25 == 11 ? "true" : "false"
+            let tags = index % 3 == 0 ? "donor;vip" : "donor"
+            text += "\(phone),\(names[index % names.count]),Demo\(index),demo\(index)@example.org,"
+            text += "\(states[index % states.count]),27\(String(format: "%03d", index % 1000)),\(tags),"
+            text += "\(zones[index % zones.count]),\(textable),\(optedOut),team-\(index % 4)\n"
+        }
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// The demo campaign: an A/B test with merge fields, to every donor.
+    static let campaignBody = """
+        {
+          "name": "Spring match drive",
+          "message": "Hi {{firstName|there}}, gifts are matched 2:1 until Friday. Give: https://amp.li/s",
+          "contactFilter": { "tags": ["donor"] },
+          "abTest": true,
+          "messageVariantA": "Hi {{firstName|there}}, our spring drive ends Friday — every gift is matched 2:1. https://amp.li/s",
+          "messageVariantB": "{{firstName|Friend}}, 48 hours left: gifts are matched 2:1 until Friday ({{team}}). https://amp.li/s 💚",
+          "timezone": "America/New_York",
+          "normalizeText": true
+        }
+        """
+}
