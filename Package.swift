@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "AmplifiEngine",
             dependencies: [
-                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging",
+                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiCarriers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "AmplifiEngineTests",
             dependencies: [
-                "AmplifiEngine", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
                 "AmplifiLocalServers", "AmplifiTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
