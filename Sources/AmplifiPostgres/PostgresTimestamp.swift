@@ -29,56 +29,9 @@ enum PostgresTimestamp {
     static func parse(_ text: String) -> Date? {
         if text == "infinity" { return .distantFuture }
         if text == "-infinity" { return .distantPast }
-        let bytes = Array(text.utf8)
-        var index = 0
-        func number(_ count: Int) -> Int? {
-            guard index + count <= bytes.count else { return nil }
-            var value = 0
-            for offset in 0..<count {
-                let byte = bytes[index + offset]
-                guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            index += count
-            return value
-        }
-        func expect(_ character: Character) -> Bool {
-            guard index < bytes.count, bytes[index] == character.asciiValue else { return false }
-            index += 1
-            return true
-        }
-        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-            expect(" ") || expect("T"),
-            let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2)
+        guard let scanned = TimestampScanner.scan(text),
+            scanned.separator == UInt8(ascii: " ") || scanned.separator == UInt8(ascii: "T")
         else { return nil }
-        var fraction = 0.0
-        if expect(".") {
-            var scale = 0.1
-            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
-                fraction += Double(bytes[index] - 48) * scale
-                scale /= 10
-                index += 1
-            }
-        }
-        var offsetSeconds = 0
-        if index < bytes.count {
-            let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
-            guard bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") else { return nil }
-            index += 1
-            guard let hours = number(2) else { return nil }
-            offsetSeconds = hours * 3600
-            if expect(":"), let minutes = number(2) { offsetSeconds += minutes * 60 }
-            if expect(":"), let seconds = number(2) { offsetSeconds += seconds }
-            offsetSeconds *= sign
-        }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(epoch - offsetSeconds) + fraction)
+        return scanned.date
     }
 }

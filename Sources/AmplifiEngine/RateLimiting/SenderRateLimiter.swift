@@ -82,7 +82,8 @@ public struct SenderRateLimiter: Sendable {
         let interval = 1_000_000 / ratePerSecond
         // Nothing to book: no round-trip.
         if segments == 0 {
-            return .reserved(RateReservation(segments: 0, baseMicroseconds: 0, intervalMicroseconds: interval))
+            return .reserved(
+                RateReservation(segments: 0, baseMicroseconds: 0, intervalMicroseconds: interval, serverTimeMicroseconds: 0))
         }
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.reserve,
@@ -91,7 +92,8 @@ public struct SenderRateLimiter: Sendable {
                 .init(segments), .init(interval), .init(burst),
                 .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1),
             ])
-        guard let fields = reply.array, fields.count == 2, let granted = fields[0].int, let value = fields[1].int
+        guard let fields = reply.array, fields.count == 3, let granted = fields[0].int, let value = fields[1].int,
+            let now = fields[2].int
         else {
             throw RedisError(
                 code: .protocolViolation, message: "rate limiter script returned an unexpected reply",
@@ -99,30 +101,33 @@ public struct SenderRateLimiter: Sendable {
         }
         if granted == 1 {
             return .reserved(
-                RateReservation(segments: segments, baseMicroseconds: value, intervalMicroseconds: interval))
+                RateReservation(
+                    segments: segments, baseMicroseconds: value, intervalMicroseconds: interval,
+                    serverTimeMicroseconds: now))
         }
         return .wait(.microseconds(Int64(max(0, value))))
     }
 
     /// Pauses sender number `senderID` for the whole fleet for at least `duration`
     /// (carrier 429 / `Retry-After`, 5xx, sender queue full); a longer pause already in
-    /// force is kept. Returns how long the number is now paused.
+    /// force is kept. Returns the pause now in force, on the Redis server's clock.
     @discardableResult
-    public func backOff(orgID: UUID, senderID: UUID, for duration: Duration) async throws -> Duration {
+    public func backOff(orgID: UUID, senderID: UUID, for duration: Duration) async throws -> RateBackOff {
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.backOff,
             keys: [.init(key(orgID: orgID, senderID: senderID))],
             arguments: [.init(max(0, Self.microseconds(duration)))])
-        guard let remaining = reply.int else {
+        guard let fields = reply.array, fields.count == 2, let pauseEnd = fields[0].int, let now = fields[1].int
+        else {
             throw RedisError(
                 code: .protocolViolation, message: "rate limiter backoff script returned an unexpected reply",
                 command: "EVALSHA")
         }
-        let paused = Duration.microseconds(Int64(remaining))
+        let backOff = RateBackOff(serverTimeMicroseconds: now, pauseEndMicroseconds: pauseEnd)
         logger.info(
             "sender number backing off",
-            metadata: ["org": "\(orgID)", "sender": "\(senderID)", "pausedFor": "\(paused)"])
-        return paused
+            metadata: ["org": "\(orgID)", "sender": "\(senderID)", "pausedFor": "\(backOff.pausedFor)"])
+        return backOff
     }
 
     /// Whole microseconds of `duration`, rounded up (a wait is never shortened).

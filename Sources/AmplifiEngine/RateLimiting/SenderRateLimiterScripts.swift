@@ -20,10 +20,12 @@ public enum SenderRateLimiterScripts {
     /// makes the first segment after a backoff conform exactly when the pause ends, and
     /// gives no burst right after a backoff (the carrier just said "too fast"). When the
     /// whole batch would conform later than `now + max wait`, nothing is reserved and the
-    /// script returns `{0, µs until a reservation would fit}`; otherwise it stores
+    /// script returns `{0, µs until a reservation would fit, now}`; otherwise it stores
     /// `tat = start + n·T`, expires the key when both the TAT and the pause have passed,
-    /// and returns `{1, base}` with `base = start − B·T − now` (segment j may go
-    /// `base + j·T` µs from now; negative = already conforming).
+    /// and returns `{1, base, now}` with `base = start − B·T − now` (segment j may go
+    /// `base + j·T` µs from now; negative = already conforming). `now` is the server
+    /// time the answer is relative to, so callers can place the schedule on the
+    /// server's clock whatever the network or scheduling delay.
     public static let reserve = RedisScript(
         """
         local t = redis.call('TIME')
@@ -36,19 +38,19 @@ public enum SenderRateLimiterScripts {
         local base = start - burst * interval - now
         local delay = base + n * interval
         if maxWait >= 0 and delay > maxWait then
-          return {0, math.ceil(delay - maxWait)}
+          return {0, math.ceil(delay - maxWait), now}
         end
         local newTat = start + n * interval
         redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', newTat))
         redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.max(newTat, pause) - now) / 1000)))
-        return {1, math.floor(base)}
+        return {1, math.floor(base), now}
         """)
 
     /// backOff — KEYS: sender hash; ARGV: pause (µs).
     ///
     /// Sets `pause = max(pause, now + d)` (a shorter backoff never shortens a longer one
-    /// already in force), extends the key's expiry to cover it and returns the µs left
-    /// until the pause ends.
+    /// already in force), extends the key's expiry to cover it and returns
+    /// `{pause end, now}` (both server µs since 1970).
     public static let backOff = RedisScript(
         """
         local t = redis.call('TIME')
@@ -58,6 +60,6 @@ public enum SenderRateLimiterScripts {
         local pause = math.max(tonumber(state[2]) or 0, now + tonumber(ARGV[1]))
         redis.call('HSET', KEYS[1], 'pause', string.format('%.0f', pause))
         redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.max(tat, pause) - now) / 1000)))
-        return math.ceil(pause - now)
+        return {pause, now}
         """)
 }

@@ -7,8 +7,8 @@ import Glibc
 import Logging
 
 /// Helpers for the rate limiter tests: clients on the shared test Redis, a limiter
-/// under a fresh key prefix, a private server for command counting, and the
-/// "simulated send time" of a reservation.
+/// under a fresh key prefix, a private server for command counting, and rates of a
+/// schedule of reservations measured in the Redis server's time.
 enum RateLimiterTestSupport {
     /// A logger for the limiter under test.
     static let logger = Logger(label: "amplifi.test.ratelimit")
@@ -69,14 +69,50 @@ enum RateLimiterTestSupport {
         return reservation
     }
 
-    /// The measured rate of grants (time, segments): the segments granted after the
-    /// first grant divided by the time from the first grant to the last (the first
-    /// grant's segments went at its instant, so they do not count toward a span).
-    static func measuredRate(_ grants: [(time: ContinuousClock.Instant, segments: Int)]) -> Double {
-        let sorted = grants.sorted { $0.time < $1.time }
-        let span = seconds(sorted.last!.time - sorted.first!.time)
+    /// The rate of a schedule while it was backlogged, in segments per second of server
+    /// time: over each pair of consecutive grants (in schedule order) whose second was
+    /// requested before the first's last segment conformed — it had to queue behind it,
+    /// so the limiter alone set the gap — the segments of the second divided by the gap.
+    /// Pairs where the number went idle (a starved client asked late) are left out: an idle
+    /// number correctly sends nothing. Returns the rate and how many pairs it is over.
+    static func backloggedRate(_ grants: [Grant]) -> (rate: Double, pairs: Int) {
+        let sorted = grants.sorted { $0.conformsAt < $1.conformsAt }
+        var segments = 0, micros = 0, pairs = 0
+        for (previous, grant) in zip(sorted, sorted.dropFirst()) where grant.requestedAt <= previous.conformsAt {
+            segments += grant.segments
+            micros += grant.conformsAt - previous.conformsAt
+            pairs += 1
+        }
+        return (Double(segments) * 1e6 / Double(micros), pairs)
+    }
+
+    /// The average rate of a whole schedule in segments per second of server time: the
+    /// segments after the first grant over the span from the first grant to the last (idle
+    /// spans included, so it can only be lower than the configured rate, never higher).
+    static func overallRate(_ grants: [Grant]) -> Double {
+        let sorted = grants.sorted { $0.conformsAt < $1.conformsAt }
+        let span = sorted.last!.conformsAt - sorted.first!.conformsAt
         let segments = sorted.dropFirst().reduce(0) { $0 + $1.segments }
-        return Double(segments) / span
+        return Double(segments) * 1e6 / Double(span)
+    }
+}
+
+/// One reservation placed on the Redis server's clock (µs since 1970): when it was
+/// computed and when its last segment conforms. Tests measure this schedule — the one the
+/// fleet obeys — so a test process starved between two Redis calls cannot skew it.
+struct Grant: Sendable {
+    /// Server time at which the reserve script ran.
+    let requestedAt: Int
+    /// Server time at which the batch's last segment conforms.
+    let conformsAt: Int
+    /// Segments in the batch.
+    let segments: Int
+
+    /// The grant of `reservation`.
+    init(_ reservation: RateReservation) {
+        requestedAt = reservation.serverTimeMicroseconds
+        conformsAt = reservation.serverTimeMicroseconds(throughSegment: reservation.segments)
+        segments = reservation.segments
     }
 }
 
