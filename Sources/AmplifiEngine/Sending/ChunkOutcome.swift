@@ -1,0 +1,11 @@
+public import AmplifiMessaging
+
+/// What `ChunkSender.process` did with one chunk.
+public enum ChunkOutcome: Sendable, Equatable {
+    /// The chunk has no pending rows left; `campaignCompleted` is true when this worker moved the campaign to `completed`.
+    case finished(campaignCompleted: Bool)
+    /// The campaign is not (or no longer) `sending` (paused, canceled, …): processing stopped at a batch boundary.
+    case stopped(CampaignStatus)
+    /// The chunk's lease was lost (reclaimed by another worker): processing stopped at a batch boundary.
+    case leaseLost
+}

@@ -1,0 +1,240 @@
+import AmplifiMessaging
+import AmplifiPostgres
+import Foundation
+
+/// The send pipeline's SQL: campaign facts, status check, batch claim, batch results and completion.
+/// Every statement filters by org_id; every per-batch write is one statement over arrays.
+struct SendBatchStore: Sendable {
+    let client: PostgresClient
+
+    // MARK: - SQL
+
+    // Read once per chunk: the campaign, its sender number (the stored one, else the org's default,
+    // as the API would resolve it) and the org's zone and quiet hours, in one round trip.
+    static func campaignQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
+        """
+        SELECT c.status, c.message, c.ab_test, c.message_variant_a, c.message_variant_b, c.ab_winner,
+               c.media_url, c.force_route, c.normalize_text, c.timezone, o.timezone,
+               to_char(o.quiet_hours_start, 'HH24:MI'), to_char(o.quiet_hours_end, 'HH24:MI'),
+               p.id, p.e164, p.mps::float8
+        FROM campaigns c
+        JOIN organizations o ON o.id = c.org_id
+        LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
+            (SELECT d.id FROM phone_numbers d WHERE d.org_id = c.org_id AND d.is_default ORDER BY d.created_at LIMIT 1))
+        WHERE c.id = \(campaignID) AND c.org_id = \(orgID)
+        """
+    }
+
+    // Step 1, once per batch: the primary-key probe; Postgres is authoritative for pause/cancel.
+    static func statusQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
+        "SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)"
+    }
+
+    // Step 2 in ONE statement: pick the chunk's next pending rows in id order (campaign_messages_open_idx)
+    // with SKIP LOCKED so concurrent workers on one chunk never claim the same row, flip them to
+    // 'sending' with the claimant and attempt + 1, and join the contact's CURRENT fields (merge values,
+    // zone, suppression) so the send-time checks need no second round trip. Custom fields come back as
+    // a JSON object of strings (jsonb_each_text) so Swift decodes them without guessing types.
+    static func claimQuery(
+        campaignID: UUID, orgID: UUID, chunk: Int, worker: String, limit: Int
+    ) -> PostgresQuery {
+        """
+        WITH picked AS (
+            SELECT id FROM campaign_messages
+            WHERE org_id = \(orgID) AND campaign_id = \(campaignID) AND chunk = \(chunk) AND status = 'pending'
+            ORDER BY id LIMIT \(limit)
+            FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE campaign_messages m
+            SET status = 'sending', claimed_by = \(worker), claimed_at = now(), attempt = m.attempt + 1,
+                status_updated_at = now()
+            FROM picked p
+            WHERE m.id = p.id AND m.org_id = \(orgID)
+            RETURNING m.id, m.contact_id, m.phone, m.variant, m.attempt
+        )
+        SELECT cl.id, cl.contact_id, cl.phone, cl.variant, cl.attempt,
+               c.first_name, c.last_name, c.email, c.city, c.state, c.zip,
+               (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(c.custom_fields) e)::text,
+               c.timezone, c.opted_out_at IS NOT NULL, c.is_textable, c.deleted_at IS NOT NULL
+        FROM claimed cl
+        JOIN contacts c ON c.org_id = \(orgID) AND c.id = cl.contact_id
+        ORDER BY cl.id
+        """
+    }
+
+    // Step 8 (and the send-time skips/deferrals of step 3) in ONE statement: the batch travels as
+    // parallel arrays through unnest. Only rows still 'sending' under this worker's claim are written,
+    // so a row reclaimed by someone else is never overwritten. The contacts CTE marks numbers not
+    // textable / opted out (21614, 30006, 21610) and the campaign's counters move once, by what was
+    // really written (the data dependency on `written`).
+    static func recordQuery(
+        campaignID: UUID, orgID: UUID, worker: String, rows: [RecordedMessage]
+    ) -> PostgresQuery {
+        let ids = rows.map(\.id)
+        let contacts = rows.map(\.contactID)
+        let statuses = rows.map(\.status)
+        let skipReasons = rows.map(\.skipReason)
+        let deferUntil = rows.map(\.deferUntil)
+        let providerIDs = rows.map(\.providerMessageID)
+        let errorCodes = rows.map(\.errorCode)
+        let bodies = rows.map(\.body)
+        let encodings = rows.map(\.encoding)
+        let segments = rows.map(\.segments)
+        let credits = rows.map(\.credits)
+        let attemptDeltas = rows.map(\.attemptDelta)
+        let actions = rows.map { $0.contactAction?.rawValue }
+        return """
+            WITH r AS (
+                SELECT * FROM unnest(\(ids)::bigint[], \(contacts)::uuid[], \(statuses)::text[],
+                    \(skipReasons)::text[], \(deferUntil)::timestamptz[], \(providerIDs)::text[],
+                    \(errorCodes)::text[], \(bodies)::text[], \(encodings)::text[], \(segments)::int[],
+                    \(credits)::int[], \(attemptDeltas)::int[], \(actions)::text[])
+                AS r(id, contact_id, status, skip_reason, defer_until, provider_id, error_code, body,
+                     encoding, segments, credits, attempt_delta, action)
+            ), written AS (
+                UPDATE campaign_messages m SET
+                    status = r.status, skip_reason = r.skip_reason, defer_until = r.defer_until,
+                    provider_message_id = coalesce(r.provider_id, m.provider_message_id),
+                    error_code = r.error_code,
+                    body = coalesce(r.body, m.body), encoding = coalesce(r.encoding, m.encoding),
+                    segments = coalesce(r.segments, m.segments), credits = coalesce(r.credits, m.credits),
+                    attempt = greatest(m.attempt + r.attempt_delta, 0),
+                    sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE m.sent_at END,
+                    status_updated_at = now()
+                FROM r
+                WHERE m.org_id = \(orgID) AND m.campaign_id = \(campaignID) AND m.id = r.id
+                  AND m.status = 'sending' AND m.claimed_by = \(worker)
+                RETURNING m.status
+            ), marked AS (
+                UPDATE contacts c SET
+                    is_textable = CASE WHEN r.action = 'not_textable' THEN false ELSE c.is_textable END,
+                    opted_out_at = CASE WHEN r.action = 'opt_out' THEN coalesce(c.opted_out_at, now())
+                                        ELSE c.opted_out_at END
+                FROM r
+                WHERE c.org_id = \(orgID) AND c.id = r.contact_id AND r.action IS NOT NULL
+                RETURNING 1
+            ), counted AS (
+                UPDATE campaigns SET
+                    sent_count = sent_count + w.sent, failed_count = failed_count + w.failed,
+                    skipped_count = skipped_count + w.skipped
+                FROM (SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
+                             count(*) FILTER (WHERE status = 'failed') AS failed,
+                             count(*) FILTER (WHERE status = 'skipped') AS skipped FROM written) w
+                WHERE id = \(campaignID) AND org_id = \(orgID)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM marked), (SELECT count(*) FROM counted)
+            """
+    }
+
+    // Step 9: sending → completed guarded by status AND by "no open row" in the SAME statement, so the
+    // check and the move are atomic: of racing workers exactly one updates the row, and a worker whose
+    // rows are still uncommitted blocks nobody (the last committer sees every row settled).
+    static func completeQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
+        """
+        UPDATE campaigns SET status = 'completed', status_reason = NULL, completed_at = now()
+        WHERE id = \(campaignID) AND org_id = \(orgID) AND status = 'sending'
+          AND NOT EXISTS (SELECT 1 FROM campaign_messages m
+                          WHERE m.org_id = \(orgID) AND m.campaign_id = \(campaignID)
+                            AND m.status IN ('pending', 'sending', 'deferred', 'held'))
+        """
+    }
+
+    // MARK: - Calls
+
+    /// The campaign's facts, or nil when it is not in the organization.
+    func campaign(campaignID: UUID, orgID: UUID) async throws -> SendCampaign? {
+        guard let row = try await client.query(Self.campaignQuery(campaignID: campaignID, orgID: orgID)).first
+        else { return nil }
+        let (status, message, abTest, variantA, variantB, winner, media, route, normalize) = try row.decode(
+            (String, String?, Bool, String?, String?, String?, String?, String, Bool).self)
+        let campaignZone = try row.decode(String?.self, at: 9)
+        let orgZone = try row.decode(String?.self, at: 10)
+        let start = try row.decode(String.self, at: 11)
+        let end = try row.decode(String.self, at: 12)
+        let senderID = try row.decode(UUID?.self, at: 13)
+        let e164 = try row.decode(String?.self, at: 14)
+        let mps = try row.decode(Double?.self, at: 15)
+        guard let senderID, let e164, let mps else {
+            throw EngineError(
+                .validationFailed,
+                "campaign \(campaignID) has no sender number and its organization has no default number; "
+                    + "add a number to the organization, then resume the campaign",
+                field: "fromPhoneNumberId")
+        }
+        var policy = QuietHoursPolicy()
+        if let open = LocalTime(parsing: start), let close = LocalTime(parsing: end),
+            let window = try? SendWindow(start: open, end: close)
+        {
+            policy.organizationWindow = window
+        }
+        return SendCampaign(
+            status: CampaignStatus(rawValue: status) ?? .failed,
+            message: SendCampaign.parse(message),
+            variantA: abTest ? SendCampaign.parse(variantA) : nil,
+            variantB: abTest ? SendCampaign.parse(variantB) : nil,
+            abWinner: winner, mediaURL: media, forceRoute: ForceRoute(rawValue: route) ?? .auto,
+            normalizeText: normalize, campaignTimeZone: campaignZone, organizationTimeZone: orgZone,
+            policy: policy, senderID: senderID, from: PhoneNumber(trustedE164: e164), mps: mps)
+    }
+
+    /// The campaign's status now (nil when it vanished).
+    func status(campaignID: UUID, orgID: UUID) async throws -> CampaignStatus? {
+        guard let row = try await client.query(Self.statusQuery(campaignID: campaignID, orgID: orgID)).first
+        else { return nil }
+        return CampaignStatus(rawValue: try row.decode(String.self, at: 0))
+    }
+
+    /// Claims up to `limit` pending rows of the chunk.
+    func claim(campaignID: UUID, orgID: UUID, chunk: Int, worker: String, limit: Int) async throws
+        -> [ClaimedMessage]
+    {
+        let result = try await client.query(
+            Self.claimQuery(campaignID: campaignID, orgID: orgID, chunk: chunk, worker: worker, limit: limit))
+        var claimed: [ClaimedMessage] = []
+        claimed.reserveCapacity(result.count)
+        let decoder = JSONDecoder()
+        for row in result {
+            let (id, contactID, phone, variant, attempt) = try row.decode((Int64, UUID, String, String?, Int).self)
+            let first = try row.decode(String?.self, at: 5)
+            let last = try row.decode(String?.self, at: 6)
+            let email = try row.decode(String?.self, at: 7)
+            let city = try row.decode(String?.self, at: 8)
+            let state = try row.decode(String?.self, at: 9)
+            let zip = try row.decode(String?.self, at: 10)
+            let customJSON = try row.decode(String?.self, at: 11)
+            let zone = try row.decode(String?.self, at: 12)
+            let optedOut = try row.decode(Bool.self, at: 13)
+            let textable = try row.decode(Bool?.self, at: 14)
+            let deleted = try row.decode(Bool.self, at: 15)
+            var custom: [String: String] = [:]
+            if let customJSON, let data = customJSON.data(using: .utf8),
+                let decoded = try? decoder.decode([String: String].self, from: data)
+            {
+                custom = decoded
+            }
+            claimed.append(
+                ClaimedMessage(
+                    id: id, contactID: contactID, phone: phone, variant: variant, attempt: attempt,
+                    values: MergeValues(
+                        firstName: first, lastName: last, email: email, phone: phone, city: city, state: state,
+                        zip: zip, customFields: custom),
+                    timeZone: zone, optedOut: optedOut, isTextable: textable, deleted: deleted))
+        }
+        return claimed
+    }
+
+    /// Writes a batch's outcomes in one statement; returns how many rows were written.
+    @discardableResult
+    func record(campaignID: UUID, orgID: UUID, worker: String, rows: [RecordedMessage]) async throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        let result = try await client.query(
+            Self.recordQuery(campaignID: campaignID, orgID: orgID, worker: worker, rows: rows))
+        return Int(try result[0].decode(Int64.self, at: 0))
+    }
+
+    /// Moves the campaign to completed when nothing is left open; true for the one caller that did.
+    func completeIfDone(campaignID: UUID, orgID: UUID) async throws -> Bool {
+        try await client.query(Self.completeQuery(campaignID: campaignID, orgID: orgID)).affectedRows == 1
+    }
+}

@@ -1,0 +1,308 @@
+import AmplifiCarriers
+import AmplifiEngine
+import AmplifiMessaging
+import AmplifiPostgres
+import AmplifiRedis
+import AmplifiTestSupport
+import Foundation
+import Logging
+import Testing
+
+/// The send pipeline end to end: real Postgres and Redis, the simulated carrier with zero latency.
+@Suite struct ChunkSenderTests {
+    typealias F = SendingFixtures
+
+    @Test func thousandRecipientsCompleteWithBooksBalanced() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 5_000)
+                try await F.contacts(client, org: org, count: 1_000)
+                // Suppressed at planning: skipped with a reason, never sent.
+                _ = try await F.contact(client, org: org, phone: "+14155550001", optedOut: true)
+                let (campaign, chunks) = try await F.sendingCampaign(client, org: org, sender: sender)
+                #expect(chunks == 5)
+                let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
+                let queue = FairChunkQueue(client: redis, keys: keys, logger: F.logger)
+                _ = try await queue.push(jobs: (0..<chunks).map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
+                let carrier = SimulatedCarrier(logger: F.logger)
+                let chunkSender = F.sender(client, redis: redis, carrier: carrier, keys: keys)
+                var completions = 0
+                while let lease = try await queue.pop(worker: "test-worker", leaseSeconds: 30) {
+                    let outcome = try await chunkSender.process(lease.job, lease: lease)
+                    if outcome == .finished(campaignCompleted: true) { completions += 1 }
+                }
+                #expect(completions == 1)
+                #expect(try await queue.leasedCount() == 0)
+                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "completed")
+                let counts = try await F.statusCounts(client, org: org, campaign: campaign)
+                #expect(counts == ["sent": 1_000, "skipped": 1])
+                let unexplained = try await client.query(
+                    """
+                    SELECT count(*)::bigint FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign)
+                    AND ((status = 'skipped' AND skip_reason IS NULL)
+                         OR (status = 'sent' AND (provider_message_id IS NULL OR sent_at IS NULL OR credits IS NULL)))
+                    """)[0].decode(Int64.self, at: 0)
+                #expect(unexplained == 0)
+                let log = carrier.sendLog()
+                #expect(log.count == 1_000)
+                #expect(Set(log.map(\.to)).count == log.count)
+                #expect(carrier.duplicateDeliveries().isEmpty)
+                let meter = CreditMeter(client: client)
+                let balance = try await meter.balance(orgID: org)
+                #expect(balance.balance == balance.ledgerSum)
+                #expect(balance.balance == 4_000)
+                let usage = try await meter.campaignUsage(orgID: org, campaignID: campaign)
+                #expect(usage.creditsUsed == usage.ledgerNet)
+                #expect(usage.creditsUsed == 1_000)
+                let (sent, skipped) = try await client.query(
+                    "SELECT sent_count, skipped_count FROM campaigns WHERE id = \(campaign) AND org_id = \(org)"
+                )[0].decode((Int64, Int64).self)
+                #expect(sent == 1_000 && skipped == 1)
+            }
+        }
+    }
+
+    @Test func contactOptedOutAfterPlanningGetsNothing() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 100)
+                try await F.contacts(client, org: org, count: 4)
+                let late = try await F.contact(client, org: org, phone: "+14155550002")
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender)
+                try await client.query("UPDATE contacts SET opted_out_at = now() WHERE org_id = \(org) AND id = \(late)")
+                let carrier = SimulatedCarrier(logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .finished(campaignCompleted: true))
+                #expect(!carrier.sendLog().contains { $0.to.e164 == "+14155550002" })
+                #expect(carrier.sendLog().count == 4)
+                let (status, reason) = try await client.query(
+                    "SELECT status, skip_reason FROM campaign_messages WHERE org_id = \(org) AND contact_id = \(late)"
+                )[0].decode((String, String?).self)
+                #expect(status == "skipped" && reason == "opted_out")
+                #expect(try await CreditMeter(client: client).balance(orgID: org).balance == 96)
+            }
+        }
+    }
+
+    @Test func recipientAtNightIsDeferredNotSent() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 100)
+                try await F.contacts(client, org: org, count: 3)
+                let tokyo = try await F.contact(client, org: org, phone: "+14155550003", timezone: "Asia/Tokyo")
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender)
+                let carrier = SimulatedCarrier(logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                // The deferred row keeps the campaign open.
+                #expect(outcome == .finished(campaignCompleted: false))
+                #expect(carrier.sendLog().count == 3)
+                #expect(!carrier.sendLog().contains { $0.to.e164 == "+14155550003" })
+                let (status, deferUntil, attempt) = try await client.query(
+                    """
+                    SELECT status, defer_until, attempt FROM campaign_messages
+                    WHERE org_id = \(org) AND contact_id = \(tokyo)
+                    """)[0].decode((String, Date?, Int).self)
+                #expect(status == "deferred")
+                // 08:00 the next morning in Tokyo = 23:00 UTC the same day.
+                #expect(deferUntil == F.noonInNewYork.addingTimeInterval(7 * 3_600))
+                #expect(attempt == 0)
+                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "sending")
+            }
+        }
+    }
+
+    @Test func insufficientCreditsPausesAndSendsNothingUnpaid() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 150)
+                try await F.contacts(client, org: org, count: 300)
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let carrier = SimulatedCarrier(logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .stopped(.paused))
+                let (status, reason) = try await F.campaignStatus(client, org: org, campaign: campaign)
+                #expect(status == "paused" && reason == "insufficient_credits")
+                #expect(carrier.sendLog().count == 100)
+                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
+                let maxAttempt = try await client.query(
+                    "SELECT max(attempt) FROM campaign_messages WHERE org_id = \(org) AND status = 'pending'"
+                )[0].decode(Int.self, at: 0)
+                #expect(maxAttempt == 0)
+                let balance = try await CreditMeter(client: client).balance(orgID: org)
+                #expect(balance.balance == 50 && balance.ledgerSum == 50)
+            }
+        }
+    }
+
+    @Test func permanentCarrierFailuresFailRowsAndRefund() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 1_000)
+                try await F.contacts(client, org: org, count: 200)
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let carrier = SimulatedCarrier(
+                    configuration: SimulatedCarrierConfiguration(permanentFailureRate: 0.2, seed: 7), logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .finished(campaignCompleted: true))
+                let counts = try await F.statusCounts(client, org: org, campaign: campaign)
+                let failed = counts["failed"] ?? 0
+                let sent = counts["sent"] ?? 0
+                #expect(failed > 10 && sent + failed == 200)
+                let wrongCode = try await client.query(
+                    """
+                    SELECT count(*)::bigint FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign)
+                    AND status = 'failed' AND (error_code IS DISTINCT FROM '21211' OR credits <> 0)
+                    """)[0].decode(Int64.self, at: 0)
+                #expect(wrongCode == 0)
+                let meter = CreditMeter(client: client)
+                let balance = try await meter.balance(orgID: org)
+                #expect(balance.balance == balance.ledgerSum)
+                #expect(balance.balance == Int64(1_000 - sent))
+                let usage = try await meter.campaignUsage(orgID: org, campaignID: campaign)
+                #expect(usage.creditsUsed == Int64(sent) && usage.ledgerNet == usage.creditsUsed)
+                let failedCount = try await client.query(
+                    "SELECT failed_count FROM campaigns WHERE id = \(campaign) AND org_id = \(org)"
+                )[0].decode(Int64.self, at: 0)
+                #expect(failedCount == Int64(failed))
+            }
+        }
+    }
+
+    @Test func pauseBetweenBatchesStopsAfterTheCurrentBatch() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 1_000)
+                try await F.contacts(client, org: org, count: 300)
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let store = CampaignStore(client: client, logger: F.logger)
+                // The operator pauses while the first batch is at the carrier.
+                let carrier = HookedCarrier(inner: SimulatedCarrier(logger: F.logger)) {
+                    _ = try? await store.transition(campaignID: campaign, orgID: org, to: .paused, reason: "ops")
+                }
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .stopped(.paused))
+                #expect(carrier.inner.sendLog().count == 100)
+                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
+                #expect(try await F.campaignStatus(client, org: org, campaign: campaign) == ("paused", "ops"))
+            }
+        }
+    }
+
+    @Test func transientFailuresRetryThenFailWithBooksConsistent() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 1_000)
+                try await F.contacts(client, org: org, count: 100)
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let carrier = SimulatedCarrier(
+                    configuration: SimulatedCarrierConfiguration(transientFailureRate: 0.4, seed: 3), logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()),
+                    batchSize: 50)
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .finished(campaignCompleted: true))
+                let counts = try await F.statusCounts(client, org: org, campaign: campaign)
+                #expect((counts["sent"] ?? 0) + (counts["failed"] ?? 0) == 100)
+                #expect((counts["failed"] ?? 0) > 0)
+                // Failed only after the table's three attempts, with the code.
+                let early = try await client.query(
+                    """
+                    SELECT count(*)::bigint FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign)
+                    AND status = 'failed' AND (attempt <> 3 OR error_code IS DISTINCT FROM '30003')
+                    """)[0].decode(Int64.self, at: 0)
+                #expect(early == 0)
+                #expect(carrier.duplicateDeliveries().isEmpty)
+                let meter = CreditMeter(client: client)
+                let balance = try await meter.balance(orgID: org)
+                #expect(balance.balance == balance.ledgerSum)
+                #expect(try await meter.verifyLedger(orgID: org))
+                let usage = try await meter.campaignUsage(orgID: org, campaignID: campaign)
+                #expect(usage.creditsUsed == usage.ledgerNet)
+                // Every sent message is paid for; repeated refusals of one row are refunded once (see report).
+                #expect(usage.creditsUsed >= Int64(counts["sent"] ?? 0))
+            }
+        }
+    }
+
+    @Test func optedOutAtCarrierFailsAndOptsTheContactOut() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 1_000)
+                try await F.contacts(client, org: org, count: 100)
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let carrier = SimulatedCarrier(
+                    configuration: SimulatedCarrierConfiguration(optedOutRate: 0.2, seed: 11), logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                _ = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let (failed, optedOut) = try await client.query(
+                    """
+                    SELECT count(*)::bigint, count(*) FILTER (WHERE c.opted_out_at IS NOT NULL)::bigint
+                    FROM campaign_messages m JOIN contacts c ON c.org_id = m.org_id AND c.id = m.contact_id
+                    WHERE m.org_id = \(org) AND m.campaign_id = \(campaign) AND m.status = 'failed' AND m.error_code = '21610'
+                    """)[0].decode((Int64, Int64).self)
+                #expect(failed > 0 && optedOut == failed)
+                #expect(try await CreditMeter(client: client).balance(orgID: org).balance == 1_000 - (100 - failed))
+            }
+        }
+    }
+
+    @Test func contentFilteringPastTheThresholdPausesWithCarrierErrors() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 1_000)
+                try await F.contacts(client, org: org, count: 200)
+                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let carrier = SimulatedCarrier(
+                    configuration: SimulatedCarrierConfiguration(contentFilterRate: 0.3, seed: 5), logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .stopped(.paused))
+                #expect(try await F.campaignStatus(client, org: org, campaign: campaign) == ("paused", "carrier_errors"))
+                #expect(carrier.sendLog().count == 100)
+                let counts = try await F.statusCounts(client, org: org, campaign: campaign)
+                #expect(counts["pending"] == 100 && (counts["failed"] ?? 0) > 5)
+            }
+        }
+    }
+
+    @Test func rendersMergeAndCustomFieldsIntoTheStoredBody() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 100)
+                let contact = try await F.contact(client, org: org, phone: "+14155550004")
+                try await client.query(
+                    """
+                    UPDATE contacts SET custom_fields = '{"store": "Main St", "visits": 3}'::jsonb
+                    WHERE org_id = \(org) AND id = \(contact)
+                    """)
+                let (campaign, _) = try await F.sendingCampaign(
+                    client, org: org, sender: sender,
+                    message: "Hi {{firstName}}, see you at {{store|our shop}} ({{visits}}) {{zip|}}")
+                let carrier = SimulatedCarrier(logger: F.logger)
+                let chunkSender = F.sender(
+                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                _ = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let (status, body, encoding, segments, credits) = try await client.query(
+                    """
+                    SELECT status, body, encoding, segments, credits FROM campaign_messages
+                    WHERE org_id = \(org) AND campaign_id = \(campaign)
+                    """)[0].decode((String, String?, String?, Int?, Int?).self)
+                #expect(status == "sent")
+                #expect(body == "Hi Zed, see you at Main St (3) ")
+                #expect(encoding == "GSM7" && segments == 1 && credits == 1)
+            }
+        }
+    }
+}
