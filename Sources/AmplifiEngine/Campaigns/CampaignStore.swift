@@ -7,7 +7,8 @@ public import Logging
 /// draft in place, fetch, list, and guarded lifecycle transitions. Every statement filters
 /// by `org_id`; every write is one statement.
 public struct CampaignStore: Sendable {
-    let client: PostgresClient
+    /// The database this store reads and writes.
+    public let client: PostgresClient
     let logger: Logger
 
     /// A store over `client`; logs carry campaign and org ids, never bodies or phone numbers.

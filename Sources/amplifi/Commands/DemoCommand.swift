@@ -1,3 +1,4 @@
+import AmplifiCarriers
 import AmplifiEngine
 import AmplifiLocalServers
 import AmplifiMessaging
@@ -10,8 +11,9 @@ import Logging
 /// `amplifi demo`: the embedded default. Starts Postgres and Redis under
 /// `.amplifi/`, migrates a fresh database, loads an organization (credits, two
 /// sender numbers, 10k contacts through the CSV importer), creates an A/B
-/// campaign from the product's JSON body, and runs the scheduler and a planner
-/// on it, printing what each step did.
+/// campaign from the product's JSON body, runs the scheduler and a planner on it,
+/// sends the A/B samples and then the winner through the carrier simulator with a
+/// live progress line, and prints the outcome.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -47,7 +49,7 @@ struct DemoCommand: AsyncParsableCommand {
         let org = try await OrganizationStore(client: client, logger: logger)
             .create(name: "Riverside Food Bank", timezone: "America/New_York", credits: 50_000)
         let numbers = PhoneNumberStore(client: client, logger: logger)
-        _ = try await numbers.add(org: org.id, number: "+19195550100", mps: 20, isDefault: true)
+        _ = try await numbers.add(org: org.id, number: "+19195550100", mps: 2_000, isDefault: true)
         _ = try await numbers.add(org: org.id, number: "+18885550199", mps: 50, kind: .tollFree)
         let csv = root.appendingPathComponent("demo-contacts.csv")
         try DemoData.writeContacts(count: contacts, to: csv)
@@ -81,18 +83,85 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         try await printOutcome(client: client, redis: redis, keys: keys, org: org.id, campaign: campaign.id, elapsed: elapsed)
+
+        print("6. Two workers send the A/B samples through the carrier simulator …")
+        let carrier = SimulatedCarrier(
+            configuration: SimulatedCarrierConfiguration(
+                latency: .fixed(.milliseconds(15)), permanentFailureRate: 0.01, transientFailureRate: 0.01, recordsLog: true),
+            logger: logger)
+        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: carrier, campaign: campaign.id, logger: logger)
+
+        print("7. No replies yet, so the reply rates tie and A wins (ops could run `amplifi campaign ab-winner ID B`) …")
+        let released = try await ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger)
+            .choose(campaignID: campaign.id, orgID: org.id, variant: "A")
+        print("   \(released) held recipients released to variant A")
+        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: carrier, campaign: campaign.id, logger: logger)
+
+        try await printReport(client: client, org: org.id, campaign: campaign.id, carrier: carrier)
         await client.close()
         await redis.close()
-
-        print("""
-
-            Not in the demo yet: sending through the carrier simulator with a live progress bar,
-            credits and quiet hours at send time (the send-pipeline issue).
-            """)
         if stay {
             print("\nServers are up; press Ctrl-C to stop them.")
             while true { try await Task.sleep(for: .seconds(3600)) }
         }
+    }
+
+    /// Runs two sender services until the campaign has nothing pending or in flight, drawing progress.
+    private func sendUntilIdle(
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys, carrier: SimulatedCarrier, campaign: UUID,
+        logger: Logger
+    ) async throws {
+        let progress = DemoProgress(client: client, campaign: campaign)
+        let total = try await progress.counts().filter { $0.key != "held" }.values.reduce(0, +)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<2 {
+                let service = ChunkSenderService(
+                    client: client, redis: redis, carrier: carrier, keys: keys,
+                    configuration: ChunkSenderConfiguration(workerID: "demo-\(index)", batchSize: 100),
+                    idleWait: .milliseconds(50), logger: logger)
+                group.addTask { try await service.run() }
+            }
+            while true {
+                let counts = try await progress.draw(total: total)
+                if (counts["pending"] ?? 0) + (counts["sending"] ?? 0) == 0 { break }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            group.cancelAll()
+        }
+        print()
+    }
+
+    private func printReport(client: PostgresClient, org: UUID, campaign: UUID, carrier: SimulatedCarrier) async throws {
+        print("8. Outcome")
+        let rows = try await client.query(
+            """
+            SELECT status, coalesce(skip_reason, error_code, ''), count(*)::int
+            FROM campaign_messages WHERE campaign_id = \(campaign) AND org_id = \(org)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """)
+        for row in rows {
+            let (status, reason, count) = try row.decode((String, String, Int).self)
+            print("     \(String(count).leftPadded(to: 6))  \(status)\(reason.isEmpty ? "" : " (\(reason))")")
+        }
+        let (state, used) = try await client.query(
+            "SELECT status, credits_used FROM campaigns WHERE id = \(campaign)")[0].decode((String, Int64).self)
+        let (balance, ledger) = try await client.query(
+            """
+            SELECT o.credit_balance, (SELECT coalesce(sum(amount), 0) FROM credit_ledger l WHERE l.org_id = o.id)::bigint
+            FROM organizations o WHERE o.id = \(org)
+            """)[0].decode((Int64, Int64).self)
+        print("   campaign \(state); credits used \(used); balance \(balance) (ledger sum \(ledger)\(balance == ledger ? ", equal" : ", MISMATCH"))")
+        let split = try await client.query(
+            """
+            SELECT coalesce(variant, '-'), count(*) FILTER (WHERE status = 'sent')::int
+            FROM campaign_messages WHERE campaign_id = \(campaign) GROUP BY 1 ORDER BY 1
+            """)
+        let parts = try split.map { row -> String in
+            let (variant, sent) = try row.decode((String, Int).self)
+            return "\(variant == "main" ? "winner (A)" : variant): \(sent)"
+        }
+        print("   sent by variant: \(parts.joined(separator: ", "))")
+        print("   duplicates at the carrier: \(carrier.duplicateDeliveries().count)")
     }
 
     /// Drops and recreates the `amplifi` database, so every demo run starts clean, and migrates it.

@@ -1,3 +1,4 @@
+import AmplifiCarriers
 import AmplifiEngine
 import AmplifiPostgres
 import AmplifiRedis
@@ -32,11 +33,11 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 }
 
-/// `amplifi worker`: plans admitted campaigns (and, with the send pipeline, sends them).
+/// `amplifi worker`: plans admitted campaigns and sends their chunks.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Claim admitted campaigns, expand their audiences and emit chunk jobs.")
+        abstract: "Plan admitted campaigns into chunk jobs and send chunks through the carrier.")
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
@@ -50,6 +51,18 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Worker id in the consumer group (default: host-pid).")
     var workerID: String?
 
+    @Option(help: "Chunks sent concurrently by this process.")
+    var concurrency = 2
+
+    @Option(help: "Messages per send batch.")
+    var batchSize = 100
+
+    @Option(help: "Carrier: sim (in-process simulator). Default: $AMPLIFI_CARRIER or sim.")
+    var carrier: String?
+
+    @Option(help: "Simulated carrier latency per batch, in milliseconds.")
+    var simLatencyMilliseconds = 0
+
     func run() async throws {
         let logger = Logger(label: "amplifi.worker")
         let id = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -58,9 +71,33 @@ struct WorkerCommand: AsyncParsableCommand {
         let planner = CampaignPlannerService(
             client: client, redis: redisClient, keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
             workerID: id, chunkSize: chunkSize, leaseTimeout: .seconds(leaseSeconds), logger: logger)
-        try await runServices([planner], logger: logger)
+        let carrier = try makeCarrier(
+            name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", latencyMilliseconds: simLatencyMilliseconds,
+            logger: logger)
+        let senders: [any Service] = (0..<max(1, concurrency)).map { index in
+            ChunkSenderService(
+                client: client, redis: redisClient, carrier: carrier,
+                keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
+                configuration: ChunkSenderConfiguration(
+                    workerID: "\(id)/\(index)", batchSize: batchSize, leaseSeconds: Double(leaseSeconds)),
+                logger: logger)
+        }
+        try await runServices([planner] + senders, logger: logger)
         await client.close()
         await redisClient.close()
+    }
+}
+
+/// The carrier named by `--carrier` / `AMPLIFI_CARRIER`.
+func makeCarrier(name: String, latencyMilliseconds: Int = 0, logger: Logger) throws -> any Carrier {
+    switch name {
+    case "sim":
+        let latency: SimulatedLatency = latencyMilliseconds > 0 ? .fixed(.milliseconds(latencyMilliseconds)) : .none
+        return SimulatedCarrier(configuration: SimulatedCarrierConfiguration(latency: latency, recordsLog: false), logger: logger)
+    case "twilio":
+        throw ValidationError("AMPLIFI_CARRIER=twilio: the Twilio HTTP adapter is not built yet; use sim")
+    default:
+        throw ValidationError("unknown carrier \"\(name)\": use sim")
     }
 }
 
