@@ -80,12 +80,14 @@ public struct CreditMeter: Sendable {
 
     // One statement for all of a batch's refused messages (arrays + unnest, never a
     // round-trip per message):
-    //  * One 'refund' row per message, keyed by credit_ledger_message_once
-    //    (org_id, message_id, kind), batch_id left NULL. A batch-keyed row could hold
-    //    only ONE refund per batch ever (credit_ledger_batch_once), so a message refused
-    //    later (failure callback) or a results step retried with a different refused
-    //    set could not be refunded, or would be silently skipped. Per-message keys make
-    //    every message refundable exactly once, whichever path refunds it first.
+    //  * One 'refund' row per message and charging batch, keyed by
+    //    credit_ledger_refund_once (org_id, message_id, refund_of_batch), batch_id left
+    //    NULL. A batch-keyed row could hold only ONE refund per batch ever
+    //    (credit_ledger_batch_once), so a message refused later (failure callback) or a
+    //    results step retried with a different refused set could not be refunded. Keyed
+    //    by message alone, a message charged again on a retry and refused again could
+    //    not be refunded twice (sql/006). Per (message, charge) keys refund every
+    //    refused attempt exactly once, whichever path refunds it first.
     //  * `batch` checks the batch was debited for this campaign and that this call does
     //    not give back more than it cost (a caller bug must not mint credits); if not,
     //    nothing is inserted and the Swift side reports why. The campaign's
@@ -100,8 +102,8 @@ public struct CreditMeter: Sendable {
             SELECT -amount AS charged FROM credit_ledger
             WHERE org_id = \(org) AND batch_id = \(batch) AND kind = 'debit' AND campaign_id = \(campaign)
         ), refunded AS (
-            INSERT INTO credit_ledger (org_id, campaign_id, message_id, kind, amount, reason)
-            SELECT \(org)::uuid, \(campaign)::uuid, m.id, 'refund', m.credits, \("refused, batch \(batch)")
+            INSERT INTO credit_ledger (org_id, campaign_id, message_id, kind, amount, reason, refund_of_batch)
+            SELECT \(org)::uuid, \(campaign)::uuid, m.id, 'refund', m.credits, \("refused, batch \(batch)"), \(batch)
             FROM unnest(\(messageIDs)::bigint[], \(credits)::bigint[]) AS m(id, credits)
             WHERE (SELECT charged FROM batch) >= \(total)::bigint
             ORDER BY m.id

@@ -231,6 +231,27 @@ struct CreditMeterTests {
         }
     }
 
+    /// A message refused, retried in a new batch (charged again) and refused again is
+    /// refunded for each charge: the organization never pays for an attempt that failed.
+    @Test func aMessageRefusedOnTwoAttemptsIsRefundedForEachCharge() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, campaign) = try await Self.seed(client, credits: 100)
+            let meter = CreditMeter(client: client)
+            let refused: [(messageID: Int64, credits: Int)] = [(messageID: 7, credits: 2)]
+            _ = try await meter.reserve(orgID: org, campaignID: campaign, batchID: "c-1-attempt-1", credits: 2)
+            try await meter.refund(orgID: org, campaignID: campaign, batchID: "c-1-attempt-1", messages: refused)
+            _ = try await meter.reserve(orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", credits: 2)
+            let second = try await meter.refund(orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", messages: refused)
+            #expect(second.credits == 2)
+            // Retrying either refund changes nothing.
+            let retried = try await meter.refund(orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", messages: refused)
+            #expect(retried.credits == 0)
+            #expect(try await meter.balance(orgID: org).balance == 100)
+            #expect(try await meter.campaignUsage(orgID: org, campaignID: campaign).creditsUsed == 0)
+            try await Self.expectBooksBalance(meter, org: org, campaigns: [campaign])
+        }
+    }
+
     @Test func refundsNeverExceedWhatTheBatchCost() async throws {
         try await withTestDatabase { client, _ in
             let (org, campaign) = try await Self.seed(client, credits: 20)

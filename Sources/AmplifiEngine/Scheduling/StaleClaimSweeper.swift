@@ -1,0 +1,71 @@
+public import AmplifiPostgres
+import Foundation
+public import Logging
+
+/// Settles claims whose lease expired: rows left in `sending` by a worker that died between
+/// claiming them and recording the carrier's answer become `unknown`, never `pending` again.
+///
+/// Such a message may already have reached the carrier, so resending it could text the contact
+/// twice. `unknown` rows are settled later by the status callback (its URL carries our message
+/// id), by a carrier lookup, or by ops. The completion rule (`SendBatchStore.completeQuery`) does
+/// not wait for `unknown` rows, so a campaign whose last open rows were swept is completed here:
+/// no worker would otherwise come back to it (the reconciler only re-pushes chunks with `pending`
+/// rows). Safe with several schedulers: the move is one guarded UPDATE, so a row is swept once,
+/// and completion is the same guarded UPDATE the workers use.
+public struct StaleClaimSweeper: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// A sweeper over `client` that logs what it settles (campaign ids and counts only).
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    // Why one statement: the UPDATE moves every expired claim at once through
+    // campaign_messages_claimed_idx (claimed_at WHERE status IN ('sending', 'unknown')) and hands
+    // back only a per-campaign tally, so the round trip and the result stay small however many
+    // rows a dead worker left behind. claimed_by/claimed_at stay as they are: they say which worker
+    // died and when, which the carrier lookup and ops need. The `status = 'sending'` guard (re-read
+    // under the row lock) means a row recorded by its worker in the meantime is left alone, and a
+    // worker that records after the sweep finds its row no longer 'sending' under its claim and
+    // writes nothing. Counters are not touched: nothing was sent, failed or skipped as far as we
+    // know. Deliberately across all organizations — a scheduler duty, like promotion; org_id is
+    // returned so every campaign is reported with its organization.
+    static func sweepQuery(leaseSeconds: Double) -> PostgresQuery {
+        """
+        WITH swept AS (
+            UPDATE campaign_messages SET status = 'unknown', status_updated_at = now()
+            WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(leaseSeconds)::float8)
+            RETURNING org_id, campaign_id
+        )
+        SELECT org_id, campaign_id, count(*)::bigint FROM swept GROUP BY org_id, campaign_id ORDER BY org_id, campaign_id
+        """
+    }
+
+    /// Moves every `sending` row claimed longer than `lease` ago to `unknown` and completes the
+    /// campaigns this left with nothing open; returns how many rows moved.
+    @discardableResult
+    public func sweep(olderThan lease: Duration) async throws -> Int {
+        let (seconds, attoseconds) = lease.components
+        let leaseSeconds = max(0, Double(seconds) + Double(attoseconds) / 1e18)
+        let rows = try await client.query(Self.sweepQuery(leaseSeconds: leaseSeconds))
+        let store = SendBatchStore(client: client)
+        var total = 0
+        for row in rows {
+            let (orgID, campaignID, count) = try row.decode((UUID, UUID, Int64).self)
+            total += Int(count)
+            logger.warning(
+                "expired claims marked unknown (worker died before recording; not resent)",
+                metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)", "rows": "\(count)"])
+            // One primary-key UPDATE per affected campaign (a handful per sweep): the same guarded
+            // statement the workers run after their last batch.
+            if try await store.completeIfDone(campaignID: campaignID, orgID: orgID) {
+                logger.info(
+                    "campaign completed (only unknown rows left)",
+                    metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)"])
+            }
+        }
+        return total
+    }
+}
