@@ -25,7 +25,9 @@ public final class SimulatedCarrier: Carrier {
 
     /// The configuration it was made with.
     public let configuration: SimulatedCarrierConfiguration
-    /// The first half of every sid's hex: identifies this instance (derived from the seed).
+    /// The first half of every sid's hex: identifies this instance. Random, not derived
+    /// from the seed: two simulators (two worker processes) with the same seed must never
+    /// hand out the same sid, which the message store keeps unique.
     private let sidTag: UInt64
     /// Thresholds: a 64-bit draw below one means that outcome.
     private let rateLimitBelow: UInt64
@@ -45,8 +47,7 @@ public final class SimulatedCarrier: Carrier {
     public init(configuration: SimulatedCarrierConfiguration = SimulatedCarrierConfiguration(), logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        var seeder = SplitMix64(seed: configuration.seed ^ 0x5349_4D55_4C41_544F)
-        self.sidTag = seeder.next()
+        self.sidTag = UInt64.random(in: .min ... .max)
         self.rateLimitBelow = Self.threshold(configuration.rateLimitRate)
         self.transientBelow = Self.threshold(configuration.rateLimitRate + configuration.transientFailureRate)
         self.permanentBelow = Self.threshold(configuration.permanentFailureRate)

@@ -71,7 +71,12 @@ import Testing
         let messages = Self.batch(500)
         let a = await first.send(messages)
         let b = await second.send(messages)
-        #expect(a == b)
+        // Same outcomes message by message; the sids differ (each instance has its own
+        // random sid tag, so two worker processes never hand out the same sid).
+        #expect(a.map(\.error?.code) == b.map(\.error?.code))
+        #expect(a.map { $0.providerMessageID == nil } == b.map { $0.providerMessageID == nil })
+        let sidsA = Set(a.compactMap(\.providerMessageID))
+        #expect(sidsA.isDisjoint(with: b.compactMap(\.providerMessageID)))
         var other = configuration
         other.seed = 43
         let c = await SimulatedCarrier(configuration: other, logger: Self.logger).send(messages)
@@ -175,14 +180,13 @@ import Testing
             configuration: SimulatedCarrierConfiguration(latency: .fixed(.milliseconds(30))), logger: Self.logger)
         let clock = ContinuousClock()
         var elapsed = await clock.measure { _ = await fixed.send(Self.batch(20)) }
+        // Only the lower bound: an upper bound on wall time fails on a loaded machine.
         #expect(elapsed >= .milliseconds(30))
-        #expect(elapsed < .seconds(2))
         let ranged = SimulatedCarrier(
             configuration: SimulatedCarrierConfiguration(latency: .range(.milliseconds(10)...(.milliseconds(40)))),
             logger: Self.logger)
         elapsed = await clock.measure { _ = await ranged.send(Self.batch(20)) }
         #expect(elapsed >= .milliseconds(10))
-        #expect(elapsed < .seconds(2))
     }
 
     @Test func zeroLatencyIsCheap() async {

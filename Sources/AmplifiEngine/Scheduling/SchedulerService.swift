@@ -4,25 +4,34 @@ import Foundation
 public import Logging
 public import ServiceLifecycle
 
-/// `amplifi scheduler`: every tick promotes due scheduled campaigns and admits
-/// pending ones (publishing them to the admission stream); every few ticks it
-/// reconciles Redis from Postgres. Safe to run several at once (see
+/// `amplifi scheduler`: every tick promotes due scheduled campaigns, admits
+/// pending ones (publishing them to the admission stream) and picks A/B winners
+/// whose window has passed; every few ticks it reconciles Redis from Postgres and
+/// marks rows claimed by dead workers `unknown` (never resent blindly). Safe to run several at once (see
 /// ``CampaignAdmissions``). Stops at the next tick on graceful shutdown.
 public struct SchedulerService: Service {
     /// How often to promote and admit (promotion happens within this of `scheduledFor`).
     public var tick: Duration
     /// Reconcile every this many ticks.
     public var reconcileEvery: Int
+    /// How long a claimed row may stay `sending` before the sweeper marks it `unknown`;
+    /// far longer than any batch takes (claim → carrier → record).
+    public var claimLease: Duration
     let admissions: CampaignAdmissions
     let reconciler: QueueReconciler
+    let sweeper: StaleClaimSweeper
+    let abDecider: ABWinnerDecider
     let logger: Logger
 
     public init(
         client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), tick: Duration = .milliseconds(500),
-        reconcileEvery: Int = 20, logger: Logger = Logger(label: "amplifi.scheduler")
+        reconcileEvery: Int = 20, claimLease: Duration = .seconds(300), logger: Logger = Logger(label: "amplifi.scheduler")
     ) {
         self.tick = tick
         self.reconcileEvery = reconcileEvery
+        self.claimLease = claimLease
+        self.sweeper = StaleClaimSweeper(client: client, logger: logger)
+        self.abDecider = ABWinnerDecider(client: client, redis: redis, keys: keys, logger: logger)
         self.admissions = CampaignAdmissions(client: client)
         self.reconciler = QueueReconciler(client: client, redis: redis, keys: keys, logger: logger)
         self.logger = logger
@@ -46,7 +55,8 @@ public struct SchedulerService: Service {
         }
     }
 
-    /// One tick: promote, admit + publish, and optionally reconcile.
+    /// One tick: promote, admit + publish, decide due A/B winners, and optionally
+    /// reconcile Redis and sweep stale claims.
     public func runOnce(reconcile: Bool) async throws {
         let promoted = try await admissions.promoteDue()
         let admitted = try await admissions.admitPending()
@@ -54,6 +64,10 @@ public struct SchedulerService: Service {
         if !promoted.isEmpty || !admitted.isEmpty {
             logger.info("scheduler tick", metadata: ["promoted": "\(promoted.count)", "admitted": "\(admitted.count)"])
         }
-        if reconcile { try await reconciler.reconcile() }
+        _ = try await abDecider.decideDue()
+        if reconcile {
+            try await reconciler.reconcile()
+            try await sweeper.sweep(olderThan: claimLease)
+        }
     }
 }

@@ -49,7 +49,8 @@ struct StaleClaimSweeperTests {
                       WHERE campaign_id = \(campaign)) r
                 WHERE m.id = r.id AND r.n BETWEEN 5 AND 7
                 """)
-            let before = try await client.query("SELECT sent_count, failed_count FROM campaigns WHERE id = \(campaign)")[0]
+            let before = try await client.query(
+                "SELECT sent_count, failed_count FROM campaigns WHERE id = \(campaign)")[0]
                 .decode((Int, Int).self)
 
             let sweeper = StaleClaimSweeper(client: client, logger: Logger(label: "test"))
@@ -78,8 +79,10 @@ struct StaleClaimSweeperTests {
             #expect(byStatus["sending"]?.0 == "live-worker")
             #expect(byStatus["sending"]?.1 == 3)
             #expect(byStatus["pending"]?.1 == 3)
-            let after = try await client.query("SELECT sent_count, failed_count FROM campaigns WHERE id = \(campaign)")[0]
-                .decode((Int, Int).self)
+            let after = try await client.query("SELECT sent_count, failed_count FROM campaigns WHERE id = \(campaign)")[
+                0
+            ]
+            .decode((Int, Int).self)
             #expect(after == before)
             // Pending and fresh sending rows remain: the campaign is not complete.
             let status = try await client.query("SELECT status FROM campaigns WHERE id = \(campaign)")[0]
