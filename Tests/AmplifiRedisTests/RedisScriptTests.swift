@@ -1,3 +1,4 @@
+import AmplifiLocalServers
 import AmplifiRedis
 import AmplifiTestSupport
 import Testing
@@ -12,8 +13,12 @@ import Testing
         await connection.close()
     }
 
+    /// On a private server: SCRIPT FLUSH on the shared one would pull scripts from under
+    /// the other suites running in parallel.
     @Test func evalshaReloadsAfterScriptFlush() async throws {
-        let client = try await sharedClient(maxConnections: 1)
+        let server = try await LocalRedisServer.start()
+        defer { shutDown(server) }
+        let client = try RedisClient(url: server.url, maxConnections: 1)
         let key = RedisArgument.key(TestRedis.shared.keyPrefix(), "n")
         let script = RedisScript("-- \(TestRedis.shared.keyPrefix())\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])")
         #expect(try await client.evalScript(script, keys: [key], arguments: [5]) == .integer(5))

@@ -20,13 +20,20 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between ticks.")
     var tickMilliseconds = 500
 
+    @Option(help: "Ticks between reconciliations (Redis rebuilt from Postgres, stale claims swept).")
+    var reconcileEvery = 20
+
+    @Option(help: "Seconds a claimed row may stay 'sending' before it is marked 'unknown' (never resent).")
+    var claimLeaseSeconds = 300
+
     func run() async throws {
         let logger = Logger(label: "amplifi.scheduler")
         let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 4)
         let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
         let service = SchedulerService(
             client: client, redis: redisClient, keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
-            tick: .milliseconds(tickMilliseconds), logger: logger)
+            tick: .milliseconds(tickMilliseconds), reconcileEvery: reconcileEvery,
+            claimLease: .seconds(claimLeaseSeconds), logger: logger)
         try await runServices([service], logger: logger)
         await client.close()
         await redisClient.close()
