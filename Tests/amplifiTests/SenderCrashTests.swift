@@ -18,67 +18,63 @@ struct SenderCrashTests {
         return offset == 0 ? "Etc/GMT" : "Etc/GMT\(offset > 0 ? "-" : "+")\(abs(offset))"
     }
 
-    @Test func killedWorkerLosesNothingAndResendsNothing() async throws {
-        let redis = try await LocalRedisServer.start()
-        defer { redis.stop() }
-        try await withTestDatabase(maxConnections: 4) { client, url in
-            let zone = Self.middayZone()
+    /// An organization with credits, a fast sender number and `contacts` contacts at midday,
+    /// and a pending campaign to all of them.
+    struct Fixture {
+        let client: PostgresClient
+        let org: UUID
+        let campaign: UUID
+        let recipients: Int
+
+        static func make(_ client: PostgresClient, recipients: Int = 6_000) async throws -> Fixture {
+            let zone = SenderCrashTests.middayZone()
             let org = try await client.query(
                 "INSERT INTO organizations (name, timezone) VALUES ('crash', \(zone)) RETURNING id")[0].decode(UUID.self, at: 0)
-            try await client.query("INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', 100000, 'test')")
             try await client.query(
-                "INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind) VALUES (\(org), '+19195550123', true, 100000, 'short_code')")
+                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', 100000, 'test')")
+            try await client.query(
+                """
+                INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind)
+                VALUES (\(org), '+19195550123', true, 100000, 'short_code')
+                """)
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, first_name, is_textable, timezone)
                 SELECT \(org), '+1919' || lpad(n::text, 7, '0'), 'C' || n, true, \(zone)
-                FROM generate_series(1, 6000) AS n
+                FROM generate_series(1, \(recipients)) AS n
                 """)
             let campaign = try await client.query(
                 """
                 INSERT INTO campaigns (org_id, name, message, contact_filter, status, timezone)
                 VALUES (\(org), 'crash', 'Hi {{firstName}}', '{}'::jsonb, 'pending', \(zone)) RETURNING id
                 """)[0].decode(UUID.self, at: 0)
-            func count(_ status: String) async throws -> Int {
-                try await client.query(
-                    "SELECT count(*)::int FROM campaign_messages WHERE campaign_id = \(campaign) AND status = \(status)"
-                )[0].decode(Int.self, at: 0)
-            }
-            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
-            let scheduler = try AmplifiExecutable.launch(
-                ["scheduler", "--tick-milliseconds", "100", "--reconcile-every", "10", "--claim-lease-seconds", "3"],
-                environment: environment)
-            defer { scheduler.0.terminate() }
-            let workerArguments = [
-                "worker", "--chunk-size", "500", "--batch-size", "50", "--concurrency", "2", "--lease-seconds", "2",
-                "--sim-latency-milliseconds", "20",
-            ]
-            let first = try AmplifiExecutable.launch(workerArguments + ["--worker-id", "first"], environment: environment)
-            try await LocalNetwork.waitUntil("sending to start", timeout: 60) {
-                ((try? await count("sent")) ?? 0) >= 500
-            }
-            kill(first.0.processIdentifier, SIGKILL)
-            first.0.waitUntilExit()
-            let sentAtKill = try await count("sent")
-            #expect(sentAtKill < 6_000, "the worker finished before it could be killed; slow the simulator down")
+            return Fixture(client: client, org: org, campaign: campaign, recipients: recipients)
+        }
 
-            let second = try AmplifiExecutable.launch(workerArguments + ["--worker-id", "second"], environment: environment)
-            defer { second.0.terminate() }
+        func count(_ status: String) async throws -> Int {
+            try await client.query(
+                "SELECT count(*)::int FROM campaign_messages WHERE campaign_id = \(campaign) AND status = \(status)"
+            )[0].decode(Int.self, at: 0)
+        }
+
+        func waitForCompletion() async throws {
             try await LocalNetwork.waitUntil("the campaign to complete", timeout: 120) {
                 let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(campaign)")[0]
                     .decode(String.self, at: 0)
                 return status == "completed"
             }
-            // Nothing lost: every row ended sent, or `unknown` (claimed by the killed worker and
-            // possibly at the carrier: never resent blindly).
+        }
+
+        /// Nothing lost (every row sent, or `unknown` when a worker died holding it — never
+        /// resent), nothing sent twice (unique provider ids, one per sent row), and the
+        /// balance equal to the ledger.
+        func expectNothingLostNothingTwice(maxUnknown: Int) async throws {
             let sent = try await count("sent")
             let unknown = try await count("unknown")
             #expect(try await count("pending") == 0)
             #expect(try await count("sending") == 0)
-            #expect(sent + unknown == 6_000)
-            // At most the killed worker's batches in flight (2 loops × 50) are unknown.
-            #expect(unknown <= 100)
-            // Nothing sent twice: provider ids are unique and no row was recorded twice.
+            #expect(sent + unknown == recipients)
+            #expect(unknown <= maxUnknown)
             let (ids, distinct) = try await client.query(
                 """
                 SELECT count(provider_message_id)::int, count(DISTINCT provider_message_id)::int
@@ -86,13 +82,67 @@ struct SenderCrashTests {
                 """)[0].decode((Int, Int).self)
             #expect(ids == distinct)
             #expect(ids == sent)
-            // Credits: balance equals the ledger.
             let (balance, ledger) = try await client.query(
                 """
                 SELECT credit_balance, (SELECT sum(amount) FROM credit_ledger WHERE org_id = \(org))::bigint
                 FROM organizations WHERE id = \(org)
                 """)[0].decode((Int64, Int64).self)
             #expect(balance == ledger)
+        }
+    }
+
+    static let schedulerArguments = [
+        "scheduler", "--tick-milliseconds", "100", "--reconcile-every", "10", "--claim-lease-seconds", "3",
+    ]
+    static let workerArguments = [
+        "worker", "--chunk-size", "500", "--batch-size", "50", "--concurrency", "2", "--lease-seconds", "2",
+        "--sim-latency-milliseconds", "20",
+    ]
+
+    @Test func killedWorkerLosesNothingAndResendsNothing() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 4) { client, url in
+            let fixture = try await Fixture.make(client)
+            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
+            let scheduler = try AmplifiExecutable.launch(Self.schedulerArguments, environment: environment)
+            defer { scheduler.0.terminate() }
+            let first = try AmplifiExecutable.launch(Self.workerArguments + ["--worker-id", "first"], environment: environment)
+            try await LocalNetwork.waitUntil("sending to start", timeout: 60) {
+                ((try? await fixture.count("sent")) ?? 0) >= 500
+            }
+            kill(first.0.processIdentifier, SIGKILL)
+            first.0.waitUntilExit()
+            #expect(try await fixture.count("sent") < fixture.recipients, "the worker finished before it was killed")
+            let second = try AmplifiExecutable.launch(Self.workerArguments + ["--worker-id", "second"], environment: environment)
+            defer { second.0.terminate() }
+            try await fixture.waitForCompletion()
+            // At most the killed worker's batches in flight (2 loops × 50) are unknown.
+            try await fixture.expectNothingLostNothingTwice(maxUnknown: 100)
+        }
+    }
+
+    @Test func redisRestartedEmptyMidSendIsRebuiltFromPostgres() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 4) { client, url in
+            let fixture = try await Fixture.make(client)
+            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
+            let scheduler = try AmplifiExecutable.launch(Self.schedulerArguments, environment: environment)
+            defer { scheduler.0.terminate() }
+            let workers = try (0..<2).map {
+                try AmplifiExecutable.launch(Self.workerArguments + ["--worker-id", "w\($0)"], environment: environment)
+            }
+            defer { for worker in workers { worker.0.terminate() } }
+            try await LocalNetwork.waitUntil("sending to start", timeout: 60) {
+                ((try? await fixture.count("sent")) ?? 0) >= 500
+            }
+            // Redis loses everything: queues, leases, rate buckets, scripts.
+            try await redis.restart()
+            #expect(try await fixture.count("sent") < fixture.recipients, "the campaign finished before the restart")
+            try await fixture.waitForCompletion()
+            // Batches whose Redis calls failed mid-flight may leave rows unknown; none are resent.
+            try await fixture.expectNothingLostNothingTwice(maxUnknown: 200)
         }
     }
 }

@@ -21,6 +21,14 @@ public enum SendBenchmark {
         public var peakRSSKilobytes: Int
         public var messagesPerSecond: Double { Double(messages) / max(seconds, 1e-9) }
 
+        public init(workers: Int, messages: Int, seconds: Double, cpuSecondsPerMessage: Double, peakRSSKilobytes: Int) {
+            self.workers = workers
+            self.messages = messages
+            self.seconds = seconds
+            self.cpuSecondsPerMessage = cpuSecondsPerMessage
+            self.peakRSSKilobytes = peakRSSKilobytes
+        }
+
         public var description: String {
             "\(workers) worker(s): \(messages) messages in \(String(format: "%.2f", seconds)) s = "
                 + "\(Int(messagesPerSecond)) msg/s, CPU \(String(format: "%.1f", cpuSecondsPerMessage * 1e6)) µs/msg, "
@@ -48,15 +56,22 @@ public enum SendBenchmark {
         }
     }
 
-    /// Plans and sends one campaign with `workers` sender loops; returns the numbers.
-    public static func run(
-        client: PostgresClient, redis: RedisClient, org: UUID, workers: Int, batchSize: Int = 500,
-        chunkSize: Int = 2_000, logger: Logger
-    ) async throws -> Result {
+    /// A campaign planned and queued for a run, under its own Redis key prefix.
+    public struct PreparedCampaign: Sendable {
+        public var id: UUID
+        public var keys: QueueKeys
+    }
+
+    /// Creates a campaign in an IANA zone where it is midday now (the bench measures
+    /// sending, not quiet hours), plans it and pushes its chunks.
+    public static func prepareCampaign(
+        client: PostgresClient, redis: RedisClient, org: UUID, chunkSize: Int = 2_000, logger: Logger
+    ) async throws -> PreparedCampaign {
         let campaign = try await client.query(
             """
             INSERT INTO campaigns (org_id, name, message, contact_filter, status, timezone)
-            VALUES (\(org), 'bench', 'Hi {{firstName|there}}, the bench is running.', '{}'::jsonb, 'sending', 'UTC')
+            VALUES (\(org), 'bench', 'Hi {{firstName|there}}, the bench is running.', '{}'::jsonb, 'sending',
+                    \(middayZone()))
             RETURNING id
             """)[0].decode(UUID.self, at: 0)
         let keys = QueueKeys(prefix: "bench:\(UUID().uuidString.prefix(8)):")
@@ -64,19 +79,39 @@ public enum SendBenchmark {
             campaignID: campaign, orgID: org, chunkSize: chunkSize)
         let queue = FairChunkQueue(client: redis, keys: keys, logger: logger)
         _ = try await queue.push(jobs: summary.sendableChunks.map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
+        return PreparedCampaign(id: campaign, keys: keys)
+    }
+
+    /// An `Etc/GMT±N` zone where the local hour is about noon now.
+    public static func middayZone(now: Date = Date()) -> String {
+        let hour = Int(now.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) / 3_600)
+        var offset = 12 - hour
+        if offset > 12 { offset -= 24 }
+        if offset < -11 { offset += 24 }
+        // POSIX sign convention: Etc/GMT-N is UTC+N.
+        return offset == 0 ? "Etc/GMT" : "Etc/GMT\(offset > 0 ? "-" : "+")\(abs(offset))"
+    }
+
+    /// Plans and sends one campaign with `workers` sender loops in this process; returns the numbers.
+    public static func run(
+        client: PostgresClient, redis: RedisClient, org: UUID, workers: Int, batchSize: Int = 500,
+        chunkSize: Int = 2_000, logger: Logger
+    ) async throws -> Result {
+        let prepared = try await prepareCampaign(client: client, redis: redis, org: org, chunkSize: chunkSize, logger: logger)
+        let campaign = prepared.id
+        let keys = prepared.keys
+        let queue = FairChunkQueue(client: redis, keys: keys, logger: logger)
         let carrier = SimulatedCarrier(configuration: SimulatedCarrierConfiguration(recordsLog: false), logger: logger)
         let cpuBefore = processCPUSeconds()
         let clock = ContinuousClock()
         let start = clock.now
-        // Noon UTC in a UTC campaign: the bench measures sending, not quiet hours.
-        let noon = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400 + 43_200)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<workers {
                 let sender = ChunkSender(
                     client: client, queue: queue, rateLimiter: SenderRateLimiter(client: redis, keys: keys, logger: logger),
                     carrier: carrier,
                     configuration: ChunkSenderConfiguration(
-                        workerID: "bench-\(index)", batchSize: batchSize, now: { noon }),
+                        workerID: "bench-\(index)", batchSize: batchSize),
                     logger: logger)
                 group.addTask {
                     while let lease = try await queue.pop(worker: "bench-\(index)", leaseSeconds: 120) {
@@ -87,13 +122,18 @@ public enum SendBenchmark {
             try await group.waitForAll()
         }
         let seconds = (clock.now - start).asSeconds
-        let sent = try await client.query(
-            "SELECT count(*)::int FROM campaign_messages WHERE campaign_id = \(campaign) AND status = 'sent'")[0]
-            .decode(Int.self, at: 0)
+        let sent = try await sentCount(client: client, campaign: campaign)
         return Result(
             workers: workers, messages: sent, seconds: seconds,
             cpuSecondsPerMessage: (processCPUSeconds() - cpuBefore) / Double(max(sent, 1)),
             peakRSSKilobytes: peakRSSKilobytes())
+    }
+
+    /// Messages of `campaign` that reached the carrier.
+    public static func sentCount(client: PostgresClient, campaign: UUID) async throws -> Int {
+        try await client.query(
+            "SELECT count(*)::int FROM campaign_messages WHERE campaign_id = \(campaign) AND status = 'sent'")[0]
+            .decode(Int.self, at: 0)
     }
 
     /// The raw baseline: insert `rows` campaign_messages rows in one statement and

@@ -67,6 +67,11 @@ struct SendBatchStore: Sendable {
     // so a row reclaimed by someone else is never overwritten. The contacts CTE marks numbers not
     // textable / opted out (21614, 30006, 21610) and the campaign's counters move once, by what was
     // really written (the data dependency on `written`).
+    // A row put back (`pending`, or `deferred`) for a campaign canceled while the batch was at the
+    // carrier becomes `canceled` instead: cancel's sweep skipped it because it was `sending`, and a
+    // canceled campaign must keep no open rows. The `campaign` CTE locks the campaign row first (the
+    // lock `counted` takes anyway) so the status it reads is the latest committed one: a cancel that
+    // is committing is waited for, and a cancel that starts later waits for us and sweeps our rows.
     static func recordQuery(
         campaignID: UUID, orgID: UUID, worker: String, rows: [RecordedMessage]
     ) -> PostgresQuery {
@@ -91,9 +96,15 @@ struct SendBatchStore: Sendable {
                     \(credits)::int[], \(attemptDeltas)::int[], \(actions)::text[])
                 AS r(id, contact_id, status, skip_reason, defer_until, provider_id, error_code, body,
                      encoding, segments, credits, attempt_delta, action)
+            ), campaign AS (
+                SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)
+                FOR NO KEY UPDATE
             ), written AS (
                 UPDATE campaign_messages m SET
-                    status = r.status, skip_reason = r.skip_reason, defer_until = r.defer_until,
+                    status = CASE WHEN cp.status = 'canceled' AND r.status IN ('pending', 'deferred')
+                                  THEN 'canceled' ELSE r.status END,
+                    skip_reason = r.skip_reason,
+                    defer_until = CASE WHEN cp.status = 'canceled' THEN NULL ELSE r.defer_until END,
                     provider_message_id = coalesce(r.provider_id, m.provider_message_id),
                     error_code = r.error_code,
                     body = coalesce(r.body, m.body), encoding = coalesce(r.encoding, m.encoding),
@@ -101,7 +112,7 @@ struct SendBatchStore: Sendable {
                     attempt = greatest(m.attempt + r.attempt_delta, 0),
                     sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE m.sent_at END,
                     status_updated_at = now()
-                FROM r
+                FROM r, campaign cp
                 WHERE m.org_id = \(orgID) AND m.campaign_id = \(campaignID) AND m.id = r.id
                   AND m.status = 'sending' AND m.claimed_by = \(worker)
                 RETURNING m.status

@@ -89,6 +89,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Messages per batch.")
         var batchSize = 500
 
+        @Flag(help: "Run each worker as its own `amplifi worker` process (CPU and peak RSS read from /proc per worker).")
+        var processes = false
+
         func run() async throws {
             var logger = Logger(label: "amplifi.bench")
             logger.logLevel = .warning
@@ -111,17 +114,87 @@ struct BenchCommand: AsyncParsableCommand {
             var best = 0.0
             var sent = recipients
             for count in workers.split(separator: ",").compactMap({ Int($0) }) {
-                let result = try await SendBenchmark.run(
-                    client: client, redis: redis, org: org, workers: count, batchSize: batchSize, logger: logger)
+                let result =
+                    processes
+                    ? try await runProcesses(
+                        count: count, client: client, redis: redis, org: org, databaseURL: postgres.url(),
+                        redisURL: redisServer.url, logger: logger)
+                    : try await SendBenchmark.run(
+                        client: client, redis: redis, org: org, workers: count, batchSize: batchSize, logger: logger)
                 print("  \(result)")
                 best = max(best, result.messagesPerSecond)
                 sent = result.messages
             }
+            fflush(nil)
             let raw = try await SendBenchmark.rawBaseline(client: client, org: org, rows: sent)
             print("  raw Postgres baseline (INSERT … SELECT + UPDATE of the same \(sent) rows): \(Int(raw)) rows/s")
             print("  best pipeline rate / raw baseline: \(String(format: "%.0f", best / max(raw, 1) * 100))%")
             await client.close()
             await redis.close()
+        }
+    
+        /// Sends a prepared campaign with `count` separate `amplifi worker` processes and reads
+        /// each worker's CPU time and peak RSS from /proc just before stopping it.
+        private func runProcesses(
+            count: Int, client: PostgresClient, redis: RedisClient, org: UUID, databaseURL: String, redisURL: String,
+            logger: Logger
+        ) async throws -> SendBenchmark.Result {
+            let campaign = try await SendBenchmark.prepareCampaign(client: client, redis: redis, org: org, logger: logger)
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            var environment = ProcessInfo.processInfo.environment
+            environment["AMPLIFI_DATABASE_URL"] = databaseURL
+            environment["AMPLIFI_REDIS_URL"] = redisURL
+            environment["AMPLIFI_REDIS_PREFIX"] = campaign.keys.prefix
+            let clock = ContinuousClock()
+            let start = clock.now
+            var workers: [Process] = []
+            for index in 0..<count {
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = ["worker", "--concurrency", "1", "--batch-size", "\(batchSize)", "--worker-id", "bench-\(index)"]
+                process.environment = environment
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                workers.append(process)
+            }
+            while try await client.query(
+                """
+                SELECT count(*) FROM campaign_messages
+                WHERE campaign_id = \(campaign.id) AND status IN ('pending', 'sending')
+                """)[0].decode(Int.self, at: 0) > 0
+            {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let seconds = Double((clock.now - start).components.seconds)
+                + Double((clock.now - start).components.attoseconds) / 1e18
+            let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+            var cpu = 0.0
+            var peak = 0
+            for worker in workers {
+                let pid = worker.processIdentifier
+                if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                {
+                    let fields = stat[stat.index(after: close)...].split(separator: " ")
+                    // After the command name: state is field 3, utime 14 and stime 15 (1-based).
+                    if fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) {
+                        cpu += (user + system) / ticks
+                    }
+                }
+                if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                    let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+                {
+                    peak = max(peak, kilobytes)
+                }
+                worker.terminate()
+            }
+            for worker in workers { worker.waitUntilExit() }
+            let sent = try await SendBenchmark.sentCount(client: client, campaign: campaign.id)
+            return SendBenchmark.Result(
+                workers: count, messages: sent, seconds: seconds, cpuSecondsPerMessage: cpu / Double(max(sent, 1)),
+                peakRSSKilobytes: peak)
         }
     }
 }

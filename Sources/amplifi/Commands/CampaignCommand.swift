@@ -14,7 +14,7 @@ struct CampaignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Create, list and inspect campaigns.",
-        subcommands: [Create.self, List.self, Show.self, CampaignABWinnerCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignCancelCommand.self]
+        subcommands: [Create.self, List.self, Show.self, CampaignABWinnerCommand.self, CampaignWatchCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignCancelCommand.self]
     )
 
     /// Runs `body` with a store on the configured database; prints engine errors the way scripts
