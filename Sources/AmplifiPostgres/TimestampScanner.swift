@@ -112,4 +112,34 @@ public struct TimestampScanner: Sendable, Equatable {
         }
         return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
     }
+
+    /// Writes `date` in UTC as `YYYY-MM-DD<separator>HH:MM:SS[.fraction]<suffix>`, with
+    /// `fractionDigits` digits of fraction (0: none; `omitZeroFraction` drops a fraction
+    /// that is all zeros). The one formatter behind Postgres parameters and API timestamps.
+    public static func format(
+        _ date: Date, separator: Character, fractionDigits: Int, omitZeroFraction: Bool = false, suffix: String
+    ) -> String {
+        let scale = (0..<fractionDigits).reduce(1) { value, _ in value * 10 }
+        let interval = date.timeIntervalSince1970
+        var seconds = Int(interval.rounded(.down))
+        var fraction = Int(((interval - Double(seconds)) * Double(scale)).rounded())
+        if fraction >= scale {
+            seconds += 1
+            fraction -= scale
+        }
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        var text = "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
+        text.append(separator)
+        text += "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
+        if fractionDigits > 0 && !(omitZeroFraction && fraction == 0) {
+            text += ".\(pad(fraction, fractionDigits))"
+        }
+        return text + suffix
+    }
 }

@@ -33,23 +33,6 @@ public enum UTCTimestamp {
 
     /// Formats `date` as `YYYY-MM-DDTHH:MM:SSZ`, with milliseconds when they are not zero.
     public static func format(_ date: Date) -> String {
-        let interval = date.timeIntervalSince1970
-        var seconds = Int(interval.rounded(.down))
-        var millis = Int(((interval - Double(seconds)) * 1000).rounded())
-        if millis >= 1000 {
-            seconds += 1
-            millis -= 1000
-        }
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        let base =
-            "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-        return millis == 0 ? base + "Z" : base + ".\(pad(millis, 3))Z"
+        TimestampScanner.format(date, separator: "T", fractionDigits: 3, omitZeroFraction: true, suffix: "Z")
     }
 }
