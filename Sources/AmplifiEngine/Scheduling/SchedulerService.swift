@@ -6,8 +6,9 @@ public import ServiceLifecycle
 
 /// `amplifi scheduler`: every tick promotes due scheduled campaigns, admits
 /// pending ones (publishing them to the admission stream) and picks A/B winners
-/// whose window has passed; every few ticks it reconciles Redis from Postgres and
-/// marks rows claimed by dead workers `unknown` (never resent blindly). Safe to run several at once (see
+/// whose window has passed; every few ticks it releases quiet-hours-deferred rows
+/// whose window opened, reconciles Redis from Postgres and marks rows claimed by
+/// dead workers `unknown` (never resent blindly). Safe to run several at once (see
 /// ``CampaignAdmissions``). Stops at the next tick on graceful shutdown.
 public struct SchedulerService: Service {
     /// How often to promote and admit (promotion happens within this of `scheduledFor`).
@@ -21,6 +22,7 @@ public struct SchedulerService: Service {
     let reconciler: QueueReconciler
     let sweeper: StaleClaimSweeper
     let abDecider: ABWinnerDecider
+    let deferred: DeferredRelease
     let logger: Logger
 
     public init(
@@ -32,6 +34,7 @@ public struct SchedulerService: Service {
         self.claimLease = claimLease
         self.sweeper = StaleClaimSweeper(client: client, logger: logger)
         self.abDecider = ABWinnerDecider(client: client, redis: redis, keys: keys, logger: logger)
+        self.deferred = DeferredRelease(client: client, redis: redis, keys: keys, logger: logger)
         self.admissions = CampaignAdmissions(client: client)
         self.reconciler = QueueReconciler(client: client, redis: redis, keys: keys, logger: logger)
         self.logger = logger
@@ -66,6 +69,7 @@ public struct SchedulerService: Service {
         }
         _ = try await abDecider.decideDue()
         if reconcile {
+            try await deferred.releaseDue()
             try await reconciler.reconcile()
             try await sweeper.sweep(olderThan: claimLease)
         }
