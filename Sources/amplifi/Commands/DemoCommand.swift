@@ -112,7 +112,9 @@ struct DemoCommand: AsyncParsableCommand {
         logger: Logger
     ) async throws {
         let progress = DemoProgress(client: client, campaign: campaign)
-        let total = try await progress.counts().filter { $0.key != "held" }.values.reduce(0, +)
+        let before = try await progress.counts()
+        let total = before.filter { $0.key != "held" }.values.reduce(0, +)
+        let sentBefore = before["sent"] ?? 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<2 {
                 let service = ChunkSenderService(
@@ -122,7 +124,7 @@ struct DemoCommand: AsyncParsableCommand {
                 group.addTask { try await service.run() }
             }
             while true {
-                let counts = try await progress.draw(total: total)
+                let counts = try await progress.draw(total: total, sentBefore: sentBefore)
                 if (counts["pending"] ?? 0) + (counts["sending"] ?? 0) == 0 { break }
                 try await Task.sleep(for: .milliseconds(250))
             }

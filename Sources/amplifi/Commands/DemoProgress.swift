@@ -124,13 +124,13 @@ struct DemoProgress {
         fflush(nil)  // flushes every output stream, stdout included
     }
 
-    /// Redraws the demo's progress line (rate of sent messages averaged since start); returns the
-    /// counts it drew.
+    /// Redraws the demo's progress line (messages sent since start, beyond `sentBefore`, per
+    /// second); returns the counts it drew.
     @discardableResult
-    func draw(total: Int) async throws -> [String: Int] {
+    func draw(total: Int, sentBefore: Int = 0) async throws -> [String: Int] {
         let counts = try await counts()
         let elapsed = Self.seconds(ContinuousClock.now - started)
-        let rate = elapsed > 0 ? Double(counts["sent"] ?? 0) / elapsed : 0
+        let rate = elapsed > 0 ? Double((counts["sent"] ?? 0) - sentBefore) / elapsed : 0
         Self.show("   " + Self.line(counts: counts, total: total, rate: rate), inPlace: true)
         return counts
     }
