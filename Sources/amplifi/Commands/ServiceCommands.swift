@@ -64,7 +64,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Messages per send batch.")
     var batchSize = 100
 
-    @Option(help: "Carrier: sim (in-process simulator). Default: $AMPLIFI_CARRIER or sim.")
+    @Option(help: "Carrier: sim (in-process simulator) or twilio (TWILIO_* variables). Default: $AMPLIFI_CARRIER or sim.")
     var carrier: String?
 
     @Option(help: "Simulated carrier latency per batch, in milliseconds.")
@@ -102,9 +102,12 @@ func makeCarrier(name: String, latencyMilliseconds: Int = 0, logger: Logger) thr
         let latency: SimulatedLatency = latencyMilliseconds > 0 ? .fixed(.milliseconds(latencyMilliseconds)) : .none
         return SimulatedCarrier(configuration: SimulatedCarrierConfiguration(latency: latency, recordsLog: false), logger: logger)
     case "twilio":
-        throw ValidationError("AMPLIFI_CARRIER=twilio: the Twilio HTTP adapter is not built yet; use sim")
+        // TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID + _SECRET), TWILIO_BASE_URL.
+        return TwilioCarrier(
+            configuration: try TwilioCarrierConfiguration(environment: ProcessInfo.processInfo.environment),
+            logger: logger)
     default:
-        throw ValidationError("unknown carrier \"\(name)\": use sim")
+        throw ValidationError("unknown carrier \"\(name)\": use sim or twilio")
     }
 }
 
