@@ -72,7 +72,7 @@ import Testing
                 try await client.query("UPDATE contacts SET opted_out_at = now() WHERE org_id = \(org) AND id = \(late)")
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .finished(campaignCompleted: true))
                 #expect(!carrier.sendLog().contains { $0.to.e164 == "+14155550002" })
@@ -95,7 +95,7 @@ import Testing
                 let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender)
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 // The deferred row keeps the campaign open.
                 #expect(outcome == .finished(campaignCompleted: false))
@@ -118,12 +118,10 @@ import Testing
     @Test func insufficientCreditsPausesAndSendsNothingUnpaid() async throws {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
-                let (org, sender) = try await F.org(client, credits: 150)
-                try await F.contacts(client, org: org, count: 300)
-                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 150, contacts: 300)
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .stopped(.paused))
                 let (status, reason) = try await F.campaignStatus(client, org: org, campaign: campaign)
@@ -143,13 +141,11 @@ import Testing
     @Test func permanentCarrierFailuresFailRowsAndRefund() async throws {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
-                let (org, sender) = try await F.org(client, credits: 1_000)
-                try await F.contacts(client, org: org, count: 200)
-                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 200)
                 let carrier = SimulatedCarrier(
                     configuration: SimulatedCarrierConfiguration(permanentFailureRate: 0.2, seed: 7), logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .finished(campaignCompleted: true))
                 let counts = try await F.statusCounts(client, org: org, campaign: campaign)
@@ -179,16 +175,14 @@ import Testing
     @Test func pauseBetweenBatchesStopsAfterTheCurrentBatch() async throws {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
-                let (org, sender) = try await F.org(client, credits: 1_000)
-                try await F.contacts(client, org: org, count: 300)
-                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 300)
                 let store = CampaignStore(client: client, logger: F.logger)
                 // The operator pauses while the first batch is at the carrier.
                 let carrier = HookedCarrier(inner: SimulatedCarrier(logger: F.logger)) {
                     _ = try? await store.transition(campaignID: campaign, orgID: org, to: .paused, reason: "ops")
                 }
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .stopped(.paused))
                 #expect(carrier.inner.sendLog().count == 100)
@@ -201,13 +195,11 @@ import Testing
     @Test func transientFailuresRetryThenFailWithBooksConsistent() async throws {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
-                let (org, sender) = try await F.org(client, credits: 1_000)
-                try await F.contacts(client, org: org, count: 100)
-                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 100)
                 let carrier = SimulatedCarrier(
                     configuration: SimulatedCarrierConfiguration(transientFailureRate: 0.4, seed: 3), logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()),
+                    client, redis: redis, carrier: carrier,
                     batchSize: 50)
                 let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .finished(campaignCompleted: true))
@@ -237,13 +229,11 @@ import Testing
     @Test func optedOutAtCarrierFailsAndOptsTheContactOut() async throws {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
-                let (org, sender) = try await F.org(client, credits: 1_000)
-                try await F.contacts(client, org: org, count: 100)
-                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 100)
                 let carrier = SimulatedCarrier(
                     configuration: SimulatedCarrierConfiguration(optedOutRate: 0.2, seed: 11), logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 _ = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 let (failed, optedOut) = try await client.query(
                     """
@@ -260,13 +250,11 @@ import Testing
     @Test func contentFilteringPastTheThresholdPausesWithCarrierErrors() async throws {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
-                let (org, sender) = try await F.org(client, credits: 1_000)
-                try await F.contacts(client, org: org, count: 200)
-                let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 200)
                 let carrier = SimulatedCarrier(
                     configuration: SimulatedCarrierConfiguration(contentFilterRate: 0.3, seed: 5), logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .stopped(.paused))
                 #expect(try await F.campaignStatus(client, org: org, campaign: campaign) == ("paused", "carrier_errors"))
@@ -292,7 +280,7 @@ import Testing
                     message: "Hi {{firstName}}, see you at {{store|our shop}} ({{visits}}) {{zip|}}")
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(
-                    client, redis: redis, carrier: carrier, keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()))
+                    client, redis: redis, carrier: carrier)
                 _ = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 let (status, body, encoding, segments, credits) = try await client.query(
                     """

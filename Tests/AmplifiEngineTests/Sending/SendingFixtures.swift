@@ -86,9 +86,21 @@ enum SendingFixtures {
         }
     }
 
-    /// A sender with fresh Redis keys and the clock fixed at `now`.
+    /// An organization with `credits`, `contacts` contacts and a sending campaign planned as ONE
+    /// chunk (chunk 0): the setup most sender tests share.
+    static func oneChunkCampaign(
+        _ client: PostgresClient, credits: Int, contacts: Int
+    ) async throws -> (org: UUID, campaign: UUID) {
+        let (org, sender) = try await org(client, credits: credits)
+        try await self.contacts(client, org: org, count: contacts)
+        let (campaign, _) = try await sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)
+        return (org, campaign)
+    }
+
+    /// A sender (fresh Redis keys unless given) with the clock fixed at `now`.
     static func sender(
-        _ client: PostgresClient, redis: RedisClient, carrier: any Carrier, keys: QueueKeys, batchSize: Int = 100,
+        _ client: PostgresClient, redis: RedisClient, carrier: any Carrier,
+        keys: QueueKeys = QueueKeys(prefix: TestRedis.shared.keyPrefix()), batchSize: Int = 100,
         now: Date = noonInNewYork
     ) -> ChunkSender {
         ChunkSender(
