@@ -93,14 +93,24 @@ struct ConnectionPoolTests {
     @Test func cancelledWaiterLeavesTheLine() async throws {
         let factory = Factory()
         let pool = ConnectionPool(name: "fake", maxConnections: 1) { try factory.make() }
-        let holder = Task { try await pool.withConnection { _ in try await Task.sleep(for: .milliseconds(300)) } }
-        try await Task.sleep(for: .milliseconds(50))
+        // The holder keeps the only connection until released, so the waiter can only wait
+        // (or find itself cancelled): no timing involved.
+        let (leased, leasedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                leasedSignal.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in leased { break }
         let waiter = Task { try await pool.withConnection { _ in } }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(20))
         waiter.cancel()
         let result = await waiter.result
         let error = #expect(throws: ConnectionPoolError.self) { try result.get() }
         #expect(error?.code == .cancelled)
+        releaseSignal.yield()
         try await holder.value
         try await pool.withConnection { _ in }
     }
