@@ -53,7 +53,14 @@ struct PostgresPoolTests {
         }
         // A statement in flight when the server goes down fails with a clear error.
         let inFlight = Task { try await client.query("SELECT pg_sleep(20)") }
-        try await Task.sleep(for: .milliseconds(300))
+        // Restart only once the server is really running it (not on a timer).
+        let observer = try await PostgresConnection.connect(url: server.url())
+        try await LocalNetwork.waitUntil("the statement to be running") {
+            let running = try? await observer.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'")
+            return (try? running?[0].decode(Int.self, at: 0)) == 1
+        }
+        await observer.close()
         try await server.restart()
         let failure = await inFlight.result
         let error = #expect(throws: PostgresError.self) { try failure.get() }
