@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: C libraries (Debian: libpq-dev, libhiredis-dev)
@@ -107,11 +110,40 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: HTTP servers: the Twilio-compatible carrier simulator, and the receiver of
+        // status callbacks and inbound messages
+        .target(
+            name: "AmplifiCarrierSimulator",
+            dependencies: [
+                "AmplifiCarriers", "AmplifiMessaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AmplifiReceiver",
+            dependencies: [
+                "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: The executable
         .executableTarget(
             name: "amplifi",
             dependencies: [
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine", "AmplifiCarriers",
+                "AmplifiCarrierSimulator", "AmplifiReceiver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -167,6 +199,25 @@ let package = Package(
             dependencies: [
                 "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
                 "AmplifiLocalServers", "AmplifiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiCarrierSimulatorTests",
+            dependencies: [
+                "AmplifiCarrierSimulator", "AmplifiCarriers", "AmplifiMessaging",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiReceiverTests",
+            dependencies: [
+                "AmplifiReceiver", "AmplifiCarrierSimulator", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging",
+                "AmplifiPostgres", "AmplifiRedis", "AmplifiLocalServers", "AmplifiTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -1,6 +1,10 @@
+public import AmplifiMessaging
+public import Foundation
+
 /// A carrier adapter: sends batches of messages and reports a message's status on request.
 ///
-/// Implementations are Twilio over HTTP (later) and the in-process `SimulatedCarrier`.
+/// Implementations are `TwilioCarrier` (HTTP; also against the `amplifi carrier-sim` server) and
+/// the in-process `SimulatedCarrier`.
 public protocol Carrier: Sendable {
     /// Sends `batch` (possibly concurrently) and returns one result per message, in the batch's order.
     ///
@@ -10,4 +14,12 @@ public protocol Carrier: Sendable {
 
     /// The carrier's current view of one message (for backfill), or nil when the carrier does not know it.
     func fetch(providerMessageID: String) async throws -> CarrierStatusReport?
+
+    /// Every message sent to `to` on or after the UTC day of `since`, following all pages (backfill
+    /// of rows whose provider id was never recorded). Throws a `CarrierError` on failure.
+    func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage]
+
+    /// The line type of `phone` (Twilio Lookup v2), or nil when the carrier cannot tell.
+    /// Throws a `CarrierError` on failure.
+    func lookupLineType(_ phone: PhoneNumber) async throws -> LineType?
 }

@@ -1,4 +1,5 @@
-import AmplifiMessaging
+public import AmplifiMessaging
+public import Foundation
 public import Logging
 import Synchronization
 
@@ -81,6 +82,7 @@ public final class SimulatedCarrier: Carrier {
         results.reserveCapacity(batch.count)
         let latency = configuration.latency
         let recordsLog = configuration.recordsLog
+        let receivedAt = Date()
         let delay: Duration = state.withLock { state in
             var slowest = Duration.zero
             if recordsLog { state.log.reserveCapacity(state.log.count + batch.count) }
@@ -109,7 +111,8 @@ public final class SimulatedCarrier: Carrier {
                 if recordsLog {
                     state.log.append(
                         SimulatedSend(
-                            messageID: message.id, to: message.to, bodyHash: facts.bodyHash,
+                            messageID: message.id, from: message.from, to: message.to, receivedAt: receivedAt,
+                            bodyHash: facts.bodyHash,
                             segments: facts.segments, errorCode: result.error?.code))
                 }
                 results.append(result)
@@ -159,6 +162,48 @@ public final class SimulatedCarrier: Carrier {
         case .none:
             return CarrierStatusReport(providerMessageID: providerMessageID, status: .delivered)
         }
+    }
+
+    /// The accepted messages to `to` received on or after the UTC day of `since`, newest first, all
+    /// `delivered`; empty unless the simulator keeps its log (`recordsLog`).
+    public func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage] {
+        let day = Self.utcDayStart(since)
+        let tag = sidTag
+        return state.withLock { state in
+            var found: [CarrierMessage] = []
+            for (sequence, send) in state.log.enumerated().reversed()
+            where send.accepted && send.to == to && send.receivedAt >= day {
+                let sid = Self.sid(tag: tag, sequence: UInt64(sequence))
+                found.append(
+                    CarrierMessage(
+                        report: CarrierStatusReport(
+                            providerMessageID: sid, status: .delivered, segments: send.segments,
+                            priceMicros: Int64(send.segments) * Self.priceMicrosPerSegment),
+                        to: send.to.e164, from: send.from.e164, dateCreated: send.receivedAt))
+            }
+            return found
+        }
+    }
+
+    /// A line type decided by the number alone (stable across runs): about 85% mobile, 10% landline,
+    /// 5% non-fixed VoIP.
+    public func lookupLineType(_ phone: PhoneNumber) async throws -> LineType? {
+        Self.simulatedLineType(phone)
+    }
+
+    /// The simulator's line type for `phone`: a hash of the number, so every simulator agrees.
+    public static func simulatedLineType(_ phone: PhoneNumber) -> LineType {
+        switch StableHash.hash(bytes: phone.e164.utf8) % 100 {
+        case 0..<85: .mobile
+        case 85..<95: .landline
+        default: .nonFixedVoip
+        }
+    }
+
+    /// Midnight UTC of `date`'s day (Twilio's `DateSent>=` filter is by day).
+    static func utcDayStart(_ date: Date) -> Date {
+        let seconds = date.timeIntervalSince1970
+        return Date(timeIntervalSince1970: (seconds / 86_400).rounded(.down) * 86_400)
     }
 
     /// A copy of the send log: every attempt, in the order received.

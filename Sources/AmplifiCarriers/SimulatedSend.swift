@@ -1,11 +1,16 @@
 public import AmplifiMessaging
+public import Foundation
 
 /// One attempt the simulated carrier received: who, which body (as a hash), and how it ended.
 public struct SimulatedSend: Hashable, Sendable {
     /// Our message id.
     public let messageID: Int64
+    /// The sender.
+    public let from: PhoneNumber
     /// The recipient.
     public let to: PhoneNumber
+    /// When the simulator received it.
+    public let receivedAt: Date
     /// `StableHash` of the body's UTF-8 (the body itself is not kept).
     public let bodyHash: UInt64
     /// Segments the carrier counted.

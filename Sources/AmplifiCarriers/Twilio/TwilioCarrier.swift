@@ -1,5 +1,6 @@
+public import AmplifiMessaging
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 public import Logging
 import NIOCore
 import NIOHTTP1
@@ -81,7 +82,45 @@ public final class TwilioCarrier: Carrier {
 
     /// Fetches one message; nil when Twilio answers 404. Throws a `CarrierError` for any other failure.
     public func fetch(providerMessageID: String) async throws -> CarrierStatusReport? {
-        var request = HTTPClientRequest(url: configuration.messageURL(sid: providerMessageID))
+        guard let body = try await getJSON(configuration.messageURL(sid: providerMessageID)) else { return nil }
+        do {
+            return try TwilioMessageResource.decode(json: body).statusReport
+        } catch {
+            throw CarrierError(code: "invalid_response", httpStatus: 200)
+        }
+    }
+
+    /// Lists the messages to `to` sent on or after `since`'s UTC day (`To` + `DateSent>=`), following
+    /// `next_page_uri` to the last page.
+    public func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage] {
+        var url: String? = configuration.listURL(to: to.e164, sentOnOrAfter: since)
+        var found: [CarrierMessage] = []
+        while let pageURL = url {
+            let page = try TwilioMessagePage.decode(json: try await getJSON(pageURL) ?? Data("{\"messages\":[]}".utf8))
+            for message in page.messages {
+                found.append(
+                    CarrierMessage(
+                        report: message.statusReport, to: message.to ?? to.e164, from: message.from,
+                        dateCreated: message.dateCreated))
+            }
+            url = page.nextPageURI.map { configuration.baseURL + $0 }
+        }
+        return found
+    }
+
+    /// Twilio Lookup v2 with `Fields=line_type_intelligence`; nil when Twilio does not know the type.
+    public func lookupLineType(_ phone: PhoneNumber) async throws -> LineType? {
+        guard let body = try await getJSON(configuration.lookupURL(phone: phone.e164)) else { return nil }
+        do {
+            return try TwilioLookupResponse.decode(json: body).lineType
+        } catch {
+            throw CarrierError(code: "invalid_response", httpStatus: 200)
+        }
+    }
+
+    /// A GET with auth: the body on 2xx, nil on 404, a `CarrierError` otherwise.
+    private func getJSON(_ url: String) async throws -> Data? {
+        var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "Authorization", value: authorization)
         request.headers.add(name: "Accept", value: "application/json")
@@ -96,11 +135,7 @@ public final class TwilioCarrier: Carrier {
             throw TwilioErrorResponse.carrierError(
                 httpStatus: status, body: body, retryAfterHeader: headers.first(name: "Retry-After"))
         }
-        do {
-            return try TwilioMessageResource.decode(json: body).statusReport
-        } catch {
-            throw CarrierError(code: "invalid_response", httpStatus: status)
-        }
+        return body
     }
 
     /// One create request; never throws.

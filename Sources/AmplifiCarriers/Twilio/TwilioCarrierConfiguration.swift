@@ -1,5 +1,5 @@
 public import AmplifiMessaging
-import Foundation
+public import Foundation
 
 /// How `TwilioCarrier` reaches Twilio (or any Twilio-compatible server): account, credentials, base URL, limits.
 ///
@@ -7,6 +7,8 @@ import Foundation
 public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConvertible {
     /// Twilio's API host, the default `baseURL`.
     public static let defaultBaseURL = "https://api.twilio.com"
+    /// Twilio Lookup's host, the default `lookupBaseURL`.
+    public static let defaultLookupBaseURL = "https://lookups.twilio.com"
 
     /// The account the messages are created in (`AC…`), the `{AccountSid}` of every path.
     public var accountSID: String
@@ -14,6 +16,9 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
     public var credentials: Credentials
     /// Scheme, host and optional port (no trailing slash), e.g. `https://api.twilio.com` or `http://127.0.0.1:8089`.
     public var baseURL: String
+    /// Twilio Lookup's host (no trailing slash): `https://lookups.twilio.com`, or `baseURL` when only
+    /// that was overridden (a Twilio-compatible server such as `amplifi carrier-sim` serves both).
+    public var lookupBaseURL: String
     /// When set, messages are sent with `MessagingServiceSid` instead of `From`.
     public var messagingServiceSID: String?
     /// At most this many requests in flight per `send` call (and keep-alive connections per host).
@@ -79,7 +84,7 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
     /// A configuration from its parts; `baseURL` loses any trailing slash.
     public init(
         accountSID: String, credentials: Credentials, baseURL: String = Self.defaultBaseURL,
-        messagingServiceSID: String? = nil, maxConcurrentRequests: Int = 32,
+        lookupBaseURL: String? = nil, messagingServiceSID: String? = nil, maxConcurrentRequests: Int = 32,
         requestTimeout: Duration = .seconds(15), connectTimeout: Duration = .seconds(5)
     ) {
         self.accountSID = accountSID
@@ -87,6 +92,9 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
+        var lookup = lookupBaseURL ?? (base == Self.defaultBaseURL ? Self.defaultLookupBaseURL : base)
+        while lookup.hasSuffix("/") { lookup.removeLast() }
+        self.lookupBaseURL = lookup
         self.messagingServiceSID = messagingServiceSID
         self.maxConcurrentRequests = max(1, maxConcurrentRequests)
         self.requestTimeout = requestTimeout
@@ -94,7 +102,7 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
     }
 
     /// Reads `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN` or `TWILIO_API_KEY_SID` + `TWILIO_API_KEY_SECRET`,
-    /// `TWILIO_BASE_URL` (optional) and `TWILIO_MESSAGING_SERVICE_SID` (optional); empty counts as unset.
+    /// `TWILIO_BASE_URL` (optional), `TWILIO_LOOKUP_BASE_URL` (optional) and `TWILIO_MESSAGING_SERVICE_SID` (optional); empty counts as unset.
     ///
     /// Throws `ConfigurationError` naming the missing or invalid variable.
     public init(
@@ -139,7 +147,7 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
         }
         self.init(
             accountSID: accountSID, credentials: credentials, baseURL: baseURL,
-            messagingServiceSID: value("TWILIO_MESSAGING_SERVICE_SID"),
+            lookupBaseURL: value("TWILIO_LOOKUP_BASE_URL"), messagingServiceSID: value("TWILIO_MESSAGING_SERVICE_SID"),
             maxConcurrentRequests: maxConcurrentRequests, requestTimeout: requestTimeout,
             connectTimeout: connectTimeout)
     }
@@ -155,6 +163,21 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
             + "\(FormURLEncoding.encodeComponent(sid)).json"
     }
 
+    /// `…/Messages.json?To=…&DateSent>=YYYY-MM-DD&PageSize=1000` (list, for backfill).
+    public func listURL(to: String, sentOnOrAfter since: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: since)
+        let dayText = String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+        // Twilio's filter is the key `DateSent>` (`DateSent%3E=YYYY-MM-DD` on the wire).
+        return messagesURL + "?" + FormURLEncoding.encode([("To", to), ("DateSent>", dayText), ("PageSize", "1000")])
+    }
+
+    /// `https://lookups.twilio.com/v2/PhoneNumbers/{E164}?Fields=line_type_intelligence`.
+    public func lookupURL(phone: String) -> String {
+        "\(lookupBaseURL)/v2/PhoneNumbers/\(FormURLEncoding.encodeComponent(phone))?Fields=line_type_intelligence"
+    }
+
     /// The `Authorization` header value: `Basic base64(username:password)`.
     public var authorizationHeader: String {
         let pair = "\(credentials.username(accountSID: accountSID)):\(credentials.password)"
@@ -164,6 +187,7 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
     /// The configuration with every secret redacted.
     public var description: String {
         "TwilioCarrierConfiguration(account: \(accountSID), \(credentials), baseURL: \(baseURL), "
+            + "lookup: \(lookupBaseURL), "
             + "messagingService: \(messagingServiceSID ?? "none"), maxConcurrentRequests: \(maxConcurrentRequests), "
             + "requestTimeout: \(requestTimeout))"
     }

@@ -151,4 +151,12 @@ final class HookedCarrier: Carrier {
     func fetch(providerMessageID: String) async throws -> CarrierStatusReport? {
         try await inner.fetch(providerMessageID: providerMessageID)
     }
+
+    func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage] {
+        try await inner.listMessages(to: to, sentOnOrAfter: since)
+    }
+
+    func lookupLineType(_ phone: PhoneNumber) async throws -> LineType? {
+        try await inner.lookupLineType(phone)
+    }
 }

@@ -1,0 +1,2 @@
+/// The Twilio-compatible carrier simulator server (`amplifi carrier-sim`).
+public enum CarrierSimulatorModule {}
