@@ -1,2 +1,0 @@
-/// The Twilio-compatible carrier simulator server (`amplifi carrier-sim`).
-public enum CarrierSimulatorModule {}

@@ -1,0 +1,38 @@
+/// `GET /sim/stats`: what the simulator has seen and done so far.
+public struct CarrierSimulatorStats: Hashable, Sendable, Codable {
+    /// Messages accepted (201).
+    public var created: Int
+    /// Create requests refused with a Twilio error (validation, 429, simulated failures).
+    public var refused: Int
+    /// Refusals per Twilio error code.
+    public var refusedByCode: [String: Int]
+    /// Accepted messages whose (recipient, body) had already been accepted: every one is a message
+    /// a contact got twice.
+    public var duplicates: Int
+    /// Status callbacks answered with 2xx.
+    public var callbacksSent: Int
+    /// Status callbacks given up on (4xx, or still failing after the retries).
+    public var callbacksFailed: Int
+    /// Status callback steps dropped because the callback queue was full.
+    public var callbacksDropped: Int
+    /// Inbound webhooks posted by `/sim/inbound`.
+    public var inboundSent: Int
+    /// Accepted messages per current status (`queued`, `sent`, `delivered`, …).
+    public var byStatus: [String: Int]
+
+    /// Stats from their parts.
+    public init(
+        created: Int, refused: Int, refusedByCode: [String: Int], duplicates: Int, callbacksSent: Int,
+        callbacksFailed: Int, callbacksDropped: Int, inboundSent: Int, byStatus: [String: Int]
+    ) {
+        self.created = created
+        self.refused = refused
+        self.refusedByCode = refusedByCode
+        self.duplicates = duplicates
+        self.callbacksSent = callbacksSent
+        self.callbacksFailed = callbacksFailed
+        self.callbacksDropped = callbacksDropped
+        self.inboundSent = inboundSent
+        self.byStatus = byStatus
+    }
+}

@@ -1,0 +1,79 @@
+import AmplifiCarrierSimulator
+import AmplifiCarriers
+import AmplifiMessaging
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// Test plumbing: a running simulator, a webhook receiver, and a `TwilioCarrier` pointed at the simulator.
+enum SimulatorHarness {
+    static let logger: Logger = {
+        var logger = Logger(label: "test.carrier-sim")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Runs a simulator with `configuration` (port 0) and a `TwilioCarrier` for it, then stops both.
+    static func withSimulator(
+        _ configuration: CarrierSimulatorConfiguration = CarrierSimulatorConfiguration(),
+        credentials: TwilioCarrierConfiguration.Credentials? = nil,
+        _ body: (_ carrier: TwilioCarrier, _ baseURL: String) async throws -> Void
+    ) async throws {
+        let server = CarrierSimulatorServer(configuration: configuration, logger: logger)
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        let port = try await server.boundPort()
+        let baseURL = "http://127.0.0.1:\(port)"
+        let carrier = TwilioCarrier(
+            configuration: TwilioCarrierConfiguration(
+                accountSID: configuration.accountSID,
+                credentials: credentials ?? .authToken(configuration.authToken), baseURL: baseURL,
+                maxConcurrentRequests: 8, requestTimeout: .seconds(10)),
+            logger: logger)
+        do {
+            try await body(carrier, baseURL)
+        } catch {
+            try? await carrier.shutdown()
+            throw error
+        }
+        try await carrier.shutdown()
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// `count` messages from one number to distinct numbers (or all to `to`), with `callback` as status URL.
+    static func messages(
+        _ count: Int, to: PhoneNumber? = nil, callback: ((Int) -> String)? = nil, body: String = "Hello from the sim"
+    ) -> [OutboundMessage] {
+        (0..<count).map { index in
+            OutboundMessage(
+                id: Int64(index), orgID: UUID(), from: PhoneNumber(trustedE164: "+19195550100"),
+                to: to ?? PhoneNumber(trustedE164: "+1919555\(String(2000 + index))"), body: "\(body) \(index)",
+                statusCallbackURL: callback?(index))
+        }
+    }
+
+    /// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
+    static func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
+    /// A raw HTTP request to the simulator; the status and the body.
+    static func request(
+        _ method: String, _ url: String, form: [(key: String, value: String)]? = nil, json: String? = nil,
+        authorization: String? = nil
+    ) async throws -> (Int, Data) {
+        try await RawHTTP.send(method: method, url: url, form: form, json: json, authorization: authorization)
+    }
+
+    /// `Basic base64(user:password)`.
+    static func basic(_ user: String, _ password: String) -> String {
+        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+    }
+}
