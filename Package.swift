@@ -210,6 +210,7 @@ let package = Package(
                 "AmplifiCarrierSimulator", "AmplifiCarriers", "AmplifiMessaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

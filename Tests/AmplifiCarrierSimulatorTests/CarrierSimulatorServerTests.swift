@@ -9,84 +9,81 @@ struct CarrierSimulatorServerTests {
     typealias H = SimulatorHarness
 
     @Test func batchIsAcceptedCallbacksAreSignedAndFetchAdvances() async throws {
-        let receiver = WebhookReceiver(authToken: CarrierSimulatorConfiguration.demoAuthToken)
-        try await receiver.start()
-        defer { Task { await receiver.stop() } }
-        try await H.withSimulator(CarrierSimulatorConfiguration(callbackDelay: .milliseconds(10))) { carrier, baseURL in
-            let batch = H.messages(12) { "\(receiver.baseURL)/status?message=\($0)&kind=a%20b" }
-            let results = await carrier.send(batch)
-            let sids = results.compactMap(\.providerMessageID)
-            #expect(sids.count == 12)
-            #expect(Set(sids).count == 12)
-            #expect(sids.allSatisfy { $0.hasPrefix("SM") && $0.count == 34 })
-            let done = await H.eventually {
-                receiver.posts.filter { $0.value("MessageStatus") == "delivered" }.count == 12
+        try await H.withReceiver(authToken: CarrierSimulatorConfiguration.demoAuthToken) { receiver in
+            try await H.withSimulator(CarrierSimulatorConfiguration(callbackDelay: .milliseconds(10))) { carrier, baseURL in
+                let batch = H.messages(12) { "\(receiver.baseURL)/status?message=\($0)&kind=a%20b" }
+                let results = await carrier.send(batch)
+                let sids = results.compactMap(\.providerMessageID)
+                #expect(sids.count == 12)
+                #expect(Set(sids).count == 12)
+                #expect(sids.allSatisfy { $0.hasPrefix("SM") && $0.count == 34 })
+                let done = await H.eventually {
+                    receiver.posts.filter { $0.value("MessageStatus") == "delivered" }.count == 12
+                }
+                #expect(done)
+                let posts = receiver.posts
+                #expect(posts.allSatisfy { $0.signatureValid })
+                for sid in sids {
+                    let statuses = posts.filter { $0.value("MessageSid") == sid }.compactMap { $0.value("MessageStatus") }
+                    #expect(statuses == ["queued", "sent", "delivered"])
+                    let report = try await carrier.fetch(providerMessageID: sid)
+                    #expect(report?.status == .delivered)
+                    #expect(report?.segments == 1)
+                    #expect(report?.priceMicros == SimulatedCarrier.priceMicrosPerSegment)
+                }
+                #expect(try await carrier.fetch(providerMessageID: "SM" + String(repeating: "0", count: 32)) == nil)
+                let (status, data) = try await H.request("GET", baseURL + "/sim/stats")
+                #expect(status == 200)
+                let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
+                #expect(stats.created == 12)
+                #expect(stats.callbacksSent == 36)
+                #expect(stats.byStatus["delivered"] == 12)
+                #expect(stats.duplicates == 0)
             }
-            #expect(done)
-            let posts = receiver.posts
-            #expect(posts.allSatisfy { $0.signatureValid })
-            for sid in sids {
-                let statuses = posts.filter { $0.value("MessageSid") == sid }.compactMap { $0.value("MessageStatus") }
-                #expect(statuses == ["queued", "sent", "delivered"])
-                let report = try await carrier.fetch(providerMessageID: sid)
-                #expect(report?.status == .delivered)
-                #expect(report?.segments == 1)
-                #expect(report?.priceMicros == SimulatedCarrier.priceMicrosPerSegment)
-            }
-            #expect(try await carrier.fetch(providerMessageID: "SM" + String(repeating: "0", count: 32)) == nil)
-            let (status, data) = try await H.request("GET", baseURL + "/sim/stats")
-            #expect(status == 200)
-            let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
-            #expect(stats.created == 12)
-            #expect(stats.callbacksSent == 36)
-            #expect(stats.byStatus["delivered"] == 12)
-            #expect(stats.duplicates == 0)
         }
     }
 
     @Test func outOfOrderAndDuplicateCallbacksKeepTheSameSet() async throws {
-        let receiver = WebhookReceiver(authToken: "tok")
-        try await receiver.start()
-        defer { Task { await receiver.stop() } }
-        let configuration = CarrierSimulatorConfiguration(
-            authToken: "tok", callbackDelay: .milliseconds(5), outOfOrderRate: 1, duplicateRate: 1)
-        try await H.withSimulator(configuration) { carrier, _ in
-            let sids = await carrier.send(H.messages(5) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
-            #expect(sids.count == 5)
-            #expect(await H.eventually { receiver.posts.count == 20 })
-            #expect(receiver.posts.allSatisfy { $0.signatureValid })
-            for sid in sids {
-                let statuses = receiver.posts.filter { $0.value("SmsSid") == sid }.compactMap { $0.value("SmsStatus") }
-                #expect(statuses == ["queued", "delivered", "sent", "sent"])
-                #expect(Set(statuses) == ["queued", "sent", "delivered"])
-                let fetched = try await carrier.fetch(providerMessageID: sid)
-                #expect(fetched?.status == .delivered)
+        try await H.withReceiver(authToken: "tok") { receiver in
+            let configuration = CarrierSimulatorConfiguration(
+                authToken: "tok", callbackDelay: .milliseconds(5), outOfOrderRate: 1, duplicateRate: 1)
+            try await H.withSimulator(configuration) { carrier, _ in
+                let sids = await carrier.send(H.messages(5) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
+                #expect(sids.count == 5)
+                #expect(await H.eventually { receiver.posts.count == 20 })
+                #expect(receiver.posts.allSatisfy { $0.signatureValid })
+                for sid in sids {
+                    let statuses = receiver.posts.filter { $0.value("SmsSid") == sid }.compactMap { $0.value("SmsStatus") }
+                    #expect(statuses == ["queued", "delivered", "sent", "sent"])
+                    #expect(Set(statuses) == ["queued", "sent", "delivered"])
+                    let fetched = try await carrier.fetch(providerMessageID: sid)
+                    #expect(fetched?.status == .delivered)
+                }
             }
         }
     }
 
     @Test func undeliveredAndFailedCarryErrorCodes() async throws {
-        let receiver = WebhookReceiver(authToken: CarrierSimulatorConfiguration.demoAuthToken)
-        try await receiver.start()
-        defer { Task { await receiver.stop() } }
-        let configuration = CarrierSimulatorConfiguration(
-            carrier: SimulatedCarrierConfiguration(seed: 7), undeliveredRate: 0.5, failedRate: 0.5,
-            callbackDelay: .milliseconds(5))
-        try await H.withSimulator(configuration) { carrier, _ in
-            let sids = await carrier.send(H.messages(10) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
-            #expect(sids.count == 10)
-            let finals = { receiver.posts.filter { ["undelivered", "failed"].contains($0.value("MessageStatus")) } }
-            #expect(await H.eventually { finals().count == 10 })
-            for post in finals() {
-                let code = Int(post.value("ErrorCode") ?? "")
-                if post.value("MessageStatus") == "failed" {
-                    #expect(code == 30008)
-                } else {
-                    #expect([30003, 30005, 30006].contains(code ?? 0))
+        try await H.withReceiver(authToken: CarrierSimulatorConfiguration.demoAuthToken) { receiver in
+            let configuration = CarrierSimulatorConfiguration(
+                carrier: SimulatedCarrierConfiguration(seed: 7), undeliveredRate: 0.5, failedRate: 0.5,
+                callbackDelay: .milliseconds(5))
+            try await H.withSimulator(configuration) { carrier, _ in
+                let sids = await carrier.send(H.messages(10) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
+                #expect(sids.count == 10)
+                let finals = { receiver.posts.filter { ["undelivered", "failed"].contains($0.value("MessageStatus")) } }
+                #expect(await H.eventually { finals().count == 10 })
+                for post in finals() {
+                    let code = Int(post.value("ErrorCode") ?? "")
+                    if post.value("MessageStatus") == "failed" {
+                        #expect(code == 30008)
+                    } else {
+                        #expect([30003, 30005, 30006].contains(code ?? 0))
+                    }
+                    let report = try await carrier.fetch(providerMessageID: post.value("MessageSid") ?? "")
+                    #expect(report?.status.rawValue == post.value("MessageStatus"))
+                    #expect(report?.error?.code == post.value("ErrorCode"))
                 }
-                let report = try await carrier.fetch(providerMessageID: post.value("MessageSid") ?? "")
-                #expect(report?.status.rawValue == post.value("MessageStatus"))
-                #expect(report?.error?.code == post.value("ErrorCode"))
             }
         }
     }
@@ -198,27 +195,75 @@ struct CarrierSimulatorServerTests {
     }
 
     @Test func inboundPostsASignedWebhook() async throws {
-        let receiver = WebhookReceiver(authToken: CarrierSimulatorConfiguration.demoAuthToken)
-        try await receiver.start()
-        defer { Task { await receiver.stop() } }
-        let configuration = CarrierSimulatorConfiguration(inboundURL: receiver.baseURL + "/inbound")
-        try await H.withSimulator(configuration) { _, baseURL in
-            let (status, _) = try await H.request(
-                "POST", baseURL + "/sim/inbound", form: [("From", "+19195550123"), ("To", "+19195550100"), ("Body", "STOP")])
-            #expect(status == 200)
-            let (jsonStatus, _) = try await H.request(
-                "POST", baseURL + "/sim/inbound", json: #"{"From": "+19195550124", "To": "+19195550100", "Body": "yes"}"#)
-            #expect(jsonStatus == 200)
-            let posts = receiver.posts
-            #expect(posts.count == 2)
-            #expect(posts.allSatisfy { $0.signatureValid })
-            #expect(posts[0].value("Body") == "STOP" && posts[0].value("SmsStatus") == "received")
-            #expect(posts[0].value("MessageSid")?.hasPrefix("SM") == true && posts[0].value("NumMedia") == "0")
-            #expect(posts[1].value("From") == "+19195550124" && posts[1].value("AccountSid") == configuration.accountSID)
+        try await H.withReceiver(authToken: CarrierSimulatorConfiguration.demoAuthToken) { receiver in
+            let configuration = CarrierSimulatorConfiguration(inboundURL: receiver.baseURL + "/inbound")
+            try await H.withSimulator(configuration) { _, baseURL in
+                let (status, _) = try await H.request(
+                    "POST", baseURL + "/sim/inbound", form: [("From", "+19195550123"), ("To", "+19195550100"), ("Body", "STOP")])
+                #expect(status == 200)
+                let (jsonStatus, _) = try await H.request(
+                    "POST", baseURL + "/sim/inbound", json: #"{"From": "+19195550124", "To": "+19195550100", "Body": "yes"}"#)
+                #expect(jsonStatus == 200)
+                let posts = receiver.posts
+                #expect(posts.count == 2)
+                #expect(posts.allSatisfy { $0.signatureValid })
+                #expect(posts[0].value("Body") == "STOP" && posts[0].value("SmsStatus") == "received")
+                #expect(posts[0].value("MessageSid")?.hasPrefix("SM") == true && posts[0].value("NumMedia") == "0")
+                #expect(posts[1].value("From") == "+19195550124" && posts[1].value("AccountSid") == configuration.accountSID)
+                let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
+                #expect(try JSONDecoder().decode(CarrierSimulatorStats.self, from: data).inboundSent == 2)
+                let (health, _) = try await H.request("GET", baseURL + "/healthz")
+                #expect(health == 200)
+            }
+        }
+    }
+
+    @Test func failedCallbackPostsAreRetried() async throws {
+        try await H.withReceiver(failFirst: 2) { receiver in
+            try await H.withSimulator(CarrierSimulatorConfiguration(callbackDelay: .milliseconds(5))) { carrier, baseURL in
+                let sid = try #require(await carrier.send(H.messages(1) { _ in "\(receiver.baseURL)/cb" })[0].providerMessageID)
+                #expect(await H.eventually { receiver.posts.contains { $0.value("MessageStatus") == "delivered" } })
+                // The first post was answered 503 twice, then accepted: three distinct statuses, five posts.
+                #expect(receiver.posts.count == 5)
+                #expect(Set(receiver.posts.compactMap { $0.value("MessageStatus") }) == ["queued", "sent", "delivered"])
+                #expect(receiver.posts.allSatisfy { $0.value("MessageSid") == sid && $0.signatureValid })
+                let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
+                let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
+                #expect(stats.callbacksSent == 3 && stats.callbacksFailed == 0)
+            }
+        }
+    }
+
+    @Test func aFullCallbackQueueDropsStepsAndStatusesStillAdvance() async throws {
+        try await H.withReceiver { receiver in
+            let configuration = CarrierSimulatorConfiguration(
+                callbackDelay: .milliseconds(5), maxConcurrentCallbacks: 1, callbackQueueCapacity: 1)
+            try await H.withSimulator(configuration) { carrier, baseURL in
+                let sids = await carrier.send(H.messages(8) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
+                #expect(sids.count == 8)
+                let allDelivered = try await H.eventually {
+                    for sid in sids where try await carrier.fetch(providerMessageID: sid)?.status != .delivered {
+                        return false
+                    }
+                    return true
+                }
+                #expect(allDelivered)
+                let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
+                let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
+                #expect(stats.callbacksDropped > 0)
+                #expect(stats.byStatus["delivered"] == 8)
+            }
+        }
+    }
+
+    @Test func aRepeatedMessageCountsAsADuplicate() async throws {
+        try await H.withSimulator(CarrierSimulatorConfiguration(callbacksEnabled: false)) { carrier, baseURL in
+            let batch = H.messages(3)
+            _ = await carrier.send(batch)
+            _ = await carrier.send([batch[0]])
             let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
-            #expect(try JSONDecoder().decode(CarrierSimulatorStats.self, from: data).inboundSent == 2)
-            let (health, _) = try await H.request("GET", baseURL + "/healthz")
-            #expect(health == 200)
+            let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
+            #expect(stats.created == 4 && stats.duplicates == 1)
         }
     }
 }

@@ -4,6 +4,7 @@ import AmplifiMessaging
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// Test plumbing: a running simulator, a webhook receiver, and a `TwilioCarrier` pointed at the simulator.
@@ -21,7 +22,8 @@ enum SimulatorHarness {
         _ body: (_ carrier: TwilioCarrier, _ baseURL: String) async throws -> Void
     ) async throws {
         let server = CarrierSimulatorServer(configuration: configuration, logger: logger)
-        let task = Task { try await server.run() }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
+        let task = Task { try await group.run() }
         defer { task.cancel() }
         let port = try await server.boundPort()
         let baseURL = "http://127.0.0.1:\(port)"
@@ -38,8 +40,25 @@ enum SimulatorHarness {
             throw error
         }
         try await carrier.shutdown()
-        task.cancel()
-        _ = try? await task.value
+        // Graceful shutdown must end the server (and its callback dispatcher) cleanly.
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// Runs a webhook receiver for `body`, then stops it.
+    static func withReceiver(
+        authToken: String = CarrierSimulatorConfiguration.demoAuthToken, failFirst: Int = 0,
+        _ body: (WebhookReceiver) async throws -> Void
+    ) async throws {
+        let receiver = WebhookReceiver(authToken: authToken, failFirst: failFirst)
+        try await receiver.start()
+        do {
+            try await body(receiver)
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+        await receiver.stop()
     }
 
     /// `count` messages from one number to distinct numbers (or all to `to`), with `callback` as status URL.

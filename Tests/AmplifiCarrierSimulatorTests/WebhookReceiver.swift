@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// A tiny HTTP server that records every form post it gets and checks its `X-Twilio-Signature`.
@@ -19,14 +20,17 @@ final class WebhookReceiver: Sendable {
     private let recorded = Mutex<[Post]>([])
     private let signature: TwilioSignature
     private let answer: Int
-    private let task = Mutex<Task<Void, any Error>?>(nil)
+    /// Posts still to be answered 503 before `answer` is used (to exercise the sender's retries).
+    private let failuresLeft: Mutex<Int>
+    private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
     /// `http://127.0.0.1:PORT`, once started.
     private(set) nonisolated(unsafe) var baseURL = ""
 
     /// A receiver verifying with `authToken`, answering every post with `answer`.
-    init(authToken: String, answer: Int = 200) {
+    init(authToken: String, answer: Int = 200, failFirst: Int = 0) {
         self.signature = TwilioSignature(authToken: authToken)
         self.answer = answer
+        self.failuresLeft = Mutex(failFirst)
     }
 
     /// Every post so far.
@@ -43,7 +47,11 @@ final class WebhookReceiver: Sendable {
             let valid = self.signature.isValid(
                 request.headers[values: HTTPField.Name("X-Twilio-Signature")!].first ?? "", url: url, parameters: fields)
             self.recorded.withLock { $0.append(Post(url: url, fields: fields, signatureValid: valid)) }
-            return Response(status: HTTPResponse.Status(code: self.answer))
+            let fail = self.failuresLeft.withLock { left in
+                defer { left = max(0, left - 1) }
+                return left > 0
+            }
+            return Response(status: HTTPResponse.Status(code: fail ? 503 : self.answer))
         }
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
@@ -53,7 +61,8 @@ final class WebhookReceiver: Sendable {
                 continuation.finish()
             },
             logger: SimulatorHarness.logger)
-        task.withLock { $0 = Task { try await app.run() } }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: SimulatorHarness.logger))
+        running.withLock { $0 = (group, Task { try await group.run() }) }
         var port = 0
         for await bound in ports { port = bound }
         baseURL = "http://127.0.0.1:\(port)"
@@ -61,8 +70,8 @@ final class WebhookReceiver: Sendable {
 
     /// Stops the server.
     func stop() async {
-        let running = task.withLock { $0 }
-        running?.cancel()
-        _ = try? await running?.value
+        guard let (group, task) = running.withLock({ $0 }) else { return }
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
     }
 }
