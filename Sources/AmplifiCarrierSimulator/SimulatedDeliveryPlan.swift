@@ -1,25 +1,25 @@
-public import AmplifiCarriers
+import AmplifiCarriers
 
 /// What happens to one accepted message after the 201: how it ends, and how its status callbacks
 /// are posted (order, duplicates). Drawn from the seed and the message's creation number, so a run
 /// with the same seed and the same request order repeats exactly.
-public struct SimulatedDeliveryPlan: Hashable, Sendable {
+struct SimulatedDeliveryPlan: Hashable, Sendable {
     /// The final status: `delivered`, `undelivered` or `failed`.
-    public let finalStatus: DeliveryStatus
+    let finalStatus: DeliveryStatus
     /// Twilio's error code for `undelivered` (30003/30005/30006) and `failed` (30008); nil when delivered.
-    public let errorCode: Int?
+    let errorCode: Int?
     /// Whether the last two callbacks are posted in the wrong order.
-    public let outOfOrder: Bool
+    let outOfOrder: Bool
     /// Whether one callback is posted twice.
-    public let duplicated: Bool
+    let duplicated: Bool
 
     /// The undelivered codes, drawn evenly: unreachable handset, unknown destination, landline.
-    public static let undeliveredCodes = [30003, 30005, 30006]
+    static let undeliveredCodes = [30003, 30005, 30006]
     /// The failed code: unknown error.
-    public static let failedCode = 30008
+    static let failedCode = 30008
 
     /// The plan for the `sequence`-th accepted message under `configuration`.
-    public init(sequence: UInt64, configuration: CarrierSimulatorConfiguration) {
+    init(sequence: UInt64, configuration: CarrierSimulatorConfiguration) {
         var random = SplitMix64(seed: configuration.carrier.seed ^ (sequence &* 0xD1B5_4A32_D192_ED03))
         let outcome = Self.unit(random.next())
         if outcome < configuration.failedRate {
@@ -38,13 +38,13 @@ public struct SimulatedDeliveryPlan: Hashable, Sendable {
 
     /// The statuses the message moves through, in time order: queued → sent → final
     /// (a failed message never reaches `sent`).
-    public var timeline: [DeliveryStatus] {
+    var timeline: [DeliveryStatus] {
         finalStatus == .failed ? [.queued, .failed] : [.queued, .sent, finalStatus]
     }
 
     /// The callbacks in posting order: the timeline, with the last two swapped when out of order
     /// and the final status repeated when duplicated.
-    public var callbacks: [DeliveryStatus] {
+    var callbacks: [DeliveryStatus] {
         var steps = timeline
         if outOfOrder { steps.swapAt(steps.count - 1, steps.count - 2) }
         if duplicated { steps.append(steps[steps.count - 1]) }

@@ -1,46 +1,46 @@
-public import AmplifiCarriers
-public import Foundation
+import AmplifiCarriers
+import Foundation
 
 /// One message the simulator accepted, as kept in memory: about 300 bytes plus the body, so a
 /// demo of up to ~1M messages fits comfortably; the simulator is not meant for more.
-public struct SimulatedMessage: Hashable, Sendable {
+struct SimulatedMessage: Hashable, Sendable {
     /// The creation number (0, 1, 2, …), the message's position in the store.
-    public let index: Int
+    let index: Int
     /// `SM…`, issued by `SimulatedCarrier`.
-    public let sid: String
+    let sid: String
     /// The recipient (E.164).
-    public let to: String
+    let to: String
     /// The sender (a number, or the pool number picked for a Messaging Service).
-    public let from: String
+    let from: String
     /// The Messaging Service it was sent with, if any.
-    public let messagingServiceSID: String?
+    let messagingServiceSID: String?
     /// The text.
-    public let body: String
+    let body: String
     /// How many media URLs were attached.
-    public let numMedia: Int
+    let numMedia: Int
     /// Segments counted by the simulated carrier.
-    public let segments: Int
+    let segments: Int
     /// Where status callbacks go, if anywhere.
-    public let statusCallback: String?
+    let statusCallback: String?
     /// When it was created.
-    public let createdAt: Date
+    let createdAt: Date
     /// How it ends and how its callbacks are posted.
-    public let plan: SimulatedDeliveryPlan
+    let plan: SimulatedDeliveryPlan
     /// The current status (forward-only).
-    public internal(set) var status: DeliveryStatus
+    var status: DeliveryStatus
     /// When it reached `sent` (or its final status), if it has.
-    public internal(set) var sentAt: Date?
+    var sentAt: Date?
     /// When its status last changed.
-    public internal(set) var updatedAt: Date
+    var updatedAt: Date
     /// True when the status follows the plan's timeline by the clock (callbacks off, no callback
     /// URL, or a callback step dropped) instead of the callbacks actually posted.
-    public internal(set) var followsClock: Bool
+    var followsClock: Bool
 
     /// The error code when it ended undelivered or failed.
-    public var errorCode: Int? { status == plan.finalStatus ? plan.errorCode : nil }
+    var errorCode: Int? { status == plan.finalStatus ? plan.errorCode : nil }
 
     /// The price billed in micros once the carrier charges for it (sent, delivered, undelivered).
-    public var priceMicros: Int64? {
+    var priceMicros: Int64? {
         status.isCharged ? Int64(segments) * SimulatedCarrier.priceMicrosPerSegment : nil
     }
 
