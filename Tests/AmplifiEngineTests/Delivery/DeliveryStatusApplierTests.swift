@@ -243,4 +243,78 @@ import Testing
             #expect(try await D.eventCounts(client) == (240, 0))
         }
     }
+
+    @Test func manyAppliersOnTwoCampaignsSharingContactsConverge() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, sender) = try await SendingFixtures.org(client, credits: 10_000)
+            try await SendingFixtures.contacts(client, org: org, count: 40)
+            var campaigns: [UUID] = []
+            var rows: [Int64] = []
+            for _ in 0..<2 {
+                let (campaign, _) = try await SendingFixtures.sendingCampaign(client, org: org, sender: sender)
+                let ids = try await client.query(
+                    "SELECT id FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign) ORDER BY id"
+                ).map { try $0.decode(Int64.self, at: 0) }
+                try await D.set(client, org: org, campaign: campaign, rows: ids, status: "sent")
+                campaigns.append(campaign)
+                rows += ids
+            }
+            // Each row: one final report (a contact-marking error for a third of them) and two
+            // non-final duplicates, spread over four appliers in different orders and batch cuts.
+            var reports: [DeliveryEvent] = []
+            for (index, id) in rows.enumerated() {
+                switch index % 3 {
+                case 0: reports.append(D.event(id, .delivered))
+                case 1: reports.append(D.event(id, .failed, error: 30006))
+                default: reports.append(D.event(nil, sid: "SMtest\(id)", .undelivered, error: 30003))
+                }
+                reports += [D.event(id, .sent), D.event(nil, sid: "SMtest\(id)", .queued)]
+            }
+            let all = reports
+            var generator = SplitMix(seed: 7)
+            try await withThrowingTaskGroup(of: DeliveryApplySummary.self) { group in
+                for worker in 0..<4 {
+                    let order = all.indices.shuffled(using: &generator)
+                    let cut = 17 + worker * 9
+                    group.addTask {
+                        let applier = DeliveryStatusApplier(client: client, logger: D.logger)
+                        var total = DeliveryApplySummary()
+                        for start in stride(from: 0, to: order.count, by: cut) {
+                            let batch = order[start..<min(start + cut, order.count)].map { all[$0] }
+                            total.add(try await applier.apply(batch))
+                        }
+                        return total
+                    }
+                }
+                var applied = 0
+                for try await summary in group {
+                    #expect(summary.kept == 0)
+                    applied += summary.applied
+                }
+                #expect(applied == rows.count)
+            }
+            for campaign in campaigns {
+                try await D.expectCountersMatchRows(client, org: org, campaign: campaign)
+            }
+            let finals = try await client.query(
+                "SELECT status, count(*) FROM campaign_messages WHERE org_id = \(org) GROUP BY status ORDER BY status"
+            ).map { try $0.decode((String, Int64).self) }
+            #expect(finals.map(\.0) == ["delivered", "failed", "undelivered"])
+            #expect(finals.map(\.1).reduce(0, +) == 80)
+            #expect(try await D.eventCounts(client) == (Int64(reports.count * 4), 0))
+        }
+    }
+}
+
+/// A seeded generator, so the shuffles are the same on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
