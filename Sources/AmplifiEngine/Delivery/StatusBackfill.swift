@@ -87,7 +87,8 @@ public struct StatusBackfill: Sendable {
             try Task.checkCancellation()
             let remaining = configuration.limit.map { $0 - report.checked } ?? Int.max
             guard remaining > 0 else { break }
-            let page = try await candidates(after: after, olderThan: olderThan, limit: min(configuration.pageSize, remaining))
+            let page = try await candidates(
+                after: after, olderThan: olderThan, limit: min(configuration.pageSize, remaining))
             guard let last = page.last else { break }
             after = last.id
             let outcomes = try await ask(page, limiter: limiter)
@@ -191,7 +192,9 @@ public struct StatusBackfill: Sendable {
         } catch {
             logger.warning(
                 "carrier request failed during backfill",
-                metadata: ["message_id": "\(candidate.id)", "org_id": "\(candidate.orgID)", "error": "\(type(of: error))"])
+                metadata: [
+                    "message_id": "\(candidate.id)", "org_id": "\(candidate.orgID)", "error": "\(type(of: error))",
+                ])
             return .error(code: "transport")
         }
     }

@@ -80,7 +80,8 @@ struct BackfillStatusCommand: AsyncParsableCommand {
         let updated = report.updated.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         return [
             "Checked:            \(report.checked)",
-            "Updated:            \(report.updatedTotal)" + (updated.isEmpty ? "" : " (\(updated.joined(separator: ", ")))"),
+            "Updated:            \(report.updatedTotal)"
+                + (updated.isEmpty ? "" : " (\(updated.joined(separator: ", ")))"),
             "Pending at carrier: \(report.pendingAtCarrier)",
             "Not found:          \(report.notFound)",
             "Ambiguous:          \(report.ambiguous)",

@@ -12,7 +12,9 @@ enum DeliveryFixtures {
     static let logger = Logger(label: "amplifi.test.delivery")
 
     /// An org with `count` contacts and a planned campaign; returns the ids of its rows in id order.
-    static func campaign(_ client: PostgresClient, count: Int) async throws -> (org: UUID, campaign: UUID, rows: [Int64]) {
+    static func campaign(_ client: PostgresClient, count: Int) async throws -> (
+        org: UUID, campaign: UUID, rows: [Int64]
+    ) {
         let (org, sender) = try await F.org(client, credits: 10_000)
         try await F.contacts(client, org: org, count: count)
         let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 1_000)

@@ -58,7 +58,8 @@ import Testing
             // A retry that still matches nothing keeps them and counts the attempt.
             let retry = try await applier.applyStaged(limit: 10)
             #expect(retry.kept == 2 && retry.applied == 0)
-            let attempts = try await client.query("SELECT min(attempts), count(last_attempt_at) FROM pending_delivery_events")[0]
+            let attempts = try await client.query(
+                "SELECT min(attempts), count(last_attempt_at) FROM pending_delivery_events")[0]
                 .decode((Int, Int64).self)
             #expect(attempts == (1, 2))
         }
@@ -70,7 +71,9 @@ import Testing
             // The worker has the carrier's 201 but has not recorded it: still `sending`, no sid.
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sending", withSID: false)
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
-            let early = try await applier.apply([D.event(rows[0], .delivered), D.event(nil, sid: "SMtest\(rows[1])", .sent)])
+            let early = try await applier.apply([
+                D.event(rows[0], .delivered), D.event(nil, sid: "SMtest\(rows[1])", .sent),
+            ])
             #expect(early.kept == 2 && early.applied == 0)
             #expect(try await D.row(client, org: org, id: rows[0]).0 == "sending")
             let orgs = try await client.query("SELECT org_id FROM pending_delivery_events ORDER BY id")
@@ -129,7 +132,8 @@ import Testing
             #expect(try await D.row(client, org: org, id: rows[1]).0 == "delivered")
             // The losing 30006 did not mark the contact.
             let notTextable = try await client.query(
-                "SELECT count(*) FROM contacts WHERE org_id = \(org) AND is_textable = false")[0].decode(Int64.self, at: 0)
+                "SELECT count(*) FROM contacts WHERE org_id = \(org) AND is_textable = false")[0].decode(
+                    Int64.self, at: 0)
             #expect(notTextable == 0)
             #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [2, 2, 0, 0])
         }
@@ -176,7 +180,8 @@ import Testing
             #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [1, 0, 1, 2])
             // Credits do not move on status reports.
             let refunds = try await client.query(
-                "SELECT count(*) FROM credit_ledger WHERE org_id = \(org) AND kind = 'refund'")[0].decode(Int64.self, at: 0)
+                "SELECT count(*) FROM credit_ledger WHERE org_id = \(org) AND kind = 'refund'")[0].decode(
+                    Int64.self, at: 0)
             #expect(refunds == 0)
         }
     }

@@ -50,7 +50,8 @@ import Testing
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
                 let carrier = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
-                let (org, campaign, rows) = try await Self.sentCampaign(client, redis: redis, carrier: carrier, count: 7)
+                let (org, campaign, rows) = try await Self.sentCampaign(
+                    client, redis: redis, carrier: carrier, count: 7)
                 try await Self.age(client, org: org, rows: Array(rows[..<5]))
                 // Pages of 2: keyset paging crosses pages.
                 let report = try await Self.backfill(client, carrier: carrier, pageSize: 2).run()
@@ -71,7 +72,8 @@ import Testing
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
                 let carrier = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
-                let (org, campaign, rows) = try await Self.sentCampaign(client, redis: redis, carrier: carrier, count: 3)
+                let (org, campaign, rows) = try await Self.sentCampaign(
+                    client, redis: redis, carrier: carrier, count: 3)
                 // Row 0: the worker died after the carrier's 201 (sent, but never recorded).
                 // Row 1: claimed but never reached the carrier (a phone the carrier never saw).
                 try await client.query(
@@ -94,7 +96,8 @@ import Testing
                 // The unfindable row was stamped: even claimed an hour ago, a rerun with a 15-minute
                 // window does not ask about it again (its last news is the check).
                 try await client.query(
-                    "UPDATE campaign_messages SET claimed_at = claimed_at - interval '1 hour' WHERE org_id = \(org) AND id = \(rows[1])")
+                    "UPDATE campaign_messages SET claimed_at = claimed_at - interval '1 hour' WHERE org_id = \(org) AND id = \(rows[1])"
+                )
                 let rerun = try await Self.backfill(client, carrier: carrier).run()
                 #expect(rerun.checked == 0)
             }
@@ -105,7 +108,8 @@ import Testing
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
                 let carrier = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
-                let (org, campaign, rows) = try await Self.sentCampaign(client, redis: redis, carrier: carrier, count: 5)
+                let (org, campaign, rows) = try await Self.sentCampaign(
+                    client, redis: redis, carrier: carrier, count: 5)
                 try await Self.age(client, org: org, rows: rows)
                 let first = try await Self.backfill(client, carrier: carrier, limit: 2, pageSize: 10).run()
                 #expect(first.checked == 2 && first.updated == ["delivered": 2])
@@ -132,7 +136,8 @@ import Testing
                 let report = try await Self.backfill(client, carrier: failing).run()
                 #expect(report.checked == 2 && report.errors == 2 && report.updated.isEmpty)
                 let stamped = try await client.query(
-                    "SELECT count(status_checked_at) FROM campaign_messages WHERE org_id = \(org)")[0].decode(Int64.self, at: 0)
+                    "SELECT count(status_checked_at) FROM campaign_messages WHERE org_id = \(org)")[0].decode(
+                        Int64.self, at: 0)
                 #expect(stamped == 0)
                 // The next run asks again and settles them.
                 #expect(try await Self.backfill(client, carrier: inner).run().updated == ["delivered": 2])
