@@ -9,7 +9,7 @@ struct Amplifi: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
             SchedulerCommand.self, WorkerCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self,
-            CarrierSimCommand.self,
+            CarrierSimCommand.self, BackfillStatusCommand.self,
         ]
     )
 }

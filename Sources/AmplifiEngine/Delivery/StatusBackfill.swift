@@ -1,0 +1,211 @@
+public import AmplifiCarriers
+import AmplifiMessaging
+public import AmplifiPostgres
+import Foundation
+public import Logging
+
+/// Polls the carrier for messages stuck without a final status and applies what it says
+/// (`amplifi backfill-status`).
+///
+/// Candidates: rows still `sent` whose last news (`sent_at`, or the last check) is older than
+/// `olderThan`, and `unknown` rows (the worker died before recording) claimed longer ago than
+/// that and not checked since. Paged by id (memory flat), at most `limit` rows, carrier requests
+/// paced to `rate` per second with at most `concurrency` in flight. A row with a sid is fetched
+/// by sid; an `unknown` row without one is looked up by listing the messages to its phone since
+/// the claim day, keeping those from the campaign's sender created within
+/// [claimed_at − 1 min, claimed_at + 15 min]: exactly one settles the row, zero or several leave
+/// it `unknown` (never resent, never guessed). Each page's reports go through
+/// `DeliveryStatusApplier.apply` (source `backfill`), then the page's checked rows are stamped
+/// (`status_checked_at`), so an interrupted run can be rerun without polling them again.
+public struct StatusBackfill: Sendable {
+    let client: PostgresClient
+    let carrier: any Carrier
+    let configuration: StatusBackfillConfiguration
+    let logger: Logger
+
+    /// A backfill over `client` asking `carrier`.
+    public init(
+        client: PostgresClient, carrier: any Carrier, configuration: StatusBackfillConfiguration, logger: Logger
+    ) {
+        self.client = client
+        self.carrier = carrier
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: - SQL
+
+    // One page of candidates, keyset by id through campaign_messages_backfill_idx (id WHERE status
+    // IN ('sent', 'unknown')), so each page costs the same however far the run has got. Across all
+    // organizations on purpose (an ops duty, like the stale-claim sweep); org_id comes back with
+    // each row and every later statement filters by it. The cutoff is the database's clock, like
+    // sent_at and claimed_at. greatest() ignores a NULL status_checked_at. The sender is the
+    // campaign's stored number (the planner stores the resolved one before anything is sent).
+    static func candidatesQuery(after: Int64, olderThanSeconds: Double, limit: Int) -> PostgresQuery {
+        """
+        SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164
+        FROM campaign_messages m
+        JOIN campaigns c ON c.org_id = m.org_id AND c.id = m.campaign_id
+        LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = c.from_phone_number_id
+        WHERE m.status IN ('sent', 'unknown') AND m.id > \(after)
+          AND greatest(CASE WHEN m.status = 'sent' THEN m.sent_at ELSE m.claimed_at END, m.status_checked_at)
+              < now() - make_interval(secs => \(olderThanSeconds)::float8)
+        ORDER BY m.id
+        LIMIT \(limit)
+        """
+    }
+
+    // Stamps the rows checked in one page, in one statement (arrays + unnest), after their reports
+    // were applied: a run interrupted in between polls that page again, which is harmless.
+    static func stampQuery(ids: [Int64], orgIDs: [UUID]) -> PostgresQuery {
+        """
+        UPDATE campaign_messages m SET status_checked_at = now()
+        FROM unnest(\(ids)::bigint[], \(orgIDs)::uuid[]) AS s(id, org_id)
+        WHERE m.org_id = s.org_id AND m.id = s.id
+        """
+    }
+
+    // MARK: - Run
+
+    /// What the carrier said about one candidate.
+    enum Outcome: Sendable {
+        case report(CarrierStatusReport, method: String)
+        case notFound
+        case ambiguous
+        case error(code: String)
+    }
+
+    /// Runs until no candidate is left or `limit` rows were checked; returns the tally.
+    public func run() async throws -> StatusBackfillReport {
+        let applier = DeliveryStatusApplier(client: client, logger: logger)
+        let limiter = PacingLimiter(rate: configuration.rate)
+        let (seconds, attoseconds) = configuration.olderThan.components
+        let olderThan = max(0, Double(seconds) + Double(attoseconds) / 1e18)
+        var report = StatusBackfillReport()
+        var after: Int64 = 0
+        while true {
+            try Task.checkCancellation()
+            let remaining = configuration.limit.map { $0 - report.checked } ?? Int.max
+            guard remaining > 0 else { break }
+            let page = try await candidates(
+                after: after, olderThan: olderThan, limit: min(configuration.pageSize, remaining))
+            guard let last = page.last else { break }
+            after = last.id
+            let outcomes = try await ask(page, limiter: limiter)
+            var events: [DeliveryEvent] = []
+            var checked: [BackfillCandidate] = []
+            for (candidate, outcome) in zip(page, outcomes) {
+                report.checked += 1
+                switch outcome {
+                case .report(let status, let method):
+                    if !status.status.isFinal { report.pendingAtCarrier += 1 }
+                    events.append(
+                        DeliveryEvent(
+                            messageID: candidate.id, report: status, raw: Self.rawFields(status, method: method),
+                            source: .backfill))
+                    checked.append(candidate)
+                case .notFound:
+                    report.notFound += 1
+                    checked.append(candidate)
+                case .ambiguous:
+                    report.ambiguous += 1
+                    checked.append(candidate)
+                case .error:
+                    report.errors += 1
+                }
+            }
+            if !events.isEmpty {
+                let summary = try await applier.apply(events)
+                report.updated.merge(summary.appliedByStatus, uniquingKeysWith: +)
+                report.kept += summary.kept
+            }
+            if !checked.isEmpty {
+                try await client.query(Self.stampQuery(ids: checked.map(\.id), orgIDs: checked.map(\.orgID)))
+            }
+            logger.info(
+                "backfill page done",
+                metadata: [
+                    "rows": "\(page.count)", "reports": "\(events.count)", "last_id": "\(after)",
+                ])
+        }
+        return report
+    }
+
+    /// One page of candidates after `after`.
+    func candidates(after: Int64, olderThan: Double, limit: Int) async throws -> [BackfillCandidate] {
+        let rows = try await client.query(
+            Self.candidatesQuery(after: after, olderThanSeconds: olderThan, limit: limit))
+        return try rows.map { row in
+            let (id, orgID, status, sid, phone, claimedAt, from) = try row.decode(
+                (Int64, UUID, String, String?, String?, Date?, String?).self)
+            return BackfillCandidate(
+                id: id, orgID: orgID, status: status, providerMessageID: sid, phone: phone, claimedAt: claimedAt,
+                from: from)
+        }
+    }
+
+    /// Asks the carrier about every candidate of a page, at most `concurrency` at once, each request
+    /// paced by `limiter`; outcomes come back in the page's order.
+    func ask(_ page: [BackfillCandidate], limiter: PacingLimiter) async throws -> [Outcome] {
+        var outcomes = [Outcome](repeating: .notFound, count: page.count)
+        try await withThrowingTaskGroup(of: (Int, Outcome).self) { group in
+            var next = 0
+            func launch() {
+                let position = next
+                let candidate = page[position]
+                next += 1
+                group.addTask { (position, try await self.ask(candidate, limiter: limiter)) }
+            }
+            while next < page.count, next < configuration.concurrency { launch() }
+            while let (position, outcome) = try await group.next() {
+                outcomes[position] = outcome
+                if next < page.count { launch() }
+            }
+        }
+        return outcomes
+    }
+
+    /// Asks the carrier about one candidate. Carrier failures become `.error` (cancellation propagates).
+    func ask(_ candidate: BackfillCandidate, limiter: PacingLimiter) async throws -> Outcome {
+        try await limiter.acquire()
+        do {
+            if let sid = candidate.providerMessageID {
+                guard let status = try await carrier.fetch(providerMessageID: sid) else { return .notFound }
+                return .report(status, method: "fetch")
+            }
+            guard let phone = candidate.phone, let claimedAt = candidate.claimedAt, let from = candidate.from else {
+                return .notFound
+            }
+            let listed = try await carrier.listMessages(to: PhoneNumber(trustedE164: phone), sentOnOrAfter: claimedAt)
+            switch BackfillListMatch.pick(listed, from: from, claimedAt: claimedAt) {
+            case .single(let message): return .report(message.report, method: "list")
+            case .noCandidate: return .notFound
+            case .several: return .ambiguous
+            }
+        } catch let error as CarrierError {
+            logger.warning(
+                "carrier request failed during backfill",
+                metadata: ["message_id": "\(candidate.id)", "org_id": "\(candidate.orgID)", "code": "\(error.code)"])
+            return .error(code: error.code)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.warning(
+                "carrier request failed during backfill",
+                metadata: [
+                    "message_id": "\(candidate.id)", "org_id": "\(candidate.orgID)", "error": "\(type(of: error))",
+                ])
+            return .error(code: "transport")
+        }
+    }
+
+    /// The polled fields kept as evidence in `delivery_events.raw` (Twilio's callback field names).
+    static func rawFields(_ report: CarrierStatusReport, method: String) -> [(key: String, value: String)] {
+        var fields: [(key: String, value: String)] = [
+            ("MessageSid", report.providerMessageID), ("MessageStatus", report.status.rawValue),
+            ("BackfillMethod", method),
+        ]
+        if let error = report.error { fields.append(("ErrorCode", error.code)) }
+        return fields
+    }
+}

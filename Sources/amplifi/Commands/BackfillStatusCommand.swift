@@ -1,0 +1,92 @@
+import AmplifiEngine
+import AmplifiPostgres
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `amplifi backfill-status`: asks the carrier about messages stuck without a final status.
+struct BackfillStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill-status",
+        abstract: "Poll the carrier for messages still 'sent' (or 'unknown') and apply what it reports.",
+        discussion: """
+            Rows with a carrier sid are fetched by sid; 'unknown' rows without one are looked up by \
+            recipient and day and settled only when exactly one message fits (never resent, never \
+            guessed). Checked rows are stamped, so an interrupted run can simply be started again.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(
+        name: .customLong("older-than"),
+        help: ArgumentHelp("Only rows with no news for this long, e.g. 90s, 15m, 1h.", valueName: "duration"))
+    var olderThan = "15m"
+
+    @Option(help: "At most this many rows in this run.")
+    var limit: Int?
+
+    @Option(help: "At most this many carrier requests per second.")
+    var rate: Double = 10
+
+    @Option(help: "At most this many carrier requests in flight.")
+    var concurrency = 4
+
+    @Option(help: "Carrier: sim or twilio (default: $AMPLIFI_CARRIER, else sim).")
+    var carrier: String?
+
+    @Flag(help: "Print a stable JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard DurationText.parse(olderThan) != nil else {
+            throw ValidationError("--older-than \"\(olderThan)\" is not a duration: use e.g. 90s, 15m, 1h or 1h30m")
+        }
+        guard rate > 0 else { throw ValidationError("--rate must be greater than 0 (requests per second)") }
+        guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
+        if let limit, limit <= 0 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "amplifi.backfill")
+        let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 2)
+        let carrier = try makeCarrier(
+            name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", logger: logger)
+        let backfill = StatusBackfill(
+            client: client, carrier: carrier,
+            configuration: StatusBackfillConfiguration(
+                olderThan: DurationText.parse(olderThan) ?? .seconds(900), limit: limit, rate: rate,
+                concurrency: concurrency),
+            logger: logger)
+        let report: StatusBackfillReport
+        do {
+            report = try await backfill.run()
+        } catch {
+            await client.close()
+            throw error
+        }
+        await client.close()
+        print(json ? try Self.json(report) : Self.humanReadable(report))
+    }
+
+    /// The JSON document: keys sorted, so the output is stable.
+    static func json(_ report: StatusBackfillReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+
+    /// The summary for a person.
+    static func humanReadable(_ report: StatusBackfillReport) -> String {
+        let updated = report.updated.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        return [
+            "Checked:            \(report.checked)",
+            "Updated:            \(report.updatedTotal)"
+                + (updated.isEmpty ? "" : " (\(updated.joined(separator: ", ")))"),
+            "Pending at carrier: \(report.pendingAtCarrier)",
+            "Not found:          \(report.notFound)",
+            "Ambiguous:          \(report.ambiguous)",
+            "Kept for review:    \(report.kept)",
+            "Errors:             \(report.errors)",
+        ].joined(separator: "\n")
+    }
+}

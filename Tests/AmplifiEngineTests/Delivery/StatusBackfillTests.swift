@@ -1,0 +1,159 @@
+import AmplifiCarriers
+import AmplifiEngine
+import AmplifiMessaging
+import AmplifiPostgres
+import AmplifiRedis
+import AmplifiTestSupport
+import Foundation
+import Testing
+
+/// `StatusBackfill` with the in-process simulator: messages sent through the real ChunkSender path.
+@Suite struct StatusBackfillTests {
+    typealias D = DeliveryFixtures
+    typealias F = SendingFixtures
+
+    /// Sends a one-chunk campaign of `count` through ChunkSender and the simulator; returns its rows.
+    static func sentCampaign(
+        _ client: PostgresClient, redis: RedisClient, carrier: SimulatedCarrier, count: Int
+    ) async throws -> (org: UUID, campaign: UUID, rows: [Int64]) {
+        let (org, campaign) = try await F.oneChunkCampaign(client, credits: 10_000, contacts: count)
+        let sender = F.sender(client, redis: redis, carrier: carrier)
+        _ = try await sender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+        let rows = try await client.query(
+            "SELECT id FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign) ORDER BY id"
+        ).map { try $0.decode(Int64.self, at: 0) }
+        #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": count])
+        return (org, campaign, rows)
+    }
+
+    /// Moves the rows' last news an hour back (as if sent an hour ago).
+    static func age(_ client: PostgresClient, org: UUID, rows: [Int64]) async throws {
+        try await client.query(
+            """
+            UPDATE campaign_messages SET sent_at = sent_at - interval '1 hour', claimed_at = claimed_at - interval '1 hour'
+            WHERE org_id = \(org) AND id = ANY(\(rows)::bigint[])
+            """)
+    }
+
+    static func backfill(
+        _ client: PostgresClient, carrier: any Carrier, olderThan: Duration = .seconds(900), limit: Int? = nil,
+        pageSize: Int = 200
+    ) -> StatusBackfill {
+        StatusBackfill(
+            client: client, carrier: carrier,
+            configuration: StatusBackfillConfiguration(
+                olderThan: olderThan, limit: limit, rate: 10_000, concurrency: 4, pageSize: pageSize),
+            logger: D.logger)
+    }
+
+    @Test func settlesOldSentMessagesToDeliveredWithCountersAndIsANoOpWhenRerun() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let carrier = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
+                let (org, campaign, rows) = try await Self.sentCampaign(
+                    client, redis: redis, carrier: carrier, count: 7)
+                try await Self.age(client, org: org, rows: Array(rows[..<5]))
+                // Pages of 2: keyset paging crosses pages.
+                let report = try await Self.backfill(client, carrier: carrier, pageSize: 2).run()
+                #expect(report.checked == 5 && report.updated == ["delivered": 5])
+                #expect(report.notFound == 0 && report.errors == 0 && report.pendingAtCarrier == 0)
+                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["delivered": 5, "sent": 2])
+                #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [7, 5, 0, 0])
+                let sources = try await client.query("SELECT DISTINCT source FROM delivery_events")
+                    .map { try $0.decode(String.self, at: 0) }
+                #expect(sources == ["backfill"])
+                let rerun = try await Self.backfill(client, carrier: carrier).run()
+                #expect(rerun == StatusBackfillReport())
+            }
+        }
+    }
+
+    @Test func findsAnUnknownRowWithoutSidByListingAndLeavesAnUnfindableOneUnknown() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let carrier = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
+                let (org, campaign, rows) = try await Self.sentCampaign(
+                    client, redis: redis, carrier: carrier, count: 3)
+                // Row 0: the worker died after the carrier's 201 (sent, but never recorded).
+                // Row 1: claimed but never reached the carrier (a phone the carrier never saw).
+                try await client.query(
+                    """
+                    UPDATE campaign_messages SET status = 'unknown', provider_message_id = NULL, sent_at = NULL,
+                        phone = CASE WHEN id = \(rows[1]) THEN '+14155550199' ELSE phone END
+                    WHERE org_id = \(org) AND id = ANY(\(Array(rows[..<2]))::bigint[])
+                    """)
+                try await client.query("UPDATE campaigns SET sent_count = 1 WHERE id = \(campaign) AND org_id = \(org)")
+                let report = try await Self.backfill(client, carrier: carrier, olderThan: .zero).run()
+                #expect(report.checked == 3)
+                #expect(report.updated == ["delivered": 2])
+                #expect(report.notFound == 1 && report.ambiguous == 0)
+                let (status0, sid0, _, sentAt0) = try await D.row(client, org: org, id: rows[0])
+                #expect(status0 == "delivered" && sid0?.hasPrefix("SM") == true && sentAt0)
+                #expect(try await D.row(client, org: org, id: rows[1]).0 == "unknown")
+                #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [2, 2, 0, 0])
+                // Nothing was resent.
+                #expect(carrier.attemptCount == 3)
+                // The unfindable row was stamped: even claimed an hour ago, a rerun with a 15-minute
+                // window does not ask about it again (its last news is the check).
+                try await client.query(
+                    "UPDATE campaign_messages SET claimed_at = claimed_at - interval '1 hour' WHERE org_id = \(org) AND id = \(rows[1])"
+                )
+                let rerun = try await Self.backfill(client, carrier: carrier).run()
+                #expect(rerun.checked == 0)
+            }
+        }
+    }
+
+    @Test func respectsTheLimitAndContinuesOnTheNextRun() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let carrier = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
+                let (org, campaign, rows) = try await Self.sentCampaign(
+                    client, redis: redis, carrier: carrier, count: 5)
+                try await Self.age(client, org: org, rows: rows)
+                let first = try await Self.backfill(client, carrier: carrier, limit: 2, pageSize: 10).run()
+                #expect(first.checked == 2 && first.updated == ["delivered": 2])
+                let delivered = try await client.query(
+                    """
+                    SELECT id FROM campaign_messages WHERE org_id = \(org) AND status = 'delivered' ORDER BY id
+                    """
+                ).map { try $0.decode(Int64.self, at: 0) }
+                #expect(delivered == Array(rows[..<2]))
+                let second = try await Self.backfill(client, carrier: carrier).run()
+                #expect(second.checked == 3 && second.updated == ["delivered": 3])
+                #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [5, 5, 0, 0])
+            }
+        }
+    }
+
+    @Test func carrierErrorsAreCountedAndNotStamped() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let inner = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
+                let (org, _, rows) = try await Self.sentCampaign(client, redis: redis, carrier: inner, count: 2)
+                try await Self.age(client, org: org, rows: rows)
+                let failing = FailingFetchCarrier(inner: inner)
+                let report = try await Self.backfill(client, carrier: failing).run()
+                #expect(report.checked == 2 && report.errors == 2 && report.updated.isEmpty)
+                let stamped = try await client.query(
+                    "SELECT count(status_checked_at) FROM campaign_messages WHERE org_id = \(org)")[0].decode(
+                        Int64.self, at: 0)
+                #expect(stamped == 0)
+                // The next run asks again and settles them.
+                #expect(try await Self.backfill(client, carrier: inner).run().updated == ["delivered": 2])
+            }
+        }
+    }
+}
+
+/// A carrier whose fetch always fails with a 503 (sends delegate to the simulator).
+final class FailingFetchCarrier: Carrier {
+    let inner: SimulatedCarrier
+    init(inner: SimulatedCarrier) { self.inner = inner }
+    func send(_ batch: [OutboundMessage]) async -> [SendResult] { await inner.send(batch) }
+    func fetch(providerMessageID: String) async throws -> CarrierStatusReport? { throw CarrierError.http(status: 503) }
+    func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage] {
+        throw CarrierError.http(status: 503)
+    }
+    func lookupLineType(_ phone: PhoneNumber) async throws -> LineType? { nil }
+}
