@@ -81,7 +81,9 @@ public struct InboundMessageHandler: Sendable {
 
     /// Reads the context, decides keyword and reply, and stores everything in one statement.
     func storeMessage(_ message: InboundMessage) async throws -> (outcome: InboundOutcome, pending: PendingReply?) {
-        let from = try? PhoneNumber.normalize(message.from)
+        // Normalized when it parses; else as given (a stored contact phone or number is E.164 and
+        // the lookups are exact, so a carrier short code simply matches no contact).
+        let from = (try? PhoneNumber.normalize(message.from)) ?? message.from
         let to = (try? PhoneNumber.normalize(message.to)) ?? message.to
         guard let context = try await store.context(to: to, from: from) else {
             throw EngineError(
