@@ -32,7 +32,9 @@ CREATE TABLE reply_messages (
     body                text NOT NULL CHECK (body <> '' AND char_length(body) <= 1600),
     encoding            text NOT NULL CHECK (encoding IN ('GSM7', 'UCS2')),
     segments            integer NOT NULL CHECK (segments > 0),
-    -- Credits charged (MessagePlanner's price); 0 after a refund.
+    -- Credits charged (MessagePlanner's price); 0 after the refund of a final
+    -- refusal. A row back in 'pending' for a retry keeps the price its next
+    -- attempt will be charged.
     credits             integer NOT NULL CHECK (credits >= 0),
     -- pending: stored, not handed to the carrier yet (safe to send, see
     -- sendPendingReplies); sending: claimed by one process, at the carrier;

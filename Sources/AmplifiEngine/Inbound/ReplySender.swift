@@ -79,9 +79,11 @@ struct ReplySender: Sendable {
                 charged = 0
             }
         }
+        // A reply going back to pending keeps its price: the next attempt charges it again under
+        // its own batch id (this attempt's charge is refunded below).
         let recorded = try await store.record(
             reply, status: status, providerMessageID: result.providerMessageID, errorCode: result.error?.code,
-            credits: charged, contactAction: action)
+            credits: status == .pending ? reply.credits : charged, contactAction: action)
         if refund {
             try await credits.refund(
                 orgID: reply.orgID, campaignID: reply.campaignID, batchID: batchID,

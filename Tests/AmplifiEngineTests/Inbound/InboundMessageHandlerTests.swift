@@ -8,6 +8,11 @@ import Testing
 
 private typealias F = InboundFixtures
 
+/// ReplySender.maxAttempts (internal): claims before a retryable refusal is final.
+private enum ReplySenderAttempts {
+    static let max = 3
+}
+
 @Suite("Inbound messages: keywords, reply credit, auto-replies")
 struct InboundMessageHandlerTests {
     @Test func strangersAreStoredWithoutContactAndUnknownNumbersAreNotFound() async throws {
@@ -242,6 +247,36 @@ struct InboundMessageHandlerTests {
             #expect(try await meter.balance(orgID: org) == CreditBalance(balance: 5, ledgerSum: 5))
             #expect(try await meter.verifyLedger(orgID: org))
             #expect(try await meter.campaignUsage(orgID: org, campaignID: campaign) == CampaignCreditUsage(creditsUsed: 0, ledgerNet: 0))
+        }
+    }
+
+    @Test func aRefusedRetryIsChargedAnewEachAttemptAndRefundedUntilItFails() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, sender, contact) = try await F.orgWithContact(client, credits: 5)
+            let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
+            let carrier = SimulatedCarrier(
+                configuration: SimulatedCarrierConfiguration(rateLimitRate: 1, recordsLog: true), logger: F.logger)
+            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let outcome = try await handler.handle(F.message("yes"))
+            #expect(outcome.autoReply?.status == .pending && outcome.autoReply?.credits == 0)
+            #expect(try await handler.sendPendingReplies(olderThan: .zero, limit: 10) == 0)
+            #expect(try await handler.sendPendingReplies(olderThan: .zero, limit: 10) == 0)
+            #expect(try await handler.sendPendingReplies(olderThan: .zero, limit: 10) == 0)
+            #expect(carrier.sendLog().count == ReplySenderAttempts.max)
+            let (status, attempt) = try await client.query(
+                "SELECT status, attempt FROM reply_messages WHERE org_id = \(org)")[0].decode((String, Int).self)
+            #expect(status == "failed" && attempt == ReplySenderAttempts.max)
+            let batches = try await client.query(
+                """
+                SELECT kind, coalesce(batch_id, refund_of_batch) FROM credit_ledger
+                WHERE org_id = \(org) AND kind IN ('debit', 'refund') ORDER BY id
+                """).map { try $0.decode((String, String).self) }
+            let base = "reply:\(outcome.inboundMessageID!.uuidString.lowercased())"
+            #expect(batches.map(\.0) == ["debit", "refund", "debit", "refund", "debit", "refund"])
+            #expect(batches.map(\.1) == [base, base, "\(base):2", "\(base):2", "\(base):3", "\(base):3"])
+            let meter = CreditMeter(client: client)
+            #expect(try await meter.balance(orgID: org) == CreditBalance(balance: 5, ledgerSum: 5))
+            #expect(try await meter.campaignUsage(orgID: org, campaignID: campaign).isConsistent)
         }
     }
 
