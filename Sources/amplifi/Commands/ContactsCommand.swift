@@ -1,13 +1,14 @@
 import AmplifiEngine
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `amplifi contacts`: bulk contact operations.
 struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Bulk contact operations.",
-        subcommands: [Import.self])
+        subcommands: [Import.self, Lookup.self])
 
     /// `amplifi contacts import --org ORG FILE.csv`.
     struct Import: AsyncParsableCommand {
@@ -54,6 +55,65 @@ struct ContactsCommand: AsyncParsableCommand {
                     print(
                         "  … \(report.rejected - 20) more rejected rows (\(report.rejected) in total; use --json for all)"
                     )
+                }
+            }
+        }
+    }
+
+    /// `amplifi contacts lookup --org ORG [--limit N] [--concurrency C] [--carrier sim|twilio] [--json]`.
+    struct Lookup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lookup",
+            abstract: "Resolve whether lookup-pending contacts can receive texts (carrier line-type lookup).",
+            discussion: """
+                Asks the carrier for the line type of every contact of the organization whose isTextable is \
+                not known yet (and that is not deleted and has a phone): mobile and non-fixed VoIP become \
+                textable, landlines and the rest not. Pages of 500 contacts, each written back in one \
+                statement. A number the carrier cannot resolve (no answer or an error) stays pending and is \
+                counted as unresolved; rerun the command to try those again.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: ArgumentHelp("The organization's id (or its exact name).", valueName: "org"))
+        var org: String
+
+        @Option(help: "Look up at most this many contacts (default: all pending).")
+        var limit: Int?
+
+        @Option(help: "Lookups in flight at once.")
+        var concurrency = 8
+
+        @Option(help: "The carrier: sim or twilio (default: $AMPLIFI_CARRIER, else sim).")
+        var carrier: String?
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        }
+
+        func run() async throws {
+            let logger = Logger(label: "amplifi.contacts.lookup")
+            let carrier = try makeCarrier(
+                name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", logger: logger)
+            try await runReportingErrors(database: database) { client in
+                let organization = try await OrganizationStore(client: client).resolve(org)
+                let report = try await ContactLookup(client: client, carrier: carrier, logger: logger)
+                    .run(orgID: organization.id, limit: limit, concurrency: concurrency)
+                if json {
+                    print(try CommandJSON.encode(report))
+                    return
+                }
+                let errors = report.errors.values.reduce(0, +)
+                print(
+                    "looked up \(report.lookedUp) contacts: \(report.textable) textable, "
+                        + "\(report.notTextable) not textable, \(report.unresolved) unresolved"
+                        + (errors > 0 ? " (\(errors) lookup errors)" : ""))
+                for (code, count) in report.errors.sorted(by: { $0.key < $1.key }) {
+                    print("  \(code): \(count)")
                 }
             }
         }

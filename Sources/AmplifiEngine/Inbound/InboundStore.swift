@@ -1,0 +1,162 @@
+import AmplifiMessaging
+import AmplifiPostgres
+import Foundation
+
+/// The inbound path's SQL: the context of a message (one read) and storing it with everything it
+/// causes (one statement, so one transaction).
+struct InboundStore: Sendable {
+    let client: PostgresClient
+
+    // MARK: - SQL
+
+    // One round trip for everything the Swift side must decide before writing (keyword, auto-reply):
+    // - The org comes from the To number (phone_numbers_e164_key, globally unique): the one lookup
+    //   that is not filtered by org, because it is how the org is found.
+    // - The contact by (org_id, phone) (contacts_org_id_phone_key); anonymized contacts have no
+    //   phone and so never match. Merge values come back like the claim's (custom fields as a JSON
+    //   object of strings) for `{{firstName}}` in a response.
+    // - The campaign the contact LAST received: its newest row the carrier took ('sent',
+    //   'delivered', 'undelivered') by sent_at. campaign_messages_contact_idx (org_id, contact_id,
+    //   created_at) narrows to the contact's rows, a few hundred at most, so the sort is cheap.
+    //   By contact, not by phone: there is no phone index, and a stranger was never texted under
+    //   that contact.
+    static func contextQuery(to: String, from: String?) -> PostgresQuery {
+        """
+        SELECT p.id, p.org_id, p.e164, c.id, coalesce(c.opted_out_at IS NOT NULL, false),
+               c.first_name, c.last_name, c.email, c.city, c.state, c.zip,
+               (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(c.custom_fields) e)::text,
+               k.id, k.auto_reply, k.yes_response, k.no_response, k.faq_replies::text, k.normalize_text
+        FROM phone_numbers p
+        LEFT JOIN contacts c ON c.org_id = p.org_id AND c.phone = \(from) AND c.deleted_at IS NULL
+        LEFT JOIN LATERAL (
+            SELECT m.campaign_id FROM campaign_messages m
+            WHERE m.org_id = p.org_id AND m.contact_id = c.id
+              AND m.status IN ('sent', 'delivered', 'undelivered')
+            ORDER BY m.sent_at DESC NULLS LAST, m.id DESC
+            LIMIT 1
+        ) last ON true
+        LEFT JOIN campaigns k ON k.org_id = p.org_id AND k.id = last.campaign_id
+        WHERE p.e164 = \(to)
+        """
+    }
+
+    /// The row to store for one message (and its reply, when there is one).
+    struct Write {
+        var context: InboundContext
+        var message: InboundMessage
+        var keyword: String?
+        var reply: (to: String, plan: MessagePlan)?
+    }
+
+    // Storing a message is ONE statement, so it is one transaction and one round trip:
+    // - The inbound row is inserted ON CONFLICT (provider_message_id, org_id) DO NOTHING and every
+    //   other write reads its RETURNING: a redelivered webhook inserts nothing, so it counts,
+    //   opts out and replies nothing a second time.
+    // - `counted` bumps the campaign: reply_count for everything but opt-outs (seeds/003), and
+    //   opt_out_count when the contact is opted in now (read from the statement's snapshot).
+    // - `subscription` opts the contact out (opted_out_at = now(), at once: the sender's claim
+    //   reads it, so a campaign still sending skips them) or back in, only when that changes
+    //   something. Its WHERE reads `counted`, which makes the campaign row be locked before the
+    //   contact row — the order SendBatchStore.recordQuery takes them (campaign, then contacts),
+    //   so the two can never deadlock.
+    // - `reply` stores the auto-reply as 'pending' in the same transaction, so a crash after the
+    //   commit leaves it for sendPendingReplies and never loses or duplicates it.
+    static func storeQuery(_ write: Write) -> PostgresQuery {
+        let context = write.context
+        let org = context.orgID
+        let contact = context.contactID
+        let campaign = context.campaignID
+        let keyword = write.keyword
+        let plan = write.reply?.plan
+        let replyTo = write.reply?.to
+        let replyBody = plan?.text
+        let encoding: String? = plan.map { $0.encoding == .gsm7 ? "GSM7" : "UCS2" }
+        let segments: Int? = plan.map { max(1, $0.segmentCount) }
+        let credits: Int? = plan?.credits
+        return """
+            WITH inserted AS (
+                INSERT INTO inbound_messages (org_id, contact_id, phone_number_id, from_phone, to_phone, body,
+                                              media_urls, provider_message_id, keyword, campaign_id)
+                VALUES (\(org), \(contact)::uuid, \(context.phoneNumberID), \(write.message.from),
+                        \(write.message.to), \(write.message.body), \(write.message.mediaURLs)::text[],
+                        \(write.message.providerMessageID), \(keyword)::text, \(campaign)::uuid)
+                ON CONFLICT (provider_message_id, org_id) DO NOTHING
+                RETURNING id
+            ), counted AS (
+                UPDATE campaigns k SET
+                    reply_count = k.reply_count
+                        + CASE WHEN \(keyword)::text IS DISTINCT FROM 'opt_out' THEN 1 ELSE 0 END,
+                    opt_out_count = k.opt_out_count
+                        + CASE WHEN \(keyword)::text = 'opt_out' AND EXISTS (
+                              SELECT 1 FROM contacts c
+                              WHERE c.org_id = \(org) AND c.id = \(contact)::uuid AND c.opted_out_at IS NULL)
+                          THEN 1 ELSE 0 END
+                FROM inserted
+                WHERE k.org_id = \(org) AND k.id = \(campaign)::uuid
+                RETURNING 1
+            ), subscription AS (
+                UPDATE contacts c
+                SET opted_out_at = CASE WHEN \(keyword)::text = 'opt_out' THEN now() END
+                FROM inserted
+                WHERE c.org_id = \(org) AND c.id = \(contact)::uuid
+                  AND (SELECT count(*) FROM counted) >= 0
+                  AND ((\(keyword)::text = 'opt_out' AND c.opted_out_at IS NULL)
+                       OR (\(keyword)::text = 'opt_in' AND c.opted_out_at IS NOT NULL))
+                RETURNING c.id
+            ), reply AS (
+                INSERT INTO reply_messages (org_id, inbound_message_id, campaign_id, contact_id, phone_number_id,
+                                            to_phone, body, encoding, segments, credits)
+                SELECT \(org), i.id, \(campaign)::uuid, \(contact)::uuid, \(context.phoneNumberID),
+                       \(replyTo)::text, \(replyBody)::text, \(encoding)::text, \(segments)::int, \(credits)::int
+                FROM inserted i
+                WHERE \(replyBody)::text IS NOT NULL
+                RETURNING id
+            )
+            SELECT i.id, (SELECT id FROM reply), (SELECT count(*) FROM subscription)
+            FROM inserted i
+            """
+    }
+
+    // MARK: - Calls
+
+    /// The message's context, or nil when no organization owns the To number.
+    func context(to: String, from: String?) async throws -> InboundContext? {
+        guard let row = try await client.query(Self.contextQuery(to: to, from: from)).first else { return nil }
+        let (numberID, orgID, e164, contactID, optedOut) = try row.decode((UUID, UUID, String, UUID?, Bool).self)
+        let (first, last, email, city, state, zip, custom) = (
+            try row.decode(String?.self, at: 5), try row.decode(String?.self, at: 6),
+            try row.decode(String?.self, at: 7), try row.decode(String?.self, at: 8),
+            try row.decode(String?.self, at: 9), try row.decode(String?.self, at: 10),
+            try row.decode(String?.self, at: 11)
+        )
+        let campaignID = try row.decode(UUID?.self, at: 12)
+        let autoReply = try row.decode(Bool?.self, at: 13)
+        let yes = try row.decode(String?.self, at: 14)
+        let no = try row.decode(String?.self, at: 15)
+        let faqJSON = try row.decode(String?.self, at: 16)
+        let normalize = try row.decode(Bool?.self, at: 17)
+        var values: MergeValues?
+        if contactID != nil {
+            let customFields = custom.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+            values = MergeValues(
+                firstName: first, lastName: last, email: email, phone: from, city: city, state: state, zip: zip,
+                customFields: customFields ?? [:])
+        }
+        var settings: AutoReplySettings?
+        if let autoReply {
+            let faqs = faqJSON.flatMap { try? JSONDecoder().decode([FAQReply].self, from: Data($0.utf8)) } ?? []
+            settings = AutoReplySettings(enabled: autoReply, yesResponse: yes, noResponse: no, faqs: faqs)
+        }
+        return InboundContext(
+            phoneNumberID: numberID, orgID: orgID, numberE164: e164, contactID: contactID, contactOptedOut: optedOut,
+            values: values, campaignID: campaignID, settings: settings, normalizeText: normalize ?? true)
+    }
+
+    /// Stores the message; nil for a duplicate, else its id, the reply's id and whether the
+    /// contact's subscription changed.
+    func store(_ write: Write) async throws -> (inboundID: UUID, replyID: Int64?, subscriptionChanged: Bool)? {
+        guard let row = try await client.query(Self.storeQuery(write)).first else { return nil }
+        let (id, replyID, changed) = try row.decode((UUID, Int64?, Int64).self)
+        return (id, replyID, changed > 0)
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// A stored reply not yet sent: everything the sender needs, without another read.
+struct PendingReply: Sendable {
+    var id: Int64
+    var orgID: UUID
+    var inboundMessageID: UUID
+    var campaignID: UUID
+    /// The org's number the inbound message arrived on.
+    var from: String
+    var to: String
+    var body: String
+    var credits: Int
+    /// Claims taken so far (the next send is attempt + 1).
+    var attempt: Int
+
+    /// The credit batch of the next attempt: `reply:<inbound id>` for the first, with `:<n>` for
+    /// a retry after a refunded carrier refusal (the first charge was given back, so a retry must
+    /// be a new charge, and a crash-and-retry of the same attempt must not be).
+    var batchID: String {
+        let base = "reply:\(inboundMessageID.uuidString.lowercased())"
+        return attempt == 0 ? base : "\(base):\(attempt + 1)"
+    }
+}

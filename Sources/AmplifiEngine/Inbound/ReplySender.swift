@@ -1,0 +1,99 @@
+import AmplifiCarriers
+import AmplifiMessaging
+import AmplifiPostgres
+import Foundation
+import Logging
+
+/// Pays for, sends and records one stored reply: charge (idempotent) → claim → carrier → record →
+/// refund a refusal the carrier does not bill. The same steps and rules as a campaign batch
+/// (ChunkSender), for a batch of one.
+///
+/// Crash safety: the charge comes BEFORE the claim and is keyed by the reply's batch id, so a
+/// process that dies after charging leaves the reply 'pending' and the next try finds it already
+/// paid; a process that dies after claiming leaves it 'sending', which expires to 'unknown' and is
+/// never sent again (the carrier may have it).
+struct ReplySender: Sendable {
+    /// Claims a reply gets before a retryable carrier error becomes final.
+    static let maxAttempts = 3
+
+    let store: ReplyStore
+    let credits: CreditMeter
+    let carrier: any Carrier
+    let logger: Logger
+
+    init(client: PostgresClient, carrier: any Carrier, logger: Logger) {
+        self.store = ReplyStore(client: client)
+        self.credits = CreditMeter(client: client, logger: logger)
+        self.carrier = carrier
+        self.logger = logger
+    }
+
+    /// Sends `reply` unless another process owns it; returns where it ended up.
+    func deliver(_ reply: PendingReply) async throws -> (
+        status: ReplyStatus, credits: Int, providerMessageID: String?, errorCode: String?
+    ) {
+        let batchID = reply.batchID
+        let metadata: Logger.Metadata = [
+            "org_id": "\(reply.orgID)", "campaign_id": "\(reply.campaignID)", "reply_id": "\(reply.id)",
+            "batch_id": "\(batchID)",
+        ]
+        if reply.credits > 0 {
+            do {
+                _ = try await credits.reserve(
+                    orgID: reply.orgID, campaignID: reply.campaignID, batchID: batchID, credits: reply.credits)
+            } catch let error as EngineError where error.code == .insufficientCredits {
+                try await store.failUnsent(reply, errorCode: error.code.rawValue)
+                logger.info("auto-reply not sent: insufficient credits", metadata: metadata)
+                return (.failed, 0, nil, error.code.rawValue)
+            }
+        }
+        guard try await store.claim(reply) else {
+            logger.debug("auto-reply claimed by another process", metadata: metadata)
+            return (.sending, reply.credits, nil, nil)
+        }
+        // Replies bypass quiet hours (seeds/002): the contact wrote first. No status callback URL:
+        // the receiver's callback path names campaign_messages ids, which a reply id is not.
+        let outbound = OutboundMessage(
+            id: reply.id, orgID: reply.orgID, from: PhoneNumber(trustedE164: reply.from),
+            to: PhoneNumber(trustedE164: reply.to), body: reply.body)
+        let result = await carrier.send([outbound]).first ?? .failed(.connectionFailed)
+        var status = ReplyStatus.sent
+        var charged = reply.credits
+        var action: RecordedMessage.ContactAction?
+        var refund = false
+        switch result {
+        case .accepted:
+            break
+        case .failed(let error):
+            switch error.disposition {
+            case .retryBatchLater, .retryRow:
+                status = reply.attempt + 1 >= Self.maxAttempts ? .failed : .pending
+            case .failRow(let markNotTextable, let optOut):
+                status = .failed
+                action = optOut ? .optOut : (markNotTextable ? .markNotTextable : nil)
+            case .pauseCampaign, .contentFiltered:
+                status = .failed
+            }
+            if !error.isCharged, reply.credits > 0 {
+                refund = true
+                charged = 0
+            }
+        }
+        // A reply going back to pending keeps its price: the next attempt charges it again under
+        // its own batch id (this attempt's charge is refunded below).
+        let recorded = try await store.record(
+            reply, status: status, providerMessageID: result.providerMessageID, errorCode: result.error?.code,
+            credits: status == .pending ? reply.credits : charged, contactAction: action)
+        if refund {
+            try await credits.refund(
+                orgID: reply.orgID, campaignID: reply.campaignID, batchID: batchID,
+                messages: [(messageID: reply.id, credits: reply.credits)])
+        }
+        logger.debug(
+            "auto-reply sent",
+            metadata: metadata.merging(
+                ["status": "\(status.rawValue)", "error_code": "\(result.error?.code ?? "")", "recorded": "\(recorded)"]
+            ) { $1 })
+        return (status, charged, result.providerMessageID, result.error?.code)
+    }
+}
