@@ -145,6 +145,22 @@ public enum LocalNetwork {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` right now.
+    public static func isListening(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
     /// Waits until `ready` returns true, polling every 50 ms, or throws after `timeout`.
     public static func waitUntil(
         _ what: String, timeout: TimeInterval = 30, _ ready: () async -> Bool

@@ -8,8 +8,8 @@ struct Amplifi: AsyncParsableCommand {
         abstract: "Amplifi Dispatch: the campaign send engine.",
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
-            SchedulerCommand.self, WorkerCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self,
-            CarrierSimCommand.self, BackfillStatusCommand.self,
+            SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, CarrierSimCommand.self,
+            BackfillStatusCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -56,7 +56,8 @@ struct InboundStore: Sendable {
     //   opt_out_count when the contact is opted in now (read from the statement's snapshot).
     // - `subscription` opts the contact out (opted_out_at = now(), at once: the sender's claim
     //   reads it, so a campaign still sending skips them) or back in, only when that changes
-    //   something. Its WHERE reads `counted`, which makes the campaign row be locked before the
+    //   something; a contact whose lookup is pending becomes textable (they just texted us,
+    //   seeds/000). `changed` (old snapshot vs new row) reports only subscription changes. Its WHERE reads `counted`, which makes the campaign row be locked before the
     //   contact row — the order SendBatchStore.recordQuery takes them (campaign, then contacts),
     //   so the two can never deadlock.
     // - `reply` stores the auto-reply as 'pending' in the same transaction, so a crash after the
@@ -96,13 +97,19 @@ struct InboundStore: Sendable {
                 RETURNING 1
             ), subscription AS (
                 UPDATE contacts c
-                SET opted_out_at = CASE WHEN \(keyword)::text = 'opt_out' THEN now() END
-                FROM inserted
+                SET opted_out_at = CASE WHEN \(keyword)::text = 'opt_out' THEN coalesce(c.opted_out_at, now())
+                                        WHEN \(keyword)::text = 'opt_in' THEN NULL
+                                        ELSE c.opted_out_at END,
+                    -- seeds/000: a contact who texted in is textable (settles a pending lookup).
+                    is_textable = coalesce(c.is_textable, true)
+                FROM inserted, (SELECT opted_out_at AS was FROM contacts
+                                WHERE org_id = \(org) AND id = \(contact)::uuid) old
                 WHERE c.org_id = \(org) AND c.id = \(contact)::uuid
                   AND (SELECT count(*) FROM counted) >= 0
                   AND ((\(keyword)::text = 'opt_out' AND c.opted_out_at IS NULL)
-                       OR (\(keyword)::text = 'opt_in' AND c.opted_out_at IS NOT NULL))
-                RETURNING c.id
+                       OR (\(keyword)::text = 'opt_in' AND c.opted_out_at IS NOT NULL)
+                       OR c.is_textable IS NULL)
+                RETURNING (old.was IS NULL) <> (c.opted_out_at IS NULL) AS changed
             ), reply AS (
                 INSERT INTO reply_messages (org_id, inbound_message_id, campaign_id, contact_id, phone_number_id,
                                             to_phone, body, encoding, segments, credits)
@@ -112,7 +119,7 @@ struct InboundStore: Sendable {
                 WHERE \(replyBody)::text IS NOT NULL
                 RETURNING id
             )
-            SELECT i.id, (SELECT id FROM reply), (SELECT count(*) FROM subscription)
+            SELECT i.id, (SELECT id FROM reply), (SELECT count(*) FROM subscription WHERE changed)
             FROM inserted i
             """
     }

@@ -1,3 +1,4 @@
+import AmplifiCarrierSimulator
 import AmplifiCarriers
 import AmplifiEngine
 import AmplifiLocalServers
@@ -27,6 +28,18 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(help: "Keep the servers running until Ctrl-C (to poke at them with psql / redis-cli).")
     var stay = false
+
+    @Option(help: ArgumentHelp(
+        "sim: the in-process carrier simulator. twilio-sim: the Twilio adapter over real HTTP to the carrier-sim "
+            + "server, signed status callbacks and inbound replies through the receiver.",
+        valueName: "sim|twilio-sim"))
+    var carrier = "sim"
+
+    func validate() throws {
+        guard ["sim", "twilio-sim"].contains(carrier) else {
+            throw ValidationError("unknown --carrier \"\(carrier)\": use sim or twilio-sim")
+        }
+    }
 
     func run() async throws {
         var logger = Logger(label: "amplifi.demo")
@@ -84,20 +97,41 @@ struct DemoCommand: AsyncParsableCommand {
         let elapsed = ContinuousClock.now - started
         try await printOutcome(client: client, redis: redis, keys: keys, org: org.id, campaign: campaign.id, elapsed: elapsed)
 
-        print("6. Two workers send the A/B samples through the carrier simulator …")
-        let carrier = SimulatedCarrier(
-            configuration: SimulatedCarrierConfiguration(
-                latency: .fixed(.milliseconds(15)), permanentFailureRate: 0.01, transientFailureRate: 0.01, recordsLog: true),
-            logger: logger)
-        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: carrier, campaign: campaign.id, logger: logger)
+        let overHTTP = carrier == "twilio-sim"
+        let demoCarrier = overHTTP
+            ? try await DemoCarrier.overHTTP(client: client, logger: logger) : DemoCarrier.inProcess(logger: logger)
+        print(
+            overHTTP
+                ? "6. Two workers send the A/B samples over HTTP to the carrier-sim server (signed callbacks → receiver) …"
+                : "6. Two workers send the A/B samples through the carrier simulator …")
+        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: demoCarrier, campaign: campaign.id, logger: logger)
 
-        print("7. No replies yet, so the reply rates tie and A wins (ops could run `amplifi campaign ab-winner ID B`) …")
-        let released = try await ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger)
-            .choose(campaignID: campaign.id, orgID: org.id, variant: "A")
-        print("   \(released) held recipients released to variant A")
-        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: carrier, campaign: campaign.id, logger: logger)
+        if demoCarrier.receivesInbound {
+            print("7. Contacts reply: the carrier-sim server posts signed inbound messages to the receiver …")
+            let replies = try await DemoReplies.send(client: client, org: org.id, campaign: campaign.id, carrier: demoCarrier)
+            print("   \(replies.yes) YES replies (auto-replied), \(replies.stop) STOPs (opted out at once)")
+            // Ops would wait abDecideAfter (1 hour by default); the demo decides now, by the reply
+            // rates the receiver recorded.
+            let decisions = try await DemoReplies.decideNow(client: client, redis: redis, keys: keys, campaign: campaign.id, logger: logger)
+            for decision in decisions {
+                print(
+                    "   reply rate A \(String(format: "%.1f%%", decision.rateA * 100)), "
+                        + "B \(String(format: "%.1f%%", decision.rateB * 100)) → \(decision.winner) wins; "
+                        + "\(decision.released) held recipients released")
+            }
+        } else {
+            print("7. No replies yet, so the reply rates tie and A wins (ops could run `amplifi campaign ab-winner ID B`) …")
+            let released = try await ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger)
+                .choose(campaignID: campaign.id, orgID: org.id, variant: "A")
+            print("   \(released) held recipients released to variant A")
+        }
+        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: demoCarrier, campaign: campaign.id, logger: logger)
+        if overHTTP {
+            try await DemoReplies.waitForCallbacks(client: client, campaign: campaign.id)
+        }
 
-        try await printReport(client: client, org: org.id, campaign: campaign.id, carrier: carrier)
+        try await printReport(client: client, org: org.id, campaign: campaign.id, carrier: demoCarrier)
+        await demoCarrier.stop()
         await client.close()
         await redis.close()
         if stay {
@@ -108,7 +142,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Runs two sender services until the campaign has nothing pending or in flight, drawing progress.
     private func sendUntilIdle(
-        client: PostgresClient, redis: RedisClient, keys: QueueKeys, carrier: SimulatedCarrier, campaign: UUID,
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys, carrier: DemoCarrier, campaign: UUID,
         logger: Logger
     ) async throws {
         let progress = DemoProgress(client: client, campaign: campaign)
@@ -118,8 +152,9 @@ struct DemoCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<2 {
                 let service = ChunkSenderService(
-                    client: client, redis: redis, carrier: carrier, keys: keys,
-                    configuration: ChunkSenderConfiguration(workerID: "demo-\(index)", batchSize: 100),
+                    client: client, redis: redis, carrier: carrier.carrier, keys: keys,
+                    configuration: ChunkSenderConfiguration(
+                        workerID: "demo-\(index)", batchSize: 100, statusCallbackBaseURL: carrier.statusCallbackBase),
                     idleWait: .milliseconds(50), logger: logger)
                 group.addTask { try await service.run() }
             }
@@ -133,7 +168,7 @@ struct DemoCommand: AsyncParsableCommand {
         print()
     }
 
-    private func printReport(client: PostgresClient, org: UUID, campaign: UUID, carrier: SimulatedCarrier) async throws {
+    private func printReport(client: PostgresClient, org: UUID, campaign: UUID, carrier: DemoCarrier) async throws {
         print("8. Outcome")
         let rows = try await client.query(
             """
@@ -155,15 +190,25 @@ struct DemoCommand: AsyncParsableCommand {
         print("   campaign \(state); credits used \(used); balance \(balance) (ledger sum \(ledger)\(balance == ledger ? ", equal" : ", MISMATCH"))")
         let split = try await client.query(
             """
-            SELECT coalesce(variant, '-'), count(*) FILTER (WHERE status = 'sent')::int
+            SELECT coalesce(variant, '-'), count(*) FILTER (WHERE status IN ('sent', 'delivered', 'undelivered'))::int
             FROM campaign_messages WHERE campaign_id = \(campaign) GROUP BY 1 ORDER BY 1
             """)
         let parts = try split.map { row -> String in
             let (variant, sent) = try row.decode((String, Int).self)
-            return "\(variant == "main" ? "winner (A)" : variant): \(sent)"
+            return "\(variant == "main" ? "winner" : variant): \(sent)"
         }
         print("   sent by variant: \(parts.joined(separator: ", "))")
-        print("   duplicates at the carrier: \(carrier.duplicateDeliveries().count)")
+        if let stats = try await carrier.stats() {
+            let (delivered, undelivered, replies, optOuts) = try await client.query(
+                """
+                SELECT delivered_count::int, undelivered_count::int, reply_count::int, opt_out_count::int
+                FROM campaigns WHERE id = \(campaign)
+                """)[0].decode((Int, Int, Int, Int).self)
+            print(
+                "   status callbacks: \(stats.callbacksSent) posted (some twice, some out of order) → "
+                    + "\(delivered) delivered, \(undelivered) undelivered; replies \(replies), opt-outs \(optOuts)")
+        }
+        print("   duplicates at the carrier: \(try await carrier.duplicates())")
     }
 
     /// Drops and recreates the `amplifi` database, so every demo run starts clean, and migrates it.

@@ -1,6 +1,7 @@
 import AmplifiCarriers
 import AmplifiEngine
 import AmplifiPostgres
+import AmplifiReceiver
 import AmplifiRedis
 import ArgumentParser
 import Foundation
@@ -70,6 +71,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Simulated carrier latency per batch, in milliseconds.")
     var simLatencyMilliseconds = 0
 
+    @Option(help: "Where the carrier reaches `amplifi receiver`; status callbacks go to <url>/twilio/status/<id>. Default: $AMPLIFI_PUBLIC_URL (unset: no callbacks).")
+    var publicURL: String?
+
     func run() async throws {
         let logger = Logger(label: "amplifi.worker")
         let id = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
@@ -81,12 +85,15 @@ struct WorkerCommand: AsyncParsableCommand {
         let carrier = try makeCarrier(
             name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", latencyMilliseconds: simLatencyMilliseconds,
             logger: logger)
+        let callbackBase = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap { $0.isEmpty ? nil : $0 }
+            .map(ReceiverConfiguration.statusCallbackBase(publicURL:))
         let senders: [any Service] = (0..<max(1, concurrency)).map { index in
             ChunkSenderService(
                 client: client, redis: redisClient, carrier: carrier,
                 keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
                 configuration: ChunkSenderConfiguration(
-                    workerID: "\(id)/\(index)", batchSize: batchSize, leaseSeconds: Double(leaseSeconds)),
+                    workerID: "\(id)/\(index)", batchSize: batchSize, leaseSeconds: Double(leaseSeconds),
+                    statusCallbackBaseURL: callbackBase),
                 logger: logger)
         }
         try await runServices([planner] + senders, logger: logger)

@@ -42,6 +42,27 @@ struct InboundMessageHandlerTests {
         }
     }
 
+    @Test func aContactAwaitingLookupWhoTextsInBecomesTextable() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, _, contact) = try await F.orgWithContact(client)
+            try await client.query("UPDATE contacts SET is_textable = NULL WHERE org_id = \(org) AND id = \(contact)")
+            let handler = InboundMessageHandler(client: client, carrier: F.carrier(), logger: F.logger)
+            let outcome = try await handler.handle(F.message("hello"))
+            #expect(outcome.contactID == contact)
+            let (textable, optedOut) = try await client.query(
+                "SELECT is_textable, opted_out_at IS NOT NULL FROM contacts WHERE org_id = \(org) AND id = \(contact)"
+            )[0].decode((Bool?, Bool).self)
+            #expect(textable == true)
+            #expect(!optedOut)
+            // A number found not textable by lookup stays so (the carrier knows better than one text).
+            try await client.query("UPDATE contacts SET is_textable = false WHERE org_id = \(org) AND id = \(contact)")
+            _ = try await handler.handle(F.message("hello again"))
+            let still = try await client.query(
+                "SELECT is_textable FROM contacts WHERE org_id = \(org) AND id = \(contact)")[0].decode(Bool?.self, at: 0)
+            #expect(still == false)
+        }
+    }
+
     @Test func aRedeliveredWebhookChangesNothingAndRepliesNothingTwice() async throws {
         try await withTestDatabase { client, _ in
             let (org, sender, contact) = try await F.orgWithContact(client)

@@ -1,2 +1,0 @@
-/// The receiver of signed status callbacks and inbound messages (`amplifi receiver`).
-public enum ReceiverModule {}

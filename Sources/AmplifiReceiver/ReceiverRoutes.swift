@@ -1,0 +1,156 @@
+import AmplifiCarriers
+public import AmplifiEngine
+public import AmplifiPostgres
+import AmplifiMessaging
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Logging
+import NIOCore
+
+/// The receiver's HTTP routes: signed status callbacks (batched), signed inbound messages,
+/// `/healthz` and `/metrics`.
+public struct ReceiverRoutes: Sendable {
+    /// Status callbacks: `POST /twilio/status/<message id>` (the id is the worker's; without it the
+    /// report is matched by the carrier's sid).
+    public static let statusPath = "/twilio/status"
+    /// Inbound messages: `POST /twilio/inbound` (the messaging webhook of the org's numbers).
+    public static let inboundPath = "/twilio/inbound"
+    /// The largest form body read (Twilio's are well under 8 KB).
+    static let maxBodyBytes = 64 * 1024
+
+    let verifier: TwilioWebhookVerifier
+    let batcher: StatusReportBatcher
+    let inbound: InboundMessageHandler
+    let client: PostgresClient
+    let metrics: ReceiverMetrics
+    let logger: Logger
+
+    /// Routes that verify with `verifier`, batch status reports into `batcher` and hand inbound
+    /// messages to `inbound`.
+    public init(
+        verifier: TwilioWebhookVerifier, batcher: StatusReportBatcher, inbound: InboundMessageHandler,
+        client: PostgresClient, metrics: ReceiverMetrics, logger: Logger
+    ) {
+        self.verifier = verifier
+        self.batcher = batcher
+        self.inbound = inbound
+        self.client = client
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// A router with every route.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.post("\(Self.statusPath)/:messageID") { request, context in
+            await self.status(request, messageID: context.parameters.get("messageID").flatMap { Int64($0) })
+        }
+        router.post(RouterPath(Self.statusPath)) { request, _ in
+            await self.status(request, messageID: nil)
+        }
+        router.post(RouterPath(Self.inboundPath)) { request, _ in
+            await self.inboundMessage(request)
+        }
+        router.get("/healthz") { _, _ in
+            await self.health()
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
+        }
+        return router
+    }
+
+    /// Reads and verifies a signed form post; nil (with the response to send) when it must be refused.
+    private func verifiedFields(_ request: Request) async -> Result<[(key: String, value: String)], Refused> {
+        var request = request
+        guard let body = try? await request.collectBody(upTo: Self.maxBodyBytes) else {
+            metrics.rejected(.malformed)
+            return .failure(
+                Refused(
+                    ReceiverResponses.error(
+                        .contentTooLarge, code: "VALIDATION_FAILED",
+                        message: "the form body is unreadable or larger than \(Self.maxBodyBytes) bytes")))
+        }
+        let fields = FormURLEncoding.decode(String(decoding: body.readableBytesView, as: UTF8.self))
+        let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!]
+        guard verifier.isValid(header: signature, pathAndQuery: request.uri.string, fields: fields) else {
+            metrics.rejected(.signature)
+            logger.warning("webhook signature mismatch", metadata: ["path": "\(request.uri.path)"])
+            return .failure(Refused(ReceiverResponses.badSignature))
+        }
+        return .success(fields)
+    }
+
+    /// A refusal carrying its response.
+    struct Refused: Error {
+        let response: Response
+        init(_ response: Response) { self.response = response }
+    }
+
+    /// `POST /twilio/status[/<id>]`: verify, parse, wait for the batch to commit, answer 200.
+    func status(_ request: Request, messageID: Int64?) async -> Response {
+        let fields: [(key: String, value: String)]
+        switch await verifiedFields(request) {
+        case .success(let verified): fields = verified
+        case .failure(let refused): return refused.response
+        }
+        guard let report = TwilioStatusCallback.report(fields: fields) else {
+            metrics.rejected(.malformed)
+            return ReceiverResponses.error(
+                .badRequest, code: "VALIDATION_FAILED",
+                message: "a status callback needs MessageSid and a known MessageStatus")
+        }
+        metrics.callbackReceived(report.status)
+        do {
+            try await batcher.submit(DeliveryEvent(messageID: messageID, report: report, raw: fields, source: .callback))
+            return ReceiverResponses.accepted
+        } catch is StatusReportBatcher.Refusal {
+            metrics.rejected(.overloaded)
+            return ReceiverResponses.unavailable
+        } catch {
+            metrics.rejected(.failed)
+            return ReceiverResponses.unavailable
+        }
+    }
+
+    /// `POST /twilio/inbound`: verify, store and act (opt-out, reply credit, auto-reply), answer empty TwiML.
+    func inboundMessage(_ request: Request) async -> Response {
+        let fields: [(key: String, value: String)]
+        switch await verifiedFields(request) {
+        case .success(let verified): fields = verified
+        case .failure(let refused): return refused.response
+        }
+        guard let message = InboundWebhook.message(fields: fields) else {
+            metrics.rejected(.malformed)
+            return ReceiverResponses.error(
+                .badRequest, code: "VALIDATION_FAILED", message: "an inbound message needs MessageSid, From and To")
+        }
+        do {
+            let outcome = try await inbound.handle(message)
+            metrics.inboundReceived(InboundWebhook.kind(of: outcome))
+            if let reply = outcome.autoReply { metrics.autoReply(InboundWebhook.metricOutcome(reply)) }
+            return ReceiverResponses.emptyTwiML
+        } catch let error as EngineError where error.code.rawValue == "NOT_FOUND" {
+            metrics.rejected(.unknownNumber)
+            return ReceiverResponses.error(.notFound, code: error.code.rawValue, message: error.message)
+        } catch {
+            metrics.rejected(.failed)
+            logger.error("inbound message not handled", metadata: ["error": "\(error)"])
+            return ReceiverResponses.unavailable
+        }
+    }
+
+    /// `GET /healthz`: 200 when Postgres answers, 503 otherwise.
+    func health() async -> Response {
+        do {
+            _ = try await client.query("SELECT 1")
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        } catch {
+            return ReceiverResponses.error(
+                .serviceUnavailable, code: "DATABASE_UNAVAILABLE", message: "Postgres does not answer: \(error)")
+        }
+    }
+}

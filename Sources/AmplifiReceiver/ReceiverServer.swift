@@ -1,0 +1,71 @@
+public import AmplifiCarriers
+import AmplifiEngine
+public import AmplifiPostgres
+import Hummingbird
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// `amplifi receiver` as services: the HTTP server, the status batcher, and the loop that retries
+/// staged reports and pending auto-replies. Run them in one `ServiceGroup` (the command does; tests
+/// use `run()` and cancel it).
+public struct ReceiverServer: Sendable {
+    /// The configuration it was made with.
+    public let configuration: ReceiverConfiguration
+    /// The metrics `/metrics` renders.
+    public let metrics: ReceiverMetrics
+    private let batcher: StatusReportBatcher
+    private let maintenance: ReceiverMaintenance
+    private let routes: ReceiverRoutes
+    private let logger: Logger
+    private let onRunning: @Sendable (Int) async -> Void
+
+    /// A receiver over `client` that sends auto-replies through `carrier`; `onRunning` gets the bound port.
+    public init(
+        configuration: ReceiverConfiguration, client: PostgresClient, carrier: any Carrier, logger: Logger,
+        metrics: ReceiverMetrics = ReceiverMetrics(), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.onRunning = onRunning
+        let applier = DeliveryStatusApplier(client: client, logger: logger)
+        self.batcher = StatusReportBatcher(
+            maxBatch: configuration.maxBatch, maxDelay: configuration.maxBatchDelay, maxQueued: configuration.maxQueued,
+            logger: logger
+        ) { events in
+            let started = ContinuousClock.now
+            _ = try await applier.apply(events)
+            metrics.batchApplied(reports: events.count, duration: ContinuousClock.now - started)
+        }
+        let inbound = InboundMessageHandler(client: client, carrier: carrier, logger: logger)
+        self.maintenance = ReceiverMaintenance(
+            applier: applier, inbound: inbound, metrics: metrics, stagedInterval: configuration.stagedRetryInterval,
+            replyInterval: configuration.pendingReplyInterval, logger: logger)
+        self.routes = ReceiverRoutes(
+            verifier: TwilioWebhookVerifier(publicURL: configuration.publicURL, authToken: configuration.authToken),
+            batcher: batcher, inbound: inbound, client: client, metrics: metrics, logger: logger)
+    }
+
+    /// The services to run together: the batcher first, so it is shut down (drained) after the
+    /// HTTP server has stopped taking requests.
+    public func services() -> [any Service] {
+        let onRunning = self.onRunning
+        let application = Application(
+            router: routes.router(),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "amplifi-receiver"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        return [batcher, maintenance, application]
+    }
+
+    /// A service group of `services()`; `triggerGracefulShutdown()` on it stops the receiver cleanly
+    /// (the HTTP server stops taking requests, then the batcher applies what it holds).
+    public func serviceGroup() -> ServiceGroup {
+        ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services().map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                logger: logger))
+    }
+}

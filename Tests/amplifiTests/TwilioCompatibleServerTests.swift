@@ -1,0 +1,107 @@
+import AmplifiLocalServers
+import AmplifiPostgres
+import AmplifiTestSupport
+import Foundation
+import Testing
+
+/// `AMPLIFI_CARRIER=twilio` against a Twilio-compatible server that is not Amplifi's code
+/// (Tests/Fixtures/twilio_stub.py: Python's http.server, its own HMAC-SHA1 signing from Twilio's
+/// docs): real scheduler, worker and receiver processes, real Postgres and Redis.
+@Suite("A campaign sent with AMPLIFI_CARRIER=twilio to a Twilio-compatible server")
+struct TwilioCompatibleServerTests {
+    static let accountSID = "AC" + String(repeating: "5", count: 32)
+    static let authToken = "stub-auth-token-0123456789"
+    static let stubScript = TestDatabase.sqlDirectory.deletingLastPathComponent()
+        .appendingPathComponent("Tests/Fixtures/twilio_stub.py").path
+
+    /// One JSON line of the stub's log.
+    struct LogLine: Decodable {
+        var create: [String: String]?
+        var sid: String?
+        var content_type: String?
+        var callback: String?
+        var http: Int?
+    }
+
+    @Test func formFieldsAuthEachRecipientOnceAndSignedCallbacksApplied() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 4) { client, url in
+            let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 200)
+            let directory = try LocalNetwork.temporaryDirectory(prefix: "twilio-stub")
+            let log = directory.appendingPathComponent("requests.jsonl")
+            let stubPort = try LocalNetwork.freePort()
+            let stub = ServerProcess(
+                name: "twilio-stub",
+                command: [
+                    "/usr/bin/env", "python3", Self.stubScript, "--port", "\(stubPort)", "--account-sid", Self.accountSID,
+                    "--auth-token", Self.authToken, "--log", log.path,
+                ],
+                runAsUser: nil, directory: directory)
+            try stub.start()
+            defer { stub.stop() }
+            try await LocalNetwork.waitUntil("the Twilio stub", timeout: 30) { LocalNetwork.isListening(port: stubPort) }
+
+            let receiverPort = try LocalNetwork.freePort()
+            let publicURL = "http://127.0.0.1:\(receiverPort)"
+            let environment = [
+                "AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url, "AMPLIFI_CARRIER": "twilio",
+                "TWILIO_ACCOUNT_SID": Self.accountSID, "TWILIO_AUTH_TOKEN": Self.authToken,
+                "TWILIO_BASE_URL": "http://127.0.0.1:\(stubPort)", "AMPLIFI_PUBLIC_URL": publicURL,
+            ]
+            let receiver = try AmplifiExecutable.launch(["receiver", "--port", "\(receiverPort)"], environment: environment)
+            defer { receiver.0.terminate() }
+            try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
+            let scheduler = try AmplifiExecutable.launch(SenderCrashTests.schedulerArguments, environment: environment)
+            defer { scheduler.0.terminate() }
+            let worker = try AmplifiExecutable.launch(
+                ["worker", "--chunk-size", "100", "--batch-size", "25", "--concurrency", "2"], environment: environment)
+            defer { worker.0.terminate() }
+
+            try await fixture.waitForCompletion()
+            let expectedCallbacks = 3 * fixture.recipients
+            try await LocalNetwork.waitUntil("every callback posted and applied", timeout: 90) {
+                let posted = (try? Self.readLog(log).filter { $0.callback != nil }.count) ?? 0
+                let events = (try? await client.query(
+                    "SELECT count(*)::int FROM delivery_events WHERE org_id = \(fixture.org) AND source = 'callback'"
+                )[0].decode(Int.self, at: 0)) ?? 0
+                return posted == expectedCallbacks && events == expectedCallbacks
+            }
+
+            // What the server received: form-encoded creates with the right fields, each recipient once.
+            let lines = try Self.readLog(log)
+            let creates = lines.compactMap { line in line.create.map { ($0, line) } }
+            #expect(creates.count == fixture.recipients)
+            #expect(Set(creates.compactMap { $0.0["To"] }).count == fixture.recipients)
+            let ids = try await client.query(
+                "SELECT phone, id FROM campaign_messages WHERE campaign_id = \(fixture.campaign)"
+            ).map { try $0.decode((String, Int64).self) }
+            let idByPhone = Dictionary(uniqueKeysWithValues: ids)
+            for (fields, line) in creates {
+                #expect(line.content_type == "application/x-www-form-urlencoded")
+                #expect(fields["From"] == "+19195550123")
+                #expect(fields["Body"]?.hasPrefix("Hi C") == true)
+                let to = fields["To"] ?? ""
+                #expect(fields["StatusCallback"] == "\(publicURL)/twilio/status/\(idByPhone[to] ?? -1)")
+                let validity = Int(fields["ValidityPeriod"] ?? "") ?? 0
+                #expect((1...36_000).contains(validity))
+            }
+            // Its signed callbacks (3 per message, possibly out of order) were all accepted.
+            let callbacks = lines.filter { $0.callback != nil }
+            #expect(callbacks.count == expectedCallbacks)
+            #expect(callbacks.allSatisfy { $0.http == 200 })
+            let (sent, delivered) = try await client.query(
+                "SELECT sent_count::int, delivered_count::int FROM campaigns WHERE id = \(fixture.campaign)"
+            )[0].decode((Int, Int).self)
+            #expect(sent == fixture.recipients)
+            #expect(delivered == fixture.recipients)
+            #expect(try await fixture.count("delivered") == fixture.recipients)
+        }
+    }
+
+    /// The stub's log lines so far.
+    static func readLog(_ url: URL) throws -> [LogLine] {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        return try text.split(separator: "\n").map { try JSONDecoder().decode(LogLine.self, from: Data($0.utf8)) }
+    }
+}
