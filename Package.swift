@@ -237,7 +237,12 @@ let package = Package(
         ),
         .testTarget(
             name: "amplifiTests",
-            dependencies: ["amplifi", "AmplifiLocalServers", "AmplifiTestSupport", "AmplifiPostgres"],
+            dependencies: [
+                "amplifi", "AmplifiLocalServers", "AmplifiTestSupport", "AmplifiPostgres", "AmplifiCarriers", "AmplifiMessaging",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -127,7 +127,7 @@ struct CarrierSimulatorAPI: Sendable {
                     status: .queued, sentAt: nil, updatedAt: now, followsClock: !posts)
             }
             if posts { dispatcher.start(index: message.index) }
-            return Self.json(TwilioMessageJSON(message: message, accountSID: configuration.accountSID), status: .created)
+            return Self.json(message.resource(accountSID: configuration.accountSID), status: .created)
         }
     }
 
@@ -137,7 +137,7 @@ struct CarrierSimulatorAPI: Sendable {
         guard let message = store.message(sid: sid) else {
             return Self.error(20404, "The requested resource was not found", status: 404)
         }
-        return Self.json(TwilioMessageJSON(message: message, accountSID: configuration.accountSID), status: .ok)
+        return Self.json(message.resource(accountSID: configuration.accountSID), status: .ok)
     }
 
     /// `GET …/Messages.json?To=…&DateSent>=…&PageSize=…&PageToken=…`: one page, newest first.
@@ -151,7 +151,7 @@ struct CarrierSimulatorAPI: Sendable {
         let (messages, nextToken) = store.list(query)
         let path = "/2010-04-01/Accounts/\(configuration.accountSID)/Messages.json"
         let page = TwilioMessagePageJSON(
-            messages: messages.map { TwilioMessageJSON(message: $0, accountSID: configuration.accountSID) },
+            messages: messages.map { $0.resource(accountSID: configuration.accountSID) },
             page: query.page, pageSize: query.pageSize,
             uri: path + (request.uri.query.map { "?" + $0 } ?? ""),
             firstPageURI: path + "?" + query.firstPageQuery,

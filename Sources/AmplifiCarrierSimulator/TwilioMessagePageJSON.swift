@@ -1,6 +1,8 @@
+import AmplifiCarriers
+
 /// One page of `GET …/Messages.json` in Twilio's wire format, readable by `TwilioMessagePage`.
 struct TwilioMessagePageJSON: Encodable {
-    let messages: [TwilioMessageJSON]
+    let messages: [TwilioMessageResource]
     let page: Int
     let pageSize: Int
     let uri: String

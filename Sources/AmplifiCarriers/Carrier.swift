@@ -22,4 +22,12 @@ public protocol Carrier: Sendable {
     /// The line type of `phone` (Twilio Lookup v2), or nil when the carrier cannot tell.
     /// Throws a `CarrierError` on failure.
     func lookupLineType(_ phone: PhoneNumber) async throws -> LineType?
+
+    /// Releases what the carrier holds (HTTP connections) once it is no longer used; call it once.
+    func shutdown() async throws
+}
+
+extension Carrier {
+    /// Releases what the carrier holds (HTTP connections); nothing by default.
+    public func shutdown() async throws {}
 }

@@ -3,8 +3,9 @@ public import Foundation
 /// Twilio's Message resource (`api.v2010.account.message`) as returned by create, fetch and list.
 ///
 /// Counts arrive as strings (`"num_segments": "1"`), prices as negative decimal strings or null,
-/// dates in RFC 2822, `error_code` as an integer or null.
-public struct TwilioMessageResource: Hashable, Sendable, Decodable {
+/// dates in RFC 2822, `error_code` as an integer or null. Encoding writes the same wire format (the
+/// carrier simulator answers with it).
+public struct TwilioMessageResource: Hashable, Sendable, Codable {
     /// `sid`: `SM…` or `MM…`.
     public var sid: String
     /// `account_sid`.
@@ -45,6 +46,8 @@ public struct TwilioMessageResource: Hashable, Sendable, Decodable {
     /// Twilio's JSON keys.
     private enum CodingKeys: String, CodingKey {
         case sid, from, to, body, status, direction, uri
+        case apiVersion = "api_version"
+        case subresourceURIs = "subresource_uris"
         case accountSID = "account_sid"
         case messagingServiceSID = "messaging_service_sid"
         case numSegments = "num_segments"
@@ -56,6 +59,63 @@ public struct TwilioMessageResource: Hashable, Sendable, Decodable {
         case dateCreated = "date_created"
         case dateSent = "date_sent"
         case dateUpdated = "date_updated"
+    }
+
+    /// A resource from its parts (every field but `sid` and `status` optional).
+    public init(
+        sid: String, status: DeliveryStatus, accountSID: String? = nil, messagingServiceSID: String? = nil,
+        from: String? = nil, to: String? = nil, body: String? = nil, direction: String? = nil,
+        numSegments: Int? = nil, numMedia: Int? = nil, priceMicros: Int64? = nil, priceUnit: String? = nil,
+        errorCode: Int? = nil, errorMessage: String? = nil, dateCreated: Date? = nil, dateSent: Date? = nil,
+        dateUpdated: Date? = nil, uri: String? = nil
+    ) {
+        self.sid = sid
+        self.status = status
+        self.accountSID = accountSID
+        self.messagingServiceSID = messagingServiceSID
+        self.from = from
+        self.to = to
+        self.body = body
+        self.direction = direction
+        self.numSegments = numSegments
+        self.numMedia = numMedia
+        self.priceMicros = priceMicros
+        self.priceUnit = priceUnit
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.dateCreated = dateCreated
+        self.dateSent = dateSent
+        self.dateUpdated = dateUpdated
+        self.uri = uri
+    }
+
+    /// Encodes Twilio's wire format: counts as strings, prices as negative decimal strings, RFC 2822
+    /// dates, nulls spelled out, plus `api_version` and the `subresource_uris` derived from `uri`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(sid, forKey: .sid)
+        try c.encode(accountSID, forKey: .accountSID)
+        try c.encode("2010-04-01", forKey: .apiVersion)
+        try c.encode(messagingServiceSID, forKey: .messagingServiceSID)
+        try c.encode(from, forKey: .from)
+        try c.encode(to, forKey: .to)
+        try c.encode(body, forKey: .body)
+        try c.encode(status, forKey: .status)
+        try c.encode(direction, forKey: .direction)
+        try c.encode(numSegments.map(String.init), forKey: .numSegments)
+        try c.encode(numMedia.map(String.init), forKey: .numMedia)
+        try c.encode(priceMicros.map(TwilioPrice.text(billedMicros:)), forKey: .price)
+        try c.encode(priceUnit, forKey: .priceUnit)
+        try c.encode(errorCode, forKey: .errorCode)
+        try c.encode(errorMessage, forKey: .errorMessage)
+        try c.encode(dateCreated.map(RFC2822Date.format), forKey: .dateCreated)
+        try c.encode(dateSent.map(RFC2822Date.format), forKey: .dateSent)
+        try c.encode(dateUpdated.map(RFC2822Date.format), forKey: .dateUpdated)
+        try c.encode(uri, forKey: .uri)
+        if let uri, uri.hasSuffix(".json") {
+            let base = String(uri.dropLast(5))
+            try c.encode(["media": base + "/Media.json", "feedback": base + "/Feedback.json"], forKey: .subresourceURIs)
+        }
     }
 
     /// Decodes Twilio's JSON, accepting numbers for the count fields as well as strings.

@@ -42,4 +42,15 @@ public enum TwilioPrice {
         let micros = whole * 1_000_000 + fraction
         return negative ? micros : -micros
     }
+
+    /// Twilio's string for an amount billed in micros: 7500 → `"-0.00750"` (five decimals, as Twilio
+    /// writes SMS prices); a credit (negative micros) has no minus sign.
+    public static func text(billedMicros micros: Int64) -> String {
+        let magnitude = micros.magnitude
+        let whole = magnitude / 1_000_000
+        var fraction = String(magnitude % 1_000_000)
+        fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
+        if fraction.hasSuffix("0") { fraction.removeLast() }
+        return (micros > 0 ? "-" : "") + "\(whole).\(fraction)"
+    }
 }

@@ -217,3 +217,34 @@ import Testing
         for value in values { #expect(DeliveryStatus(rawValue: value) != nil, "\(value)") }
     }
 }
+
+/// Encoding writes Twilio's wire format, which decodes back to the same resource.
+@Suite struct TwilioMessageResourceEncodingTests {
+    @Test func roundTripsThroughTwiliosWireFormat() throws {
+        let created = Date(timeIntervalSince1970: 1_790_000_000)
+        let resource = TwilioMessageResource(
+            sid: "SM0123", status: .undelivered, accountSID: "AC1", from: "+19195550100", to: "+19195550101",
+            body: "Hi", direction: "outbound-api", numSegments: 2, numMedia: 0, priceMicros: 15_000, priceUnit: "USD",
+            errorCode: 30003, errorMessage: "Unreachable destination handset", dateCreated: created,
+            dateSent: created.addingTimeInterval(1), dateUpdated: created.addingTimeInterval(2),
+            uri: "/2010-04-01/Accounts/AC1/Messages/SM0123.json")
+        let json = try JSONEncoder().encode(resource)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        #expect(object["num_segments"] as? String == "2")
+        #expect(object["price"] as? String == "-0.01500")
+        #expect(object["date_created"] as? String == RFC2822Date.format(created))
+        #expect(object["error_code"] as? Int == 30003)
+        #expect(object["api_version"] as? String == "2010-04-01")
+        #expect(object["messaging_service_sid"] is NSNull)
+        #expect(try TwilioMessageResource.decode(json: json) == resource)
+    }
+
+    @Test func pricesAreWrittenAsTwilioBillsThem() {
+        #expect(TwilioPrice.text(billedMicros: 7_500) == "-0.00750")
+        #expect(TwilioPrice.text(billedMicros: 1_234_560) == "-1.23456")
+        #expect(TwilioPrice.text(billedMicros: -1_000) == "0.00100")
+        for micros: Int64 in [0, 1, 7_500, 15_000, 999_999, 1_000_000, -42] {
+            #expect(TwilioPrice.billedMicros(TwilioPrice.text(billedMicros: micros)) == micros)
+        }
+    }
+}

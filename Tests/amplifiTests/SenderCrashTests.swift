@@ -40,7 +40,7 @@ struct SenderCrashTests {
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, first_name, is_textable, timezone)
-                SELECT \(org), '+1919' || lpad(n::text, 7, '0'), 'C' || n, true, \(zone)
+                SELECT \(org), '+1919' || (2000000 + n)::text, 'C' || n, true, \(zone)
                 FROM generate_series(1, \(recipients)) AS n
                 """)
             let campaign = try await client.query(

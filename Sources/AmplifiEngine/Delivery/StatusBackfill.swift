@@ -39,14 +39,16 @@ public struct StatusBackfill: Sendable {
     // IN ('sent', 'unknown')), so each page costs the same however far the run has got. Across all
     // organizations on purpose (an ops duty, like the stale-claim sweep); org_id comes back with
     // each row and every later statement filters by it. The cutoff is the database's clock, like
-    // sent_at and claimed_at. greatest() ignores a NULL status_checked_at. The sender is the
-    // campaign's stored number (the planner stores the resolved one before anything is sent).
+    // sent_at and claimed_at. greatest() ignores a NULL status_checked_at. The sender is resolved
+    // as the send pipeline resolves it (SendBatchStore.campaignQuery): the campaign's stored number,
+    // else the org's default.
     static func candidatesQuery(after: Int64, olderThanSeconds: Double, limit: Int) -> PostgresQuery {
         """
         SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164
         FROM campaign_messages m
         JOIN campaigns c ON c.org_id = m.org_id AND c.id = m.campaign_id
-        LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = c.from_phone_number_id
+        LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
+            (SELECT d.id FROM phone_numbers d WHERE d.org_id = c.org_id AND d.is_default ORDER BY d.created_at LIMIT 1))
         WHERE m.status IN ('sent', 'unknown') AND m.id > \(after)
           AND greatest(CASE WHEN m.status = 'sent' THEN m.sent_at ELSE m.claimed_at END, m.status_checked_at)
               < now() - make_interval(secs => \(olderThanSeconds)::float8)

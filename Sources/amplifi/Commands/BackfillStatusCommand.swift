@@ -31,8 +31,7 @@ struct BackfillStatusCommand: AsyncParsableCommand {
     @Option(help: "At most this many carrier requests in flight.")
     var concurrency = 4
 
-    @Option(help: "Carrier: sim or twilio (default: $AMPLIFI_CARRIER, else sim).")
-    var carrier: String?
+    @OptionGroup var carrierOptions: CarrierOptions
 
     @Flag(help: "Print a stable JSON object instead of text.")
     var json = false
@@ -49,17 +48,17 @@ struct BackfillStatusCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "amplifi.backfill")
         let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 2)
-        let carrier = try makeCarrier(
-            name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", logger: logger)
-        let backfill = StatusBackfill(
-            client: client, carrier: carrier,
-            configuration: StatusBackfillConfiguration(
-                olderThan: DurationText.parse(olderThan) ?? .seconds(900), limit: limit, rate: rate,
-                concurrency: concurrency),
-            logger: logger)
         let report: StatusBackfillReport
         do {
-            report = try await backfill.run()
+            report = try await carrierOptions.withCarrier(logger: logger) { carrier in
+                try await StatusBackfill(
+                    client: client, carrier: carrier,
+                    configuration: StatusBackfillConfiguration(
+                        olderThan: DurationText.parse(olderThan) ?? .seconds(900), limit: limit, rate: rate,
+                        concurrency: concurrency),
+                    logger: logger
+                ).run()
+            }
         } catch {
             await client.close()
             throw error

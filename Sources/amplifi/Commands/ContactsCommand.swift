@@ -84,8 +84,7 @@ struct ContactsCommand: AsyncParsableCommand {
         @Option(help: "Lookups in flight at once.")
         var concurrency = 8
 
-        @Option(help: "The carrier: sim or twilio (default: $AMPLIFI_CARRIER, else sim).")
-        var carrier: String?
+        @OptionGroup var carrierOptions: CarrierOptions
 
         @Flag(help: "Print the report as JSON.")
         var json = false
@@ -97,12 +96,12 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = Logger(label: "amplifi.contacts.lookup")
-            let carrier = try makeCarrier(
-                name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", logger: logger)
             try await runReportingErrors(database: database) { client in
                 let organization = try await OrganizationStore(client: client).resolve(org)
-                let report = try await ContactLookup(client: client, carrier: carrier, logger: logger)
-                    .run(orgID: organization.id, limit: limit, concurrency: concurrency)
+                let report = try await carrierOptions.withCarrier(logger: logger) { carrier in
+                    try await ContactLookup(client: client, carrier: carrier, logger: logger)
+                        .run(orgID: organization.id, limit: limit, concurrency: concurrency)
+                }
                 if json {
                     print(try CommandJSON.encode(report))
                     return

@@ -118,6 +118,6 @@ final class DemoCarrier: Sendable {
     func stop() async {
         await servers?.triggerGracefulShutdown()
         _ = try? await running?.value
-        if let twilio = carrier as? TwilioCarrier { try? await twilio.shutdown() }
+        try? await carrier.shutdown()
     }
 }

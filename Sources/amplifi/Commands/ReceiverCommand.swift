@@ -29,8 +29,7 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "The URL the carrier posts to (Twilio signs it). Default: $AMPLIFI_PUBLIC_URL, else http://<host>:<port>.")
     var publicURL: String?
 
-    @Option(help: "Carrier for auto-replies: sim or twilio. Default: $AMPLIFI_CARRIER or sim.")
-    var carrier: String?
+    @OptionGroup var carrierOptions: CarrierOptions
 
     func run() async throws {
         let logger = Logger(label: "amplifi.receiver")
@@ -42,15 +41,16 @@ struct ReceiverCommand: AsyncParsableCommand {
         let metrics = ReceiverMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 6)
-        let carrier = try makeCarrier(name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", logger: logger)
-        let receiver = ReceiverServer(
-            configuration: ReceiverConfiguration(host: host, port: port, publicURL: publicURL, authToken: authToken),
-            client: client, carrier: carrier, logger: logger, metrics: metrics
-        ) { boundPort in
-            print("receiver listening on http://\(host):\(boundPort) (public URL \(publicURL))")
-            fflush(nil)
+        let configuration = ReceiverConfiguration(host: host, port: port, publicURL: publicURL, authToken: authToken)
+        try await carrierOptions.withCarrier(logger: logger) { carrier in
+            let receiver = ReceiverServer(
+                configuration: configuration, client: client, carrier: carrier, logger: logger, metrics: metrics
+            ) { boundPort in
+                print("receiver listening on http://\(configuration.host):\(boundPort) (public URL \(publicURL))")
+                fflush(nil)
+            }
+            try await runServices(receiver.services(), logger: logger)
         }
-        try await runServices(receiver.services(), logger: logger)
         await client.close()
     }
 }

@@ -65,8 +65,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Messages per send batch.")
     var batchSize = 100
 
-    @Option(help: "Carrier: sim (in-process simulator) or twilio (TWILIO_* variables). Default: $AMPLIFI_CARRIER or sim.")
-    var carrier: String?
+    @OptionGroup var carrierOptions: CarrierOptions
 
     @Option(help: "Simulated carrier latency per batch, in milliseconds.")
     var simLatencyMilliseconds = 0
@@ -82,39 +81,23 @@ struct WorkerCommand: AsyncParsableCommand {
         let planner = CampaignPlannerService(
             client: client, redis: redisClient, keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
             workerID: id, chunkSize: chunkSize, leaseTimeout: .seconds(leaseSeconds), logger: logger)
-        let carrier = try makeCarrier(
-            name: carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim", latencyMilliseconds: simLatencyMilliseconds,
-            logger: logger)
         let callbackBase = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap { $0.isEmpty ? nil : $0 }
             .map(ReceiverConfiguration.statusCallbackBase(publicURL:))
-        let senders: [any Service] = (0..<max(1, concurrency)).map { index in
-            ChunkSenderService(
-                client: client, redis: redisClient, carrier: carrier,
-                keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
-                configuration: ChunkSenderConfiguration(
-                    workerID: "\(id)/\(index)", batchSize: batchSize, leaseSeconds: Double(leaseSeconds),
-                    statusCallbackBaseURL: callbackBase),
-                logger: logger)
+        let latency: SimulatedLatency = simLatencyMilliseconds > 0 ? .fixed(.milliseconds(simLatencyMilliseconds)) : .none
+        try await carrierOptions.withCarrier(logger: logger, simulatedLatency: latency) { carrier in
+            let senders: [any Service] = (0..<max(1, concurrency)).map { index in
+                ChunkSenderService(
+                    client: client, redis: redisClient, carrier: carrier,
+                    keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
+                    configuration: ChunkSenderConfiguration(
+                        workerID: "\(id)/\(index)", batchSize: batchSize, leaseSeconds: Double(leaseSeconds),
+                        statusCallbackBaseURL: callbackBase),
+                    logger: logger)
+            }
+            try await runServices([planner] + senders, logger: logger)
         }
-        try await runServices([planner] + senders, logger: logger)
         await client.close()
         await redisClient.close()
-    }
-}
-
-/// The carrier named by `--carrier` / `AMPLIFI_CARRIER`.
-func makeCarrier(name: String, latencyMilliseconds: Int = 0, logger: Logger) throws -> any Carrier {
-    switch name {
-    case "sim":
-        let latency: SimulatedLatency = latencyMilliseconds > 0 ? .fixed(.milliseconds(latencyMilliseconds)) : .none
-        return SimulatedCarrier(configuration: SimulatedCarrierConfiguration(latency: latency, recordsLog: false), logger: logger)
-    case "twilio":
-        // TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID + _SECRET), TWILIO_BASE_URL.
-        return TwilioCarrier(
-            configuration: try TwilioCarrierConfiguration(environment: ProcessInfo.processInfo.environment),
-            logger: logger)
-    default:
-        throw ValidationError("unknown carrier \"\(name)\": use sim or twilio")
     }
 }
 

@@ -1,0 +1,44 @@
+import AmplifiCarriers
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `--carrier sim|twilio` for every command that talks to a carrier (default `$AMPLIFI_CARRIER`,
+/// else `sim`); `twilio` reads the `TWILIO_*` variables.
+struct CarrierOptions: ParsableArguments {
+    @Option(help: "Carrier: sim (in-process simulator) or twilio (TWILIO_* variables). Default: $AMPLIFI_CARRIER or sim.")
+    var carrier: String?
+
+    /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`.
+    func makeCarrier(logger: Logger, simulatedLatency: SimulatedLatency = .none) throws -> any Carrier {
+        let name = carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim"
+        switch name {
+        case "sim":
+            return SimulatedCarrier(
+                configuration: SimulatedCarrierConfiguration(latency: simulatedLatency, recordsLog: false), logger: logger)
+        case "twilio":
+            // TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID + _SECRET), TWILIO_BASE_URL.
+            return TwilioCarrier(
+                configuration: try TwilioCarrierConfiguration(environment: ProcessInfo.processInfo.environment),
+                logger: logger)
+        default:
+            throw ValidationError("unknown carrier \"\(name)\": use sim or twilio")
+        }
+    }
+
+    /// Runs `body` with the carrier and shuts the carrier down afterwards, also when `body` throws
+    /// (an HTTP client must be shut down before the process exits).
+    func withCarrier<T>(
+        logger: Logger, simulatedLatency: SimulatedLatency = .none, _ body: (any Carrier) async throws -> T
+    ) async throws -> T {
+        let carrier = try makeCarrier(logger: logger, simulatedLatency: simulatedLatency)
+        do {
+            let result = try await body(carrier)
+            try? await carrier.shutdown()
+            return result
+        } catch {
+            try? await carrier.shutdown()
+            throw error
+        }
+    }
+}
