@@ -20,6 +20,9 @@ final class SignedWebhookPoster: Sendable {
         configuration.connectionPool = .init(
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
         configuration.redirectConfiguration = .disallow
+        // A receiver that is down answers with a refused connection: fail the attempt at once
+        // (this type retries with its own backoff) instead of waiting inside the pool.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.signature = TwilioSignature(authToken: authToken)
         self.retries = retries

@@ -86,10 +86,16 @@ final class SimulatedMessageStore: Sendable {
         }
     }
 
-    /// Counts one callback post that was answered 2xx (`delivered: true`) or given up on.
-    func recordCallback(delivered: Bool) {
+    /// Counts one callback post of message `index` that was answered 2xx (`delivered: true`) or
+    /// given up on; from a given-up post on, the message's status follows the clock.
+    func recordCallback(index: Int, delivered: Bool) {
         state.withLock { state in
-            if delivered { state.callbacksSent += 1 } else { state.callbacksFailed += 1 }
+            if delivered {
+                state.callbacksSent += 1
+            } else {
+                state.callbacksFailed += 1
+                state.messages[index].followsClock = true
+            }
         }
     }
 

@@ -9,7 +9,10 @@ import ServiceLifecycle
 /// message's status then follows the clock); a single loop takes them when due and posts at most
 /// `maxConcurrentCallbacks` at once. Enqueuing never blocks, so a create request never waits on a
 /// callback. Each post moves the message's status forward first, so a fetch after a callback
-/// arrived sees at least that status.
+/// arrived sees at least that status. A message's callbacks are posted one after another (in
+/// plan order); once one is given up on, the message's status follows the clock, like a real
+/// carrier's: a receiver that is down misses callbacks, and the statuses are still there to fetch
+/// (what backfill relies on).
 final class StatusCallbackDispatcher: Service, Sendable {
     /// One callback step of one message.
     struct Step: Sendable {
@@ -99,7 +102,7 @@ final class StatusCallbackDispatcher: Service, Sendable {
             }
             let answer = await poster.post(url: url, fields: fields)
             let delivered = answer.map { (200..<300).contains($0) } ?? false
-            store.recordCallback(delivered: delivered)
+            store.recordCallback(index: step.index, delivered: delivered)
             if !delivered {
                 logger.debug("status callback not accepted", metadata: ["status": "\(answer.map(String.init) ?? "none")"])
             }

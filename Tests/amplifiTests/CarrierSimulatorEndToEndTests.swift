@@ -22,6 +22,7 @@ struct CarrierSimulatorEndToEndTests {
         var created: Int
         var duplicates: Int
         var callbacksSent: Int
+        var byStatus: [String: Int]
     }
 
     static func stats(port: Int) async throws -> Stats {
@@ -192,6 +193,62 @@ struct CarrierSimulatorEndToEndTests {
                 let expected = SimulatedCarrier.simulatedLineType(PhoneNumber(trustedE164: phone)).isTextable
                 #expect(textable == expected)
             }
+        }
+    }
+
+    @Test func aReceiverKilledMidCampaignLosesNoStatusBackfillSettlesTheRest() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 4) { client, url in
+            let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 1_500)
+            let receiverPort = try LocalNetwork.freePort()
+            let publicURL = "http://127.0.0.1:\(receiverPort)"
+            var environment = [
+                "AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url, "AMPLIFI_CARRIER": "twilio",
+                "TWILIO_ACCOUNT_SID": Self.accountSID, "TWILIO_AUTH_TOKEN": Self.authToken,
+                "AMPLIFI_PUBLIC_URL": publicURL,
+            ]
+            let (simulator, simulatorPort) = try await Self.launchSimulator(
+                ["--callback-delay-ms", "20", "--latency-ms", "5"], environment: environment)
+            defer { simulator.terminate() }
+            environment["TWILIO_BASE_URL"] = "http://127.0.0.1:\(simulatorPort)"
+            let receiver = try AmplifiExecutable.launch(["receiver", "--port", "\(receiverPort)"], environment: environment)
+            try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
+            let scheduler = try AmplifiExecutable.launch(SenderCrashTests.schedulerArguments, environment: environment)
+            defer { scheduler.0.terminate() }
+            let worker = try AmplifiExecutable.launch(
+                ["worker", "--chunk-size", "250", "--batch-size", "50", "--concurrency", "2"], environment: environment)
+            defer { worker.0.terminate() }
+
+            // Kill the receiver with SIGKILL once callbacks are flowing: the callbacks it had not
+            // committed were never acknowledged, and the ones posted while it is down fail.
+            try await LocalNetwork.waitUntil("callbacks to be applied", timeout: 60) {
+                ((try? await fixture.count("delivered")) ?? 0) >= 100
+            }
+            kill(receiver.0.processIdentifier, SIGKILL)
+            receiver.0.waitUntilExit()
+            try await fixture.waitForCompletion()
+            #expect(try await fixture.count("sent") > 0, "some messages should still wait for their status")
+
+            // Every committed callback stays applied; backfill polls the carrier for the rest once
+            // the carrier itself has final statuses (its failed callbacks included).
+            try await LocalNetwork.waitUntil("the carrier to finish delivering", timeout: 60) {
+                guard let stats = try? await Self.stats(port: simulatorPort) else { return false }
+                return stats.byStatus["delivered"] == fixture.recipients
+            }
+            let backfill = try await AmplifiExecutable.run(
+                ["backfill-status", "--older-than", "0s", "--rate", "500", "--concurrency", "8", "--json"],
+                environment: environment)
+            #expect(backfill.status == 0, "\(backfill)")
+            let delivered = try await fixture.count("delivered")
+            let breakdown = try await Self.breakdown(client, fixture.campaign)
+            #expect(delivered == fixture.recipients, "\(breakdown)")
+            let counters = try await client.query(
+                "SELECT sent_count::int, delivered_count::int FROM campaigns WHERE id = \(fixture.campaign)"
+            )[0].decode((Int, Int).self)
+            #expect(counters.0 == fixture.recipients)
+            #expect(counters.1 == fixture.recipients)
+            #expect(try await Self.stats(port: simulatorPort).duplicates == 0)
         }
     }
 }
