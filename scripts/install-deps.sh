@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what this project needs from Debian's packages, and only what is missing:
 # the C client libraries it links (libpq, hiredis), the servers its tests and demo run
-# locally (PostgreSQL, Redis), and perl (clears blocked signals for those servers).
+# locally (PostgreSQL, Redis), perl (clears blocked signals for those servers), and
+# python3 (the independent Twilio-compatible stub server one test runs).
 # Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
 
@@ -13,6 +14,7 @@ need postgresql
 need redis-server
 need perl-base
 need pkg-config
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
