@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print their numbers.",
-        subcommands: [ExpansionBench.self, SendBench.self],
+        subcommands: [ExpansionBench.self, SendBench.self, CallbackBench.self],
         defaultSubcommand: ExpansionBench.self)
 
     /// Audience expansion rate against a raw INSERT … SELECT of the same rows.
@@ -43,13 +43,9 @@ struct BenchCommand: AsyncParsableCommand {
             if let databaseURL {
                 url = databaseURL
             } else {
-                let local = try await LocalPostgresServer.start(durable: true)
+                let local = try await BenchDatabase.start(logger: Logger(label: "amplifi.bench"))
                 server = local
                 url = local.url()
-                let migrator = try PostgresMigrator(directory: try migrationsDirectory())
-                let connection = try await PostgresConnection.connect(url: url)
-                try await migrator.migrate(connection)
-                await connection.close()
             }
             defer { server?.stop() }
             let client = PostgresClient(url: url, maxConnections: 2)
@@ -63,13 +59,6 @@ struct BenchCommand: AsyncParsableCommand {
             await client.close()
             let median = ratios.sorted()[ratios.count / 2]
             print("median planner/raw ratio over \(ratios.count) runs: \(String(format: "%.1f", median * 100))% (target ≥ 70%)")
-        }
-
-        private func migrationsDirectory() throws -> URL {
-            guard let directory = PostgresMigrator.defaultDirectory() else {
-                throw ValidationError("cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
-            }
-            return directory
         }
     }
 
@@ -95,18 +84,12 @@ struct BenchCommand: AsyncParsableCommand {
         func run() async throws {
             var logger = Logger(label: "amplifi.bench")
             logger.logLevel = .warning
-            let postgres = try await LocalPostgresServer.start(durable: true)
+            let postgres = try await BenchDatabase.start(logger: logger)
             let redisServer = try await LocalRedisServer.start()
             defer {
                 redisServer.stop()
                 postgres.stop()
             }
-            guard let sql = PostgresMigrator.defaultDirectory() else {
-                throw ValidationError("cannot find the sql/ migrations folder: run from the repository root")
-            }
-            let connection = try await PostgresConnection.connect(url: postgres.url())
-            try await PostgresMigrator(directory: sql, logger: logger).migrate(connection)
-            await connection.close()
             let client = PostgresClient(url: postgres.url(), maxConnections: 12, logger: logger)
             let redis = try RedisClient(url: redisServer.url, maxConnections: 8, logger: logger)
             let org = try await SendBenchmark.prepare(client: client, recipients: recipients)

@@ -1,0 +1,154 @@
+import AmplifiCarriers
+import AmplifiEngine
+import AmplifiLocalServers
+import AmplifiPostgres
+import AmplifiReceiver
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// `amplifi bench callbacks`: status reports applied per second, by the applier alone (batches of
+/// 500) and through the receiver over HTTP (signed callbacks from concurrent clients, group commit).
+struct CallbackBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "callbacks",
+        abstract: "Status callbacks/s: DeliveryStatusApplier alone, then signed callbacks through the receiver over HTTP.")
+
+    @Option(help: "Messages per phase (each gets one 'delivered' report).")
+    var messages = 20_000
+
+    @Option(help: "Concurrent HTTP clients posting callbacks.")
+    var concurrency = 64
+
+    func run() async throws {
+        var logger = Logger(label: "amplifi.bench")
+        logger.logLevel = .warning
+        let postgres = try await BenchDatabase.start(logger: logger)
+        defer { postgres.stop() }
+        let client = PostgresClient(url: postgres.url(), maxConnections: 8, logger: logger)
+        let (direct, overHTTP) = try await prepare(client)
+        print("callback benchmark: \(messages) messages per phase, Postgres on this machine")
+
+        let applier = DeliveryStatusApplier(client: client, logger: logger)
+        let clock = ContinuousClock()
+        var started = clock.now
+        for page in stride(from: 0, to: direct.count, by: 500) {
+            let events = direct[page..<min(page + 500, direct.count)].map { id in
+                DeliveryEvent(
+                    messageID: id, report: CarrierStatusReport(providerMessageID: "SMbench\(id)", status: .delivered),
+                    raw: [], source: .callback)
+            }
+            _ = try await applier.apply(events)
+        }
+        let directSeconds = Self.seconds(clock.now - started)
+        print("  applier alone, batches of 500:  \(Int(Double(direct.count) / directSeconds)) reports/s")
+
+        let port = try LocalNetwork.freePort()
+        let token = "bench-token"
+        let metrics = ReceiverMetrics()
+        let receiver = ReceiverServer(
+            configuration: ReceiverConfiguration(port: port, publicURL: "http://127.0.0.1:\(port)", authToken: token),
+            client: client, carrier: SimulatedCarrier(logger: logger), logger: logger, metrics: metrics)
+        let group = receiver.serviceGroup()
+        let running = Task { try await group.run() }
+        try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: port) }
+        var http = HTTPClient.Configuration()
+        http.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+        let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
+        let signer = TwilioSignature(authToken: token)
+        started = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { tasks in
+            for lane in 0..<concurrency {
+                tasks.addTask {
+                    var latencies: [Duration] = []
+                    for index in stride(from: lane, to: overHTTP.count, by: concurrency) {
+                        let id = overHTTP[index]
+                        let url = "http://127.0.0.1:\(port)\(ReceiverRoutes.statusPath)/\(id)"
+                        let fields: [(key: String, value: String)] = [
+                            ("MessageSid", "SMbench\(id)"), ("MessageStatus", "delivered"), ("SmsStatus", "delivered"),
+                        ]
+                        var request = HTTPClientRequest(url: url)
+                        request.method = .POST
+                        request.headers.add(name: "Content-Type", value: TwilioMessageRequest.contentType)
+                        request.headers.add(name: "X-Twilio-Signature", value: signer.signature(url: url, parameters: fields))
+                        request.body = .bytes(ByteBuffer(string: FormURLEncoding.encode(fields)))
+                        let sent = clock.now
+                        let response = try await httpClient.execute(request, timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 16)
+                        guard response.status == .ok else { throw ValidationError("receiver answered \(response.status)") }
+                        latencies.append(clock.now - sent)
+                    }
+                    return latencies
+                }
+            }
+            return try await tasks.reduce(into: []) { $0 += $1 }
+        }
+        let httpSeconds = Self.seconds(clock.now - started)
+        try await httpClient.shutdown()
+        await group.triggerGracefulShutdown()
+        try await running.value
+        let sorted = latencies.sorted()
+        let batches = metrics.render().split(separator: "\n")
+            .first { $0.hasPrefix("amplifi_receiver_status_batches_total ") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        let applied = try await client.query(
+            "SELECT count(*)::int FROM campaign_messages WHERE id = ANY(\(overHTTP)::bigint[]) AND status = 'delivered'"
+        )[0].decode(Int.self, at: 0)
+        print(
+            "  receiver over HTTP, \(concurrency) clients: \(Int(Double(overHTTP.count) / httpSeconds)) callbacks/s, "
+                + "\(batches) batches (mean \(overHTTP.count / max(batches, 1)) reports), latency p50 "
+                + "\(Self.milliseconds(sorted[sorted.count / 2])) ms, p99 \(Self.milliseconds(sorted[sorted.count * 99 / 100])) ms; "
+                + "\(applied)/\(overHTTP.count) applied")
+        await client.close()
+    }
+
+    /// An org with two sending campaigns of `messages` rows each, all `sent` with sids.
+    private func prepare(_ client: PostgresClient) async throws -> ([Int64], [Int64]) {
+        let org = try await client.query(
+            "INSERT INTO organizations (name, timezone) VALUES ('bench', 'UTC') RETURNING id")[0].decode(UUID.self, at: 0)
+        try await client.query(
+            "INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind) VALUES (\(org), '+19195550100', true, 1000, 'short_code')")
+        try await client.query(
+            """
+            INSERT INTO contacts (org_id, phone, is_textable)
+            SELECT \(org), '+1919' || (2000000 + n)::text, true FROM generate_series(1, \(2 * messages)) n
+            """)
+        var phases: [[Int64]] = []
+        for phase in 0..<2 {
+            let campaign = try await client.query(
+                """
+                INSERT INTO campaigns (org_id, name, message, contact_filter, status, sent_count)
+                VALUES (\(org), 'bench', 'Hi', '{}'::jsonb, 'sending', \(messages)) RETURNING id
+                """)[0].decode(UUID.self, at: 0)
+            try await client.query(
+                """
+                INSERT INTO campaign_messages (org_id, campaign_id, contact_id, phone, status, sent_at)
+                SELECT \(org), \(campaign), c.id, c.phone, 'sent', now()
+                FROM contacts c WHERE c.org_id = \(org)
+                ORDER BY c.phone OFFSET \(phase * messages) LIMIT \(messages)
+                """)
+            // The sid needs the row's id, so it is set by a second statement.
+            let ids = try await client.query(
+                """
+                UPDATE campaign_messages SET provider_message_id = 'SMbench' || id
+                WHERE org_id = \(org) AND campaign_id = \(campaign)
+                RETURNING id
+                """
+            ).map { try $0.decode(Int64.self, at: 0) }
+            phases.append(ids.sorted())
+        }
+        return (phases[0], phases[1])
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f", seconds(duration) * 1000)
+    }
+}
