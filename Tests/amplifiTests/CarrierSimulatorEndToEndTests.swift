@@ -68,29 +68,22 @@ struct CarrierSimulatorEndToEndTests {
         try await withTestDatabase(maxConnections: 4) { client, url in
             let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 400)
             let receiverPort = try LocalNetwork.freePort()
-            let publicURL = "http://127.0.0.1:\(receiverPort)"
-            var environment = [
-                "AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url, "AMPLIFI_CARRIER": "twilio",
-                "TWILIO_ACCOUNT_SID": Self.accountSID, "TWILIO_AUTH_TOKEN": Self.authToken,
-                "AMPLIFI_PUBLIC_URL": publicURL,
-            ]
+            var environment = TwilioFleet.environment(
+                databaseURL: url, redisURL: redis.url, accountSID: Self.accountSID, authToken: Self.authToken,
+                baseURL: nil, receiverPort: receiverPort)
             let (simulator, simulatorPort) = try await Self.launchSimulator(
                 [
                     "--out-of-order-rate", "0.3", "--duplicate-rate", "0.2", "--undelivered-rate", "0.1",
                     "--permanent-failure-rate", "0.02", "--callback-delay-ms", "5",
-                    "--inbound-url", publicURL + "/twilio/inbound",
+                    "--inbound-url", "http://127.0.0.1:\(receiverPort)/twilio/inbound",
                 ],
                 environment: environment)
             defer { simulator.terminate() }
             environment["TWILIO_BASE_URL"] = "http://127.0.0.1:\(simulatorPort)"
-            let receiver = try AmplifiExecutable.launch(["receiver", "--port", "\(receiverPort)"], environment: environment)
-            defer { receiver.0.terminate() }
-            try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
-            let scheduler = try AmplifiExecutable.launch(SenderCrashTests.schedulerArguments, environment: environment)
-            defer { scheduler.0.terminate() }
-            let worker = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "100", "--batch-size", "50", "--concurrency", "2"], environment: environment)
-            defer { worker.0.terminate() }
+            let fleet = try await TwilioFleet.launch(
+                environment: environment, receiverPort: receiverPort,
+                workerArguments: ["--chunk-size", "100", "--batch-size", "50", "--concurrency", "2"])
+            defer { fleet.stop() }
 
             try await fixture.waitForCompletion()
             try await LocalNetwork.waitUntil("every accepted message settled by its callbacks", timeout: 90) {
@@ -136,19 +129,17 @@ struct CarrierSimulatorEndToEndTests {
         defer { redis.stop() }
         try await withTestDatabase(maxConnections: 4) { client, url in
             let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 120)
-            var environment = [
-                "AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url, "AMPLIFI_CARRIER": "twilio",
-                "TWILIO_ACCOUNT_SID": Self.accountSID, "TWILIO_AUTH_TOKEN": Self.authToken,
-            ]
+            var environment = TwilioFleet.environment(
+                databaseURL: url, redisURL: redis.url, accountSID: Self.accountSID, authToken: Self.authToken,
+                baseURL: nil, receiverPort: nil)
             // No receiver and no callbacks: statuses are learned only by polling.
             let (simulator, simulatorPort) = try await Self.launchSimulator(
                 ["--no-callbacks", "--callback-delay-ms", "1"], environment: environment)
             defer { simulator.terminate() }
             environment["TWILIO_BASE_URL"] = "http://127.0.0.1:\(simulatorPort)"
-            let scheduler = try AmplifiExecutable.launch(SenderCrashTests.schedulerArguments, environment: environment)
-            defer { scheduler.0.terminate() }
-            let worker = try AmplifiExecutable.launch(["worker", "--chunk-size", "60", "--batch-size", "30"], environment: environment)
-            defer { worker.0.terminate() }
+            let fleet = try await TwilioFleet.launch(
+                environment: environment, receiverPort: nil, workerArguments: ["--chunk-size", "60", "--batch-size", "30"])
+            defer { fleet.stop() }
             try await fixture.waitForCompletion()
             let breakdown = try await Self.breakdown(client, fixture.campaign)
             #expect(try await fixture.count("sent") == fixture.recipients, "\(breakdown)")
@@ -202,31 +193,26 @@ struct CarrierSimulatorEndToEndTests {
         try await withTestDatabase(maxConnections: 4) { client, url in
             let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 1_500)
             let receiverPort = try LocalNetwork.freePort()
-            let publicURL = "http://127.0.0.1:\(receiverPort)"
-            var environment = [
-                "AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url, "AMPLIFI_CARRIER": "twilio",
-                "TWILIO_ACCOUNT_SID": Self.accountSID, "TWILIO_AUTH_TOKEN": Self.authToken,
-                "AMPLIFI_PUBLIC_URL": publicURL,
-            ]
+            var environment = TwilioFleet.environment(
+                databaseURL: url, redisURL: redis.url, accountSID: Self.accountSID, authToken: Self.authToken,
+                baseURL: nil, receiverPort: receiverPort)
             let (simulator, simulatorPort) = try await Self.launchSimulator(
                 ["--callback-delay-ms", "20", "--latency-ms", "5"], environment: environment)
             defer { simulator.terminate() }
             environment["TWILIO_BASE_URL"] = "http://127.0.0.1:\(simulatorPort)"
-            let receiver = try AmplifiExecutable.launch(["receiver", "--port", "\(receiverPort)"], environment: environment)
-            try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
-            let scheduler = try AmplifiExecutable.launch(SenderCrashTests.schedulerArguments, environment: environment)
-            defer { scheduler.0.terminate() }
-            let worker = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "250", "--batch-size", "50", "--concurrency", "2"], environment: environment)
-            defer { worker.0.terminate() }
+            let fleet = try await TwilioFleet.launch(
+                environment: environment, receiverPort: receiverPort,
+                workerArguments: ["--chunk-size", "250", "--batch-size", "50", "--concurrency", "2"])
+            defer { fleet.stop() }
+            let receiver = try #require(fleet.receiver)
 
             // Kill the receiver with SIGKILL once callbacks are flowing: the callbacks it had not
             // committed were never acknowledged, and the ones posted while it is down fail.
             try await LocalNetwork.waitUntil("callbacks to be applied", timeout: 60) {
                 ((try? await fixture.count("delivered")) ?? 0) >= 100
             }
-            kill(receiver.0.processIdentifier, SIGKILL)
-            receiver.0.waitUntilExit()
+            kill(receiver.processIdentifier, SIGKILL)
+            receiver.waitUntilExit()
             try await fixture.waitForCompletion()
             #expect(try await fixture.count("sent") > 0, "some messages should still wait for their status")
 

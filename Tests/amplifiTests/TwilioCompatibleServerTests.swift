@@ -44,19 +44,13 @@ struct TwilioCompatibleServerTests {
 
             let receiverPort = try LocalNetwork.freePort()
             let publicURL = "http://127.0.0.1:\(receiverPort)"
-            let environment = [
-                "AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url, "AMPLIFI_CARRIER": "twilio",
-                "TWILIO_ACCOUNT_SID": Self.accountSID, "TWILIO_AUTH_TOKEN": Self.authToken,
-                "TWILIO_BASE_URL": "http://127.0.0.1:\(stubPort)", "AMPLIFI_PUBLIC_URL": publicURL,
-            ]
-            let receiver = try AmplifiExecutable.launch(["receiver", "--port", "\(receiverPort)"], environment: environment)
-            defer { receiver.0.terminate() }
-            try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
-            let scheduler = try AmplifiExecutable.launch(SenderCrashTests.schedulerArguments, environment: environment)
-            defer { scheduler.0.terminate() }
-            let worker = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "100", "--batch-size", "25", "--concurrency", "2"], environment: environment)
-            defer { worker.0.terminate() }
+            let environment = TwilioFleet.environment(
+                databaseURL: url, redisURL: redis.url, accountSID: Self.accountSID, authToken: Self.authToken,
+                baseURL: "http://127.0.0.1:\(stubPort)", receiverPort: receiverPort)
+            let fleet = try await TwilioFleet.launch(
+                environment: environment, receiverPort: receiverPort,
+                workerArguments: ["--chunk-size", "100", "--batch-size", "25", "--concurrency", "2"])
+            defer { fleet.stop() }
 
             try await fixture.waitForCompletion()
             let expectedCallbacks = 3 * fixture.recipients
