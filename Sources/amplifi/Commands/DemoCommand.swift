@@ -207,6 +207,12 @@ struct DemoCommand: AsyncParsableCommand {
             print(
                 "   status callbacks: \(stats.callbacksSent) posted (some twice, some out of order) → "
                     + "\(delivered) delivered, \(undelivered) undelivered; replies \(replies), opt-outs \(optOuts)")
+            let (autoReplies, replyCredits) = try await client.query(
+                """
+                SELECT count(*)::int, coalesce(sum(credits), 0)::int FROM reply_messages
+                WHERE org_id = \(org) AND campaign_id = \(campaign) AND status = 'sent'
+                """)[0].decode((Int, Int).self)
+            print("   auto-replies sent: \(autoReplies) (\(replyCredits) credits, metered through the ledger)")
         }
         print("   duplicates at the carrier: \(try await carrier.duplicates())")
     }

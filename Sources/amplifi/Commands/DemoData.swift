@@ -33,7 +33,10 @@ enum DemoData {
           "messageVariantA": "Hi {{firstName|there}}, our spring drive ends Friday — every gift is matched 2:1. https://amp.li/s",
           "messageVariantB": "{{firstName|Friend}}, 48 hours left: gifts are matched 2:1 until Friday ({{team}}). https://amp.li/s 💚",
           "timezone": "America/New_York",
-          "normalizeText": true
+          "normalizeText": true,
+          "autoReply": true,
+          "yesResponse": "Thank you, {{firstName|friend}}! Your gift will be matched 2:1 until Friday.",
+          "noResponse": "Understood - thanks for being part of our community."
         }
         """
 }
