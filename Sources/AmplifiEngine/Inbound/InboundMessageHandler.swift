@@ -83,14 +83,20 @@ public struct InboundMessageHandler: Sendable {
     func storeMessage(_ message: InboundMessage) async throws -> (outcome: InboundOutcome, pending: PendingReply?) {
         // Normalized when it parses; else as given (a stored contact phone or number is E.164 and
         // the lookups are exact, so a carrier short code simply matches no contact).
-        let from = (try? PhoneNumber.normalize(message.from)) ?? message.from
+        let normalizedFrom = try? PhoneNumber.normalize(message.from)
+        let from = normalizedFrom ?? message.from
         let to = (try? PhoneNumber.normalize(message.to)) ?? message.to
-        guard let context = try await store.context(to: to, from: from) else {
+        guard var context = try await store.context(to: to, from: from) else {
             throw EngineError(
                 .notFound, "no organization owns the number the message was sent to; add the number to an organization",
                 field: "To")
         }
         let keyword = InboundKeyword.classify(message.body, contactIsOptedOut: context.contactOptedOut)
+        // A stranger's STOP still suppresses the number (rare: one extra statement).
+        if keyword == .optOut, context.contactID == nil, let normalizedFrom {
+            context.contactID = try await store.suppress(org: context.orgID, phone: normalizedFrom)
+            context.contactOptedOut = true
+        }
         let stored = Self.storedKeyword(keyword)
         let reply = planReply(message: message, keyword: keyword, context: context, to: from)
         var outcome = InboundOutcome(

@@ -124,7 +124,25 @@ struct InboundStore: Sendable {
             """
     }
 
+    // A STOP from a number that is no contact of the org yet: the number is kept as an opted-out
+    // contact (is_textable true: it just texted us), so it stays suppressed when it is imported
+    // later — an import never opts a contact back in. ON CONFLICT covers a contact created
+    // meanwhile (contacts_org_id_phone_key): it is opted out, never back in.
+    static func suppressQuery(org: UUID, phone: String) -> PostgresQuery {
+        """
+        INSERT INTO contacts (org_id, phone, is_textable, opted_out_at)
+        VALUES (\(org), \(phone), true, now())
+        ON CONFLICT (org_id, phone) DO UPDATE SET opted_out_at = coalesce(contacts.opted_out_at, now())
+        RETURNING id
+        """
+    }
+
     // MARK: - Calls
+
+    /// Keeps `phone` (E.164) opted out in `org` as a contact; returns the contact's id.
+    func suppress(org: UUID, phone: String) async throws -> UUID {
+        try await client.query(Self.suppressQuery(org: org, phone: phone))[0].decode(UUID.self, at: 0)
+    }
 
     /// The message's context, or nil when no organization owns the To number.
     func context(to: String, from: String?) async throws -> InboundContext? {

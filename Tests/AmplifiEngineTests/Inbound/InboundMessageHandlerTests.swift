@@ -42,6 +42,26 @@ struct InboundMessageHandlerTests {
         }
     }
 
+    @Test func aStrangersStopKeepsTheNumberSuppressedThroughALaterImport() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, _, _) = try await F.orgWithContact(client)
+            let handler = InboundMessageHandler(client: client, carrier: F.carrier(), logger: F.logger)
+            let outcome = try await handler.handle(F.message("STOP", from: "+14045550199"))
+            let contact = try #require(outcome.contactID)
+            #expect(outcome.keyword == "opt_out")
+            #expect(try await F.optedOut(client, org: org, contact: contact))
+            // The organization imports the number later, as subscribed: it stays opted out.
+            let csv = FileManager.default.temporaryDirectory.appendingPathComponent("stranger-\(UUID()).csv")
+            try "phone,firstName,optedOut\n+14045550199,Sam,false\n".write(to: csv, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: csv) }
+            _ = try await ContactImporter(client: client).importFile(org: org, path: csv.path)
+            #expect(try await F.optedOut(client, org: org, contact: contact))
+            // A redelivered STOP changes nothing.
+            let again = try await handler.handle(F.message("STOP", sid: "SMagain", from: "+14045550199"))
+            #expect(again.contactID == contact)
+        }
+    }
+
     @Test func aContactAwaitingLookupWhoTextsInBecomesTextable() async throws {
         try await withTestDatabase { client, _ in
             let (org, _, contact) = try await F.orgWithContact(client)
