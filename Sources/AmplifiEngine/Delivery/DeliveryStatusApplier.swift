@@ -69,6 +69,10 @@ public struct DeliveryStatusApplier: Sendable {
             SELECT p.message_id, p.provider_message_id AS sid, p.status AS carrier_status, p.error_code,
                    p.raw, p.source, p.id AS ord, p.received_at
             FROM pending_delivery_events p
+            -- After three tries, back off linearly to one minute: a report that keeps not matching
+            -- (its row may never be recorded) costs little, and the usual race resolves at once.
+            WHERE p.last_attempt_at IS NULL
+               OR p.last_attempt_at < now() - least(greatest(p.attempts - 3, 0), 60) * interval '1 second'
             ORDER BY p.last_attempt_at NULLS FIRST, p.id
             LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
