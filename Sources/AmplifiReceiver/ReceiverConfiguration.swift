@@ -1,3 +1,4 @@
+import AmplifiCarriers
 import Foundation
 
 /// How `amplifi receiver` listens, verifies and batches: address, public URL, auth token, batch limits.
@@ -32,9 +33,7 @@ public struct ReceiverConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
-        var base = publicURL
-        while base.hasSuffix("/") { base.removeLast() }
-        self.publicURL = base
+        self.publicURL = BaseURL.trimmed(publicURL)
         self.authToken = authToken
         self.maxBatch = max(1, maxBatch)
         self.maxBatchDelay = maxBatchDelay
@@ -46,8 +45,6 @@ public struct ReceiverConfiguration: Sendable {
     /// The status callback base a worker must use so callbacks reach this receiver:
     /// `<publicURL>/twilio/status` (the worker appends `/<message id>`).
     public static func statusCallbackBase(publicURL: String) -> String {
-        var base = publicURL
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + ReceiverRoutes.statusPath
+        BaseURL.trimmed(publicURL) + ReceiverRoutes.statusPath
     }
 }

@@ -1,5 +1,5 @@
 public import AmplifiCarriers
-public import CoreMetrics
+import CoreMetrics
 
 public import Prometheus
 

@@ -90,13 +90,23 @@ public struct ReceiverRoutes: Sendable {
         init(_ response: Response) { self.response = response }
     }
 
+    /// Runs `handle` with the form fields of a verified request, or answers the refusal.
+    private func verified(
+        _ request: Request, _ handle: ([(key: String, value: String)]) async -> Response
+    ) async -> Response {
+        switch await verifiedFields(request) {
+        case .success(let fields): await handle(fields)
+        case .failure(let refused): refused.response
+        }
+    }
+
     /// `POST /twilio/status[/<id>]`: verify, parse, wait for the batch to commit, answer 200.
     func status(_ request: Request, messageID: Int64?) async -> Response {
-        let fields: [(key: String, value: String)]
-        switch await verifiedFields(request) {
-        case .success(let verified): fields = verified
-        case .failure(let refused): return refused.response
-        }
+        await verified(request) { fields in await status(fields: fields, messageID: messageID) }
+    }
+
+    /// A verified status callback: parse it, wait for its batch to commit, answer 200.
+    private func status(fields: [(key: String, value: String)], messageID: Int64?) async -> Response {
         guard let report = TwilioStatusCallback.report(fields: fields) else {
             metrics.rejected(.malformed)
             return ReceiverResponses.error(
@@ -118,11 +128,11 @@ public struct ReceiverRoutes: Sendable {
 
     /// `POST /twilio/inbound`: verify, store and act (opt-out, reply credit, auto-reply), answer empty TwiML.
     func inboundMessage(_ request: Request) async -> Response {
-        let fields: [(key: String, value: String)]
-        switch await verifiedFields(request) {
-        case .success(let verified): fields = verified
-        case .failure(let refused): return refused.response
-        }
+        await verified(request) { fields in await inboundMessage(fields: fields) }
+    }
+
+    /// A verified inbound message: store it and act on it.
+    private func inboundMessage(fields: [(key: String, value: String)]) async -> Response {
         guard let message = InboundWebhook.message(fields: fields) else {
             metrics.rejected(.malformed)
             return ReceiverResponses.error(

@@ -9,9 +9,7 @@ public struct TwilioWebhookVerifier: Sendable {
 
     /// A verifier for webhooks posted to `publicURL`, signed with `authToken`.
     public init(publicURL: String, authToken: String) {
-        var base = publicURL
-        while base.hasSuffix("/") { base.removeLast() }
-        self.publicURL = base
+        self.publicURL = BaseURL.trimmed(publicURL)
         self.signature = TwilioSignature(authToken: authToken)
     }
 

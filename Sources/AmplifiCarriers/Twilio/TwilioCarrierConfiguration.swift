@@ -89,12 +89,10 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
     ) {
         self.accountSID = accountSID
         self.credentials = credentials
-        var base = baseURL
-        while base.hasSuffix("/") { base.removeLast() }
+        let base = BaseURL.trimmed(baseURL)
         self.baseURL = base
-        var lookup = lookupBaseURL ?? (base == Self.defaultBaseURL ? Self.defaultLookupBaseURL : base)
-        while lookup.hasSuffix("/") { lookup.removeLast() }
-        self.lookupBaseURL = lookup
+        self.lookupBaseURL = BaseURL.trimmed(
+            lookupBaseURL ?? (base == Self.defaultBaseURL ? Self.defaultLookupBaseURL : base))
         self.messagingServiceSID = messagingServiceSID
         self.maxConcurrentRequests = max(1, maxConcurrentRequests)
         self.requestTimeout = requestTimeout
