@@ -23,8 +23,7 @@ struct InboundStore: Sendable {
     static func contextQuery(to: String, from: String?) -> PostgresQuery {
         """
         SELECT p.id, p.org_id, p.e164, c.id, coalesce(c.opted_out_at IS NOT NULL, false),
-               c.first_name, c.last_name, c.email, c.city, c.state, c.zip,
-               (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(c.custom_fields) e)::text,
+               \(unescaped: ContactMergeColumns.selectList),
                k.id, k.auto_reply, k.yes_response, k.no_response, k.faq_replies::text, k.normalize_text
         FROM phone_numbers p
         LEFT JOIN contacts c ON c.org_id = p.org_id AND c.phone = \(from) AND c.deleted_at IS NULL
@@ -148,24 +147,14 @@ struct InboundStore: Sendable {
     func context(to: String, from: String?) async throws -> InboundContext? {
         guard let row = try await client.query(Self.contextQuery(to: to, from: from)).first else { return nil }
         let (numberID, orgID, e164, contactID, optedOut) = try row.decode((UUID, UUID, String, UUID?, Bool).self)
-        let (first, last, email, city, state, zip, custom) = (
-            try row.decode(String?.self, at: 5), try row.decode(String?.self, at: 6),
-            try row.decode(String?.self, at: 7), try row.decode(String?.self, at: 8),
-            try row.decode(String?.self, at: 9), try row.decode(String?.self, at: 10),
-            try row.decode(String?.self, at: 11)
-        )
         let campaignID = try row.decode(UUID?.self, at: 12)
         let autoReply = try row.decode(Bool?.self, at: 13)
         let yes = try row.decode(String?.self, at: 14)
         let no = try row.decode(String?.self, at: 15)
         let faqJSON = try row.decode(String?.self, at: 16)
         let normalize = try row.decode(Bool?.self, at: 17)
-        var values: MergeValues?
-        if contactID != nil {
-            let customFields = custom.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
-            values = MergeValues(
-                firstName: first, lastName: last, email: email, phone: from, city: city, state: state, zip: zip,
-                customFields: customFields ?? [:])
+        let values = try contactID.map { _ in
+            try ContactMergeColumns.decode(row, at: 5, phone: from ?? "", decoder: JSONDecoder())
         }
         var settings: AutoReplySettings?
         if let autoReply {

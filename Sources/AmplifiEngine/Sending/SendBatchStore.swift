@@ -53,8 +53,7 @@ struct SendBatchStore: Sendable {
             RETURNING m.id, m.contact_id, m.phone, m.variant, m.attempt
         )
         SELECT cl.id, cl.contact_id, cl.phone, cl.variant, cl.attempt,
-               c.first_name, c.last_name, c.email, c.city, c.state, c.zip,
-               (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(c.custom_fields) e)::text,
+               \(unescaped: ContactMergeColumns.selectList),
                c.timezone, c.opted_out_at IS NOT NULL, c.is_textable, c.deleted_at IS NOT NULL
         FROM claimed cl
         JOIN contacts c ON c.org_id = \(orgID) AND c.id = cl.contact_id
@@ -207,29 +206,14 @@ struct SendBatchStore: Sendable {
         let decoder = JSONDecoder()
         for row in result {
             let (id, contactID, phone, variant, attempt) = try row.decode((Int64, UUID, String, String?, Int).self)
-            let first = try row.decode(String?.self, at: 5)
-            let last = try row.decode(String?.self, at: 6)
-            let email = try row.decode(String?.self, at: 7)
-            let city = try row.decode(String?.self, at: 8)
-            let state = try row.decode(String?.self, at: 9)
-            let zip = try row.decode(String?.self, at: 10)
-            let customJSON = try row.decode(String?.self, at: 11)
+            let values = try ContactMergeColumns.decode(row, at: 5, phone: phone, decoder: decoder)
             let zone = try row.decode(String?.self, at: 12)
             let optedOut = try row.decode(Bool.self, at: 13)
             let textable = try row.decode(Bool?.self, at: 14)
             let deleted = try row.decode(Bool.self, at: 15)
-            var custom: [String: String] = [:]
-            if let customJSON, let data = customJSON.data(using: .utf8),
-                let decoded = try? decoder.decode([String: String].self, from: data)
-            {
-                custom = decoded
-            }
             claimed.append(
                 ClaimedMessage(
-                    id: id, contactID: contactID, phone: phone, variant: variant, attempt: attempt,
-                    values: MergeValues(
-                        firstName: first, lastName: last, email: email, phone: phone, city: city, state: state,
-                        zip: zip, customFields: custom),
+                    id: id, contactID: contactID, phone: phone, variant: variant, attempt: attempt, values: values,
                     timeZone: zone, optedOut: optedOut, isTextable: textable, deleted: deleted))
         }
         return claimed

@@ -198,7 +198,7 @@ struct ContactImporterTests {
             let path = ContactImportFixture.temporaryPath()
             defer { try? FileManager.default.removeItem(atPath: path) }
             let rowCount = 100_000
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             var chunk = "phone,firstName,lastName,email,state,tags,timezone,isTextable,plan\n"
             for index in 0..<rowCount {
