@@ -175,10 +175,3 @@ public enum SendBenchmark {
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var asSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -61,21 +61,41 @@ public struct CreditMeter: Sendable {
     //    order: org row (trigger) before campaign row (UPDATE).
     //  * Overdraft / inactive billing raise 23514 from the trigger or the CHECK; the
     //    statement then writes nothing at all.
-    static func reserveQuery(org: UUID, campaign: UUID, batch: String, credits: Int64) -> PostgresQuery {
-        """
-        WITH debit AS (
-            INSERT INTO credit_ledger (org_id, campaign_id, batch_id, kind, amount, reason)
-            VALUES (\(org), \(campaign), \(batch), 'debit', \(-credits), 'batch')
-            ON CONFLICT DO NOTHING
-            RETURNING campaign_id, amount, balance_after
-        ), used AS (
-            UPDATE campaigns c SET credits_used = c.credits_used - d.amount
-            FROM debit d
-            WHERE c.org_id = \(org) AND c.id = d.campaign_id
-            RETURNING c.credits_used
-        )
-        SELECT d.balance_after, u.credits_used FROM debit d CROSS JOIN used u
-        """
+    //  * With `pricing` (a send claim: the batch id is the claim id), the same statement
+    //    writes each claimed row's price (campaign_messages.credits), guarded by the
+    //    claim, and only when the debit was really written: whoever later puts a row
+    //    back or settles it refunds what its claim charged without the worker's memory.
+    static func reserveQuery(
+        org: UUID, campaign: UUID, batch: String, credits: Int64, pricing: [(messageID: Int64, credits: Int)] = []
+    ) -> PostgresQuery {
+        var query: PostgresQuery = """
+            WITH debit AS (
+                INSERT INTO credit_ledger (org_id, campaign_id, batch_id, kind, amount, reason)
+                VALUES (\(org), \(campaign), \(batch), 'debit', \(-credits), 'batch')
+                ON CONFLICT DO NOTHING
+                RETURNING campaign_id, amount, balance_after
+            ), used AS (
+                UPDATE campaigns c SET credits_used = c.credits_used - d.amount
+                FROM debit d
+                WHERE c.org_id = \(org) AND c.id = d.campaign_id
+                RETURNING c.credits_used
+            )
+            """
+        if !pricing.isEmpty {
+            query.append(
+                """
+                , priced AS (
+                    UPDATE campaign_messages m SET credits = p.credits
+                    FROM unnest(\(pricing.map(\.messageID))::bigint[], \(pricing.map { Int64($0.credits) })::bigint[])
+                         AS p(id, credits), debit d
+                    WHERE m.org_id = \(org) AND m.campaign_id = \(campaign) AND m.id = p.id
+                      AND m.claim_id::text = \(batch) AND m.status = 'sending'
+                    RETURNING 1
+                )
+                """)
+        }
+        query.append(" SELECT d.balance_after, u.credits_used FROM debit d CROSS JOIN used u")
+        return query
     }
 
     // One statement for all of a batch's refused messages (arrays + unnest, never a
@@ -167,9 +187,12 @@ public struct CreditMeter: Sendable {
     /// Throws `INSUFFICIENT_CREDITS` when the balance is too low or billing is inactive
     /// (nothing is written; the caller pauses the campaign with `insufficient_credits`),
     /// `NOT_FOUND` for an unknown organization or a campaign not in it.
-    public func reserve(orgID: UUID, campaignID: UUID, batchID: String, credits: Int) async throws
-        -> CreditReservation
-    {
+    /// With `pricing` (a send claim whose id is `batchID`), each claimed row's price is written in
+    /// the same statement (`campaign_messages.credits`), so whoever puts the row back later can
+    /// refund exactly what was charged.
+    public func reserve(
+        orgID: UUID, campaignID: UUID, batchID: String, credits: Int, pricing: [(messageID: Int64, credits: Int)] = []
+    ) async throws -> CreditReservation {
         guard credits > 0 else {
             throw EngineError(
                 .validationFailed, "must be more than 0: a batch that costs nothing needs no reservation",
@@ -185,7 +208,8 @@ public struct CreditMeter: Sendable {
         let rows: PostgresResult
         do {
             rows = try await run(
-                Self.reserveQuery(org: orgID, campaign: campaignID, batch: batchID, credits: Int64(credits)))
+                Self.reserveQuery(
+                    org: orgID, campaign: campaignID, batch: batchID, credits: Int64(credits), pricing: pricing))
         } catch let error as PostgresError {
             let mapped = await mapLedgerError(error, orgID: orgID, campaignID: campaignID, credits: Int64(credits))
             if let engineError = mapped as? EngineError, engineError.code == .insufficientCredits {

@@ -42,16 +42,26 @@ public struct StatusBackfill: Sendable {
     // sent_at and claimed_at. greatest() ignores a NULL status_checked_at. The sender is resolved
     // as the send pipeline resolves it (SendBatchStore.campaignQuery): the campaign's stored number,
     // else the org's default.
-    static func candidatesQuery(after: Int64, olderThanSeconds: Double, limit: Int) -> PostgresQuery {
-        """
-        SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164
+    // With `onlyUnknown` (the worker's settle step) only `unknown` rows not settled yet
+    // (status_checked_at NULL), claimed longer ago than the cutoff. `past_grace` tells, on the same
+    // clock, whether a row the carrier does not know may be put back.
+    static func candidatesQuery(
+        after: Int64, olderThanSeconds: Double, settleAfterSeconds: Double, onlyUnknown: Bool, limit: Int
+    ) -> PostgresQuery {
+        let filter =
+            onlyUnknown
+            ? "m.status = 'unknown' AND m.status_checked_at IS NULL AND m.claimed_at"
+            : "m.status IN ('sent', 'unknown') AND greatest(CASE WHEN m.status = 'sent' THEN m.sent_at ELSE m.claimed_at END, m.status_checked_at)"
+        return """
+        SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164,
+               m.campaign_id, m.contact_id, m.claim_id, coalesce(m.credits, 0), m.attempt, m.body,
+               m.claimed_at < now() - make_interval(secs => \(settleAfterSeconds)::float8)
         FROM campaign_messages m
         JOIN campaigns c ON c.org_id = m.org_id AND c.id = m.campaign_id
         LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
             (SELECT d.id FROM phone_numbers d WHERE d.org_id = c.org_id AND d.is_default ORDER BY d.created_at LIMIT 1))
         WHERE m.status IN ('sent', 'unknown') AND m.id > \(after)
-          AND greatest(CASE WHEN m.status = 'sent' THEN m.sent_at ELSE m.claimed_at END, m.status_checked_at)
-              < now() - make_interval(secs => \(olderThanSeconds)::float8)
+          AND \(unescaped: filter) < now() - make_interval(secs => \(olderThanSeconds)::float8)
         ORDER BY m.id
         LIMIT \(limit)
         """
@@ -81,8 +91,7 @@ public struct StatusBackfill: Sendable {
     public func run() async throws -> StatusBackfillReport {
         let applier = DeliveryStatusApplier(client: client, logger: logger)
         let limiter = PacingLimiter(rate: configuration.rate)
-        let (seconds, attoseconds) = configuration.olderThan.components
-        let olderThan = max(0, Double(seconds) + Double(attoseconds) / 1e18)
+        let olderThan = (max(.zero, configuration.olderThan)).asSeconds
         var report = StatusBackfillReport()
         var after: Int64 = 0
         while true {
@@ -96,6 +105,7 @@ public struct StatusBackfill: Sendable {
             let outcomes = try await ask(page, limiter: limiter)
             var events: [DeliveryEvent] = []
             var checked: [BackfillCandidate] = []
+            var putBack: [BackfillCandidate] = []
             for (candidate, outcome) in zip(page, outcomes) {
                 report.checked += 1
                 switch outcome {
@@ -106,6 +116,16 @@ public struct StatusBackfill: Sendable {
                             messageID: candidate.id, report: status, raw: Self.rawFields(status, method: method),
                             source: .backfill))
                     checked.append(candidate)
+                case .notFound where candidate.status == "unknown":
+                    // The message was never created, or not yet visible. Past the grace the request
+                    // cannot still be in flight: put the row back to be sent. Before it: ask again later
+                    // (not stamped, so the campaign keeps waiting for it).
+                    if candidate.pastGrace, candidate.claimID != nil {
+                        putBack.append(candidate)
+                    } else {
+                        report.notFound += 1
+                        if candidate.claimID == nil { checked.append(candidate) }
+                    }
                 case .notFound:
                     report.notFound += 1
                     checked.append(candidate)
@@ -124,25 +144,82 @@ public struct StatusBackfill: Sendable {
             if !checked.isEmpty {
                 try await client.query(Self.stampQuery(ids: checked.map(\.id), orgIDs: checked.map(\.orgID)))
             }
+            report.putBack += try await putBackNeverCreated(putBack)
+            try await completeSettledCampaigns(page.filter { $0.status == "unknown" })
             logger.info(
                 "backfill page done",
                 metadata: [
-                    "rows": "\(page.count)", "reports": "\(events.count)", "last_id": "\(after)",
+                    "rows": "\(page.count)", "reports": "\(events.count)", "put_back": "\(putBack.count)",
+                    "last_id": "\(after)",
                 ])
         }
         return report
     }
 
+    /// Puts `unknown` rows the carrier never created back to `pending`, refunding what their claim
+    /// charged, in one statement per campaign (the send pipeline's record statement, guarded by
+    /// `status = 'unknown'` and the row's claim, so a row a callback settled meanwhile is left alone).
+    /// A row whose attempts ran out fails instead (`not_created`), refunded too. Returns rows written.
+    func putBackNeverCreated(_ rows: [BackfillCandidate]) async throws -> Int {
+        let store = SendBatchStore(client: client)
+        var written = 0
+        for group in Dictionary(grouping: rows, by: { CampaignKey(orgID: $0.orgID, campaignID: $0.campaignID) }) {
+            let records = group.value.compactMap { row -> RecordedMessage? in
+                guard let claimID = row.claimID else { return nil }
+                let exhausted = row.attempt >= configuration.maxAttempts
+                return RecordedMessage(
+                    id: row.id, contactID: row.contactID, claimID: claimID, status: exhausted ? "failed" : "pending",
+                    errorCode: exhausted ? "not_created" : nil, credits: row.credits > 0 ? 0 : nil,
+                    refund: row.credits)
+            }
+            let outcome = try await store.record(
+                campaignID: group.key.campaignID, orgID: group.key.orgID, expected: "unknown", rows: records)
+            written += outcome.written
+            logger.notice(
+                "unknown messages never created at the carrier; put back to be sent",
+                metadata: [
+                    "org_id": "\(group.key.orgID)", "campaign_id": "\(group.key.campaignID)",
+                    "rows": "\(outcome.written)", "refunded_credits": "\(outcome.refunded)",
+                ])
+        }
+        return written
+    }
+
+    /// Completes the campaigns whose last open rows were `unknown` rows this page settled (the same
+    /// guarded statement the workers run after their last claim).
+    func completeSettledCampaigns(_ rows: [BackfillCandidate]) async throws {
+        let store = SendBatchStore(client: client)
+        for key in Set(rows.map { CampaignKey(orgID: $0.orgID, campaignID: $0.campaignID) }) {
+            if try await store.completeIfDone(campaignID: key.campaignID, orgID: key.orgID) {
+                logger.info(
+                    "campaign completed (its unknown messages settled)",
+                    metadata: ["org_id": "\(key.orgID)", "campaign_id": "\(key.campaignID)"])
+            }
+        }
+    }
+
+    /// A campaign within its organization.
+    struct CampaignKey: Hashable {
+        var orgID: UUID
+        var campaignID: UUID
+    }
+
     /// One page of candidates after `after`.
     func candidates(after: Int64, olderThan: Double, limit: Int) async throws -> [BackfillCandidate] {
         let rows = try await client.query(
-            Self.candidatesQuery(after: after, olderThanSeconds: olderThan, limit: limit))
+            Self.candidatesQuery(
+                after: after, olderThanSeconds: olderThan,
+                settleAfterSeconds: (configuration.settleAfter).asSeconds,
+                onlyUnknown: configuration.onlyUnknown, limit: limit))
         return try rows.map { row in
             let (id, orgID, status, sid, phone, claimedAt, from) = try row.decode(
                 (Int64, UUID, String, String?, String?, Date?, String?).self)
             return BackfillCandidate(
                 id: id, orgID: orgID, status: status, providerMessageID: sid, phone: phone, claimedAt: claimedAt,
-                from: from)
+                from: from, campaignID: try row.decode(UUID.self, at: 7), contactID: try row.decode(UUID.self, at: 8),
+                claimID: try row.decode(UUID?.self, at: 9), credits: try row.decode(Int.self, at: 10),
+                attempt: try row.decode(Int.self, at: 11), body: try row.decode(String?.self, at: 12),
+                pastGrace: try row.decode(Bool?.self, at: 13) ?? false)
         }
     }
 

@@ -10,16 +10,28 @@ public struct StatusBackfillConfiguration: Sendable {
     public var concurrency: Int
     /// Rows per page: one candidate query, one apply and one stamp per page.
     public var pageSize: Int
+    /// Only `unknown` rows not settled yet (the worker's settle step), not `sent` rows.
+    public var onlyUnknown: Bool
+    /// An `unknown` row the carrier has no message for is put back to `pending` (and its charge
+    /// refunded) once it was claimed this long ago: long enough that the request that may have
+    /// created it cannot still be in flight. Before that it is left for the next pass.
+    public var settleAfter: Duration
+    /// Attempts after which an `unknown` row never created fails (`not_created`) instead of going back.
+    public var maxAttempts: Int
 
     /// A configuration; `rate` and `concurrency` are clamped to sensible minimums.
     public init(
         olderThan: Duration = .seconds(15 * 60), limit: Int? = nil, rate: Double = 10, concurrency: Int = 4,
-        pageSize: Int = 200
+        pageSize: Int = 200, onlyUnknown: Bool = false, settleAfter: Duration = .seconds(120),
+        maxAttempts: Int = 5
     ) {
         self.olderThan = olderThan
         self.limit = limit
         self.rate = max(rate, 0.001)
         self.concurrency = max(concurrency, 1)
         self.pageSize = max(pageSize, 1)
+        self.onlyUnknown = onlyUnknown
+        self.settleAfter = max(settleAfter, .zero)
+        self.maxAttempts = max(maxAttempts, 1)
     }
 }

@@ -7,8 +7,12 @@ public struct StatusBackfillReport: Sendable, Hashable, Codable {
     /// Rows the carrier still reports without a final status (queued/sent/...).
     public var pendingAtCarrier = 0
     /// Rows the carrier does not know (fetch answered nothing, or no listed message fits an
-    /// `unknown` row): left as they are, never resent.
+    /// `unknown` row that is still within its settle grace): left as they are for now.
     public var notFound = 0
+    /// `unknown` rows the carrier has no message for, claimed longer ago than the settle grace: the
+    /// request that may have created them cannot still be in flight, so they went back to `pending`
+    /// (their charge refunded) to be sent — or `failed` once their attempts ran out.
+    public var putBack = 0
     /// `unknown` rows with several listed messages that could be theirs: left `unknown`, never guessed.
     public var ambiguous = 0
     /// Reports the applier staged instead of applying (a sid that contradicts the row's).

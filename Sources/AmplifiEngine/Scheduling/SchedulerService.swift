@@ -27,7 +27,7 @@ public struct SchedulerService: Service {
 
     public init(
         client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), tick: Duration = .milliseconds(500),
-        reconcileEvery: Int = 20, claimLease: Duration = .seconds(300), logger: Logger = Logger(label: "amplifi.scheduler")
+        reconcileEvery: Int = 20, claimLease: Duration = StaleClaimSweeper.defaultLease, logger: Logger = Logger(label: "amplifi.scheduler")
     ) {
         self.tick = tick
         self.reconcileEvery = reconcileEvery

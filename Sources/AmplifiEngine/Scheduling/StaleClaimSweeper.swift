@@ -7,12 +7,17 @@ public import Logging
 ///
 /// Such a message may already have reached the carrier, so resending it could text the contact
 /// twice. `unknown` rows are settled later by the status callback (its URL carries our message
-/// id), by a carrier lookup, or by ops. The completion rule (`SendBatchStore.completeQuery`) does
-/// not wait for `unknown` rows, so a campaign whose last open rows were swept is completed here:
-/// no worker would otherwise come back to it (the reconciler only re-pushes chunks with `pending`
-/// rows). Safe with several schedulers: the move is one guarded UPDATE, so a row is swept once,
+/// id) or by the settle step (``UnknownSettlerService``, `backfill-status`), which lists the
+/// carrier's messages: found → `sent`; not created, once the grace has passed → `pending` again,
+/// refunded. The completion rule (`SendBatchStore.completeQuery`) waits for unsettled `unknown`
+/// rows; the settle step completes the campaign once they are settled. Claims are short (a claim
+/// horizon plus one carrier request), so a sweep means a dead or hung worker, never a slow number. Safe with several schedulers: the move is one guarded UPDATE, so a row is swept once,
 /// and completion is the same guarded UPDATE the workers use.
 public struct StaleClaimSweeper: Sendable {
+    /// The default claim lease: far longer than any claim is held (a claim horizon plus one carrier
+    /// request; `amplifi worker` refuses settings that could reach a quarter of it).
+    public static let defaultLease: Duration = .seconds(300)
+
     let client: PostgresClient
     let logger: Logger
 
@@ -35,7 +40,7 @@ public struct StaleClaimSweeper: Sendable {
     static func sweepQuery(leaseSeconds: Double) -> PostgresQuery {
         """
         WITH swept AS (
-            UPDATE campaign_messages SET status = 'unknown', status_updated_at = now()
+            UPDATE campaign_messages SET status = 'unknown', status_checked_at = NULL, status_updated_at = now()
             WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(leaseSeconds)::float8)
             RETURNING org_id, campaign_id
         )
@@ -47,9 +52,7 @@ public struct StaleClaimSweeper: Sendable {
     /// campaigns this left with nothing open; returns how many rows moved.
     @discardableResult
     public func sweep(olderThan lease: Duration) async throws -> Int {
-        let (seconds, attoseconds) = lease.components
-        let leaseSeconds = max(0, Double(seconds) + Double(attoseconds) / 1e18)
-        let rows = try await client.query(Self.sweepQuery(leaseSeconds: leaseSeconds))
+        let rows = try await client.query(Self.sweepQuery(leaseSeconds: max(0, lease.asSeconds)))
         let store = SendBatchStore(client: client)
         var total = 0
         for row in rows {

@@ -3,15 +3,28 @@ import AmplifiMessaging
 public import AmplifiPostgres
 public import Foundation
 public import Logging
+import ServiceLifecycle
 
-/// Sends one chunk of a campaign: its `pending` rows in batches, each batch checked for pause/cancel,
-/// claimed, re-checked for suppression and quiet hours, rendered, paid for, rate-limited, sent and
-/// recorded — a fixed number of round trips per batch, never one per message
-/// (design.md, "The send pipeline, per batch").
+/// Sends one chunk of a campaign: its `pending` rows in small claims, each one paid for, paced on the
+/// sender number's schedule and recorded — a fixed number of round trips per claim, never one per
+/// message (docs/architecture.md, "The send pipeline").
 ///
-/// Idempotent: rows are claimed `pending → sending` with `SKIP LOCKED`, results are written only
-/// over this worker's claim, and the credit batch id is derived from (campaign, chunk, first row,
-/// attempt), so a job run twice costs time, never a message. Logs carry ids and counts only.
+/// The order matters: the sender number's rate is reserved **before** rows are claimed, and a claim
+/// takes only what the number may send within `claimHorizon`; the claim's messages then leave at
+/// their slots on the number's schedule. So a claim is never held while waiting for the rate limiter,
+/// the carrier never sees a burst above the number's rate (plus its burst), and the send-time checks
+/// (opt-out, quiet hours, pause) are at most a re-check interval old when a message leaves.
+///
+/// Every step after the claim either completes or puts the rows back: whatever fails between the
+/// claim and the carrier (Redis, Postgres, cancellation, a graceful shutdown) returns the rows not
+/// yet handed to the carrier to `pending` and refunds what their claim charged, in the same statement
+/// as the results of the rows that were sent. A carrier answer that leaves the message's existence
+/// unknown (timeout after the request was written, connection lost, unreadable answer) records the
+/// row `unknown`: it is settled by listing the carrier's messages, never resent blindly.
+///
+/// Idempotent: rows are claimed `pending → sending` with `SKIP LOCKED` under a random claim id that
+/// is also the credit batch id, and results are written only over that claim. Logs carry ids and
+/// counts only.
 public struct ChunkSender: Sendable {
     let store: SendBatchStore
     let campaigns: CampaignStore
@@ -19,7 +32,7 @@ public struct ChunkSender: Sendable {
     let queue: FairChunkQueue?
     let rateLimiter: SenderRateLimiter
     let carrier: any Carrier
-    let configuration: ChunkSenderConfiguration
+    var configuration: ChunkSenderConfiguration
     let logger: Logger
 
     /// A sender over Postgres (`client`), the fair queue (for lease heartbeat and completion; nil when
@@ -38,24 +51,42 @@ public struct ChunkSender: Sendable {
         self.logger = logger
     }
 
-    /// Processes the chunk's pending rows batch by batch until none is left (then completes the lease
-    /// and, when nothing of the campaign is open, moves it to `completed`) or the campaign stops
-    /// `sending` (paused, canceled, insufficient credits, a carrier setting) or the lease is lost.
+    /// The same sender under another worker name (another loop of the same worker).
+    public func named(_ workerID: String) -> ChunkSender {
+        var copy = self
+        copy.configuration.workerID = workerID
+        return copy
+    }
+
+    /// Processes the chunk's pending rows claim by claim until none is left (then completes the lease
+    /// and, when nothing of the campaign is open, moves it to `completed`), the campaign stops
+    /// `sending` (paused, canceled, insufficient credits, a carrier setting), the lease is lost, or the
+    /// process shuts down (the lease is handed back: the job is queued again for another worker).
     public func process(_ job: ChunkJob, lease: ChunkLease?) async throws -> ChunkOutcome {
         let metadata: Logger.Metadata = [
             "campaign_id": "\(job.campaignID.uuidString.lowercased())",
             "org_id": "\(job.orgID.uuidString.lowercased())", "chunk": "\(job.chunk)",
         ]
-        guard let campaign = try await store.campaign(campaignID: job.campaignID, orgID: job.orgID) else {
+        guard var campaign = try await store.campaign(campaignID: job.campaignID, orgID: job.orgID) else {
             throw EngineError(.notFound, "no campaign \(job.campaignID) in organization \(job.orgID)", field: "campaign")
         }
         var lease = lease
         var status = campaign.status
-        var batches = 0
+        var rounds = 0
+        var segmentsPerMessage = 1.0
         while true {
-            // Step 1: stop at a batch boundary unless the campaign is sending (the first batch uses the
+            try Task.checkCancellation()
+            if Task.isShuttingDownGracefully {
+                if let lease, let queue {
+                    _ = try await queue.complete(lease)
+                    _ = try await queue.push(jobs: [job])
+                }
+                logger.info("chunk handed back (shutting down)", metadata: metadata)
+                return .handedBack
+            }
+            // Step 1: stop at a claim boundary unless the campaign is sending (the first round uses the
             // status just read with the campaign).
-            if batches > 0 {
+            if rounds > 0 {
                 status = try await store.status(campaignID: job.campaignID, orgID: job.orgID) ?? .canceled
             }
             guard status == .sending else {
@@ -65,20 +96,45 @@ public struct ChunkSender: Sendable {
                 if let lease, let queue { _ = try await queue.complete(lease) }
                 return .stopped(status)
             }
-            if batches > 0, let current = lease, let queue {
+            if rounds > 0, let current = lease, let queue {
                 guard let extended = try await queue.extend(current, leaseSeconds: configuration.leaseSeconds) else {
                     logger.info("chunk lease lost", metadata: metadata)
                     return .leaseLost
                 }
                 lease = extended
             }
-            batches += 1
-            // Step 2.
-            let claimed = try await store.claim(
+            rounds += 1
+            // Step 2: the number's rate first, for what fits in the claim horizon; then claim that much.
+            let limit = configuration.claimLimit(ratePerSecond: campaign.mps, segmentsPerMessage: segmentsPerMessage)
+            let decision = try await rateLimiter.reserve(
+                orgID: job.orgID, senderID: campaign.senderID,
+                segments: max(1, Int((Double(limit) * segmentsPerMessage).rounded(.up))),
+                ratePerSecond: campaign.mps, burst: configuration.burst(forRate: campaign.mps),
+                maxWait: configuration.claimHorizon)
+            let reservedAt = ContinuousClock.now
+            guard case .reserved(let reservation) = decision else {
+                // Other workers booked the number ahead: wait (holding no row) and ask again. The wait
+                // is bounded so the status and the lease are looked at again in time.
+                if case .wait(let wait) = decision {
+                    await Self.pause(until: reservedAt + min(wait, .seconds(max(1, configuration.leaseSeconds / 4))))
+                }
+                continue
+            }
+            // Claim when the first message's slot comes (within the horizon), so the send-time checks
+            // read the contacts as late as possible.
+            await Self.pause(until: reservedAt + reservation.delay(throughSegment: 1) - .milliseconds(20))
+            let claimID = UUID()
+            let (claimed, winner) = try await store.claim(
                 campaignID: job.campaignID, orgID: job.orgID, chunk: job.chunk, worker: configuration.workerID,
-                limit: configuration.batchSize)
+                claimID: claimID, limit: limit)
             if claimed.isEmpty { break }
-            if let stop = try await sendBatch(claimed, job: job, campaign: campaign, metadata: metadata) {
+            campaign.abWinner = winner
+            let batch = ClaimedBatch(
+                job: job, claimID: claimID, campaign: campaign, reservation: reservation, reservedAt: reservedAt,
+                metadata: metadata.merging(["claim_id": "\(claimID.uuidString.lowercased())"]) { $1 })
+            let outcome = try await send(claimed, batch: batch)
+            if let observed = outcome.segmentsPerMessage { segmentsPerMessage = observed }
+            if let stop = outcome.stop {
                 if let lease, let queue { _ = try await queue.complete(lease) }
                 return .stopped(stop)
             }
@@ -91,179 +147,240 @@ public struct ChunkSender: Sendable {
         return .finished(campaignCompleted: completed)
     }
 
-    /// One prepared row: the claim, and the rendered message when it is to be sent.
-    struct Prepared {
+    /// What one claim needs besides its rows: the job, the claim's id (= its credit batch id), the
+    /// campaign as of the claim, and the rate reservation its messages are paced on.
+    struct ClaimedBatch: Sendable {
+        var job: ChunkJob
+        var claimID: UUID
+        var campaign: SendCampaign
+        var reservation: RateReservation
+        var reservedAt: ContinuousClock.Instant
+        var metadata: Logger.Metadata
+    }
+
+    /// One prepared row: the claim, the rendered message, when it may leave and its validity period.
+    struct Prepared: Sendable {
         var claim: ClaimedMessage
         var plan: MessagePlan
+        var due: ContinuousClock.Instant
         var validityPeriod: Int
     }
 
-    /// Steps 3–8 for one claimed batch; returns the status the campaign was moved to when it must stop.
-    func sendBatch(
-        _ claimed: [ClaimedMessage], job: ChunkJob, campaign: SendCampaign, metadata: Logger.Metadata
-    ) async throws -> CampaignStatus? {
-        let now = configuration.now()
-        var records: [RecordedMessage] = []
-        var sendable: [Prepared] = []
-        records.reserveCapacity(claimed.count)
-        sendable.reserveCapacity(claimed.count)
-        var windows: [String: QuietHoursWindow] = [:]
-        // Steps 3 and 4, in memory.
+    /// What became of one claim.
+    struct BatchOutcome: Sendable {
+        /// The status the campaign was moved to (or found in) when sending must stop.
+        var stop: CampaignStatus?
+        /// Segments per message of the claim's rendered messages (the next claim's estimate).
+        var segmentsPerMessage: Double?
+    }
+
+    /// Steps 3–8 for one claimed batch. Whatever happens, every claimed row is written once: with its
+    /// result, or back to `pending` with its charge refunded (the same statement).
+    func send(_ claimed: [ClaimedMessage], batch: ClaimedBatch) async throws -> BatchOutcome {
+        var ledger = ClaimLedger(claimID: batch.claimID, rows: claimed)
+        do {
+            let outcome = try await sendClaimed(claimed, batch: batch, ledger: &ledger)
+            try await recordWithRetry(ledger.records(), batch: batch)
+            return outcome
+        } catch {
+            // Put back what has no result yet (never handed to the carrier), refunded; keep the rest.
+            logger.warning(
+                "claim interrupted; rows not handed to the carrier go back to pending",
+                metadata: batch.metadata.merging(["error": "\(error)"]) { $1 })
+            try await recordWithRetry(ledger.records(), batch: batch)
+            throw error
+        }
+    }
+
+    func sendClaimed(
+        _ claimed: [ClaimedMessage], batch: ClaimedBatch, ledger: inout ClaimLedger
+    ) async throws -> BatchOutcome {
+        let campaign = batch.campaign
+        let job = batch.job
+        // Step 3 (suppression) and 4 (render), in memory.
+        var rendered: [(claim: ClaimedMessage, plan: MessagePlan)] = []
+        rendered.reserveCapacity(claimed.count)
         for claim in claimed {
             if let reason = Self.skipReason(claim) {
-                records.append(
-                    RecordedMessage(id: claim.id, contactID: claim.contactID, status: "skipped", skipReason: reason))
+                ledger.skip(claim.id, reason: reason)
                 continue
-            }
-            let window = quietHoursWindow(for: claim, campaign: campaign, cache: &windows)
-            let decision = window?.decision(at: now) ?? .closed(opensAt: now.addingTimeInterval(3_600))
-            let validity: Int
-            switch decision {
-            case .closed(let opensAt):
-                records.append(
-                    RecordedMessage(
-                        id: claim.id, contactID: claim.contactID, status: "deferred", deferUntil: opensAt,
-                        attemptDelta: -1))
-                continue
-            case .open(_, let seconds):
-                validity = seconds
             }
             guard let template = campaign.template(variant: claim.variant),
                 let plan = try? MessagePlanner.plan(
                     body: template.render(claim.values), mediaURL: campaign.mediaURL,
                     forceRoute: campaign.forceRoute, normalizeText: campaign.normalizeText)
             else {
-                records.append(
-                    RecordedMessage(
-                        id: claim.id, contactID: claim.contactID, status: "failed", errorCode: "render_failed"))
+                ledger.fail(claim.id, code: "render_failed")
                 continue
             }
-            sendable.append(Prepared(claim: claim, plan: plan, validityPeriod: validity))
+            rendered.append((claim, plan))
         }
-        guard !sendable.isEmpty else {
-            try await store.record(
-                campaignID: job.campaignID, orgID: job.orgID, worker: configuration.workerID, rows: records)
-            return nil
+        guard !rendered.isEmpty else { return BatchOutcome() }
+        // Each message's slot on the number's schedule; segments beyond the estimate are booked now.
+        let segments = rendered.map { $0.plan.segmentCount }
+        var topUp: RateReservation?
+        var topUpAt = batch.reservedAt
+        let shortfall = BatchSchedule.shortfall(segments: segments, reserved: batch.reservation.segments)
+        if shortfall > 0 {
+            topUp = try await rateLimiter.reserve(
+                orgID: job.orgID, senderID: campaign.senderID, segments: shortfall, ratePerSecond: campaign.mps,
+                burst: configuration.burst(forRate: campaign.mps)
+            ).reservation
+            topUpAt = .now
         }
-        // Step 5: one statement for the batch.
-        let totalCredits = sendable.reduce(0) { $0 + $1.plan.credits }
-        let batchID = "\(job.campaignID.uuidString.lowercased()):\(job.chunk):\(claimed[0].id):\(claimed[0].attempt)"
-        var batchMetadata = metadata
-        batchMetadata["batch_id"] = "\(batchID)"
-        if totalCredits > 0 {
+        let schedule = BatchSchedule(segments: segments, reservation: batch.reservation, topUp: topUp)
+        // Quiet hours at the time each message will actually leave.
+        let wallNow = configuration.now()
+        let clockNow = ContinuousClock.now
+        var windows: [String: QuietHoursWindow] = [:]
+        var sendable: [Prepared] = []
+        sendable.reserveCapacity(rendered.count)
+        for (row, slot) in zip(rendered, schedule.slots) {
+            let due = (slot.reservation == 0 ? batch.reservedAt : topUpAt) + slot.offset
+            let leaves = wallNow.addingTimeInterval((max(.zero, due - clockNow)).asSeconds)
+            let window = quietHoursWindow(for: row.claim, campaign: campaign, cache: &windows)
+            switch window?.decision(at: leaves) ?? .closed(opensAt: leaves.addingTimeInterval(3_600)) {
+            case .closed(let opensAt):
+                ledger.defer(row.claim.id, until: opensAt)
+            case .open(_, let seconds):
+                sendable.append(Prepared(claim: row.claim, plan: row.plan, due: due, validityPeriod: seconds))
+            }
+        }
+        let segmentsPerMessage = Double(segments.reduce(0) { $0 + max(1, $1) }) / Double(segments.count)
+        guard !sendable.isEmpty else { return BatchOutcome(segmentsPerMessage: segmentsPerMessage) }
+        // Step 5: one statement charges the claim and prices its rows.
+        let pricing = sendable.filter { $0.plan.credits > 0 }.map { (messageID: $0.claim.id, credits: $0.plan.credits) }
+        if !pricing.isEmpty {
             do {
                 _ = try await credits.reserve(
-                    orgID: job.orgID, campaignID: job.campaignID, batchID: batchID, credits: totalCredits)
+                    orgID: job.orgID, campaignID: job.campaignID, batchID: batch.claimID.uuidString.lowercased(),
+                    credits: pricing.reduce(0) { $0 + $1.credits }, pricing: pricing)
             } catch let error as EngineError where error.code == .insufficientCredits {
-                for row in sendable {
-                    records.append(
-                        RecordedMessage(
-                            id: row.claim.id, contactID: row.claim.contactID, status: "pending", attemptDelta: -1))
-                }
-                try await store.record(
-                    campaignID: job.campaignID, orgID: job.orgID, worker: configuration.workerID, rows: records)
+                try await recordWithRetry(ledger.records(), batch: batch)
                 _ = try await campaigns.transition(
                     campaignID: job.campaignID, orgID: job.orgID, to: .paused, reason: "insufficient_credits")
-                logger.info("campaign paused: insufficient credits", metadata: batchMetadata)
-                return .paused
+                logger.info("campaign paused: insufficient credits", metadata: batch.metadata)
+                return BatchOutcome(stop: .paused, segmentsPerMessage: segmentsPerMessage)
             }
+            for row in pricing { ledger.charged(row.messageID, credits: row.credits) }
         }
-        // Step 6: segments are the carrier's unit of throughput.
-        let segments = sendable.reduce(0) { $0 + max(1, $1.plan.segmentCount) }
-        let decision = try await rateLimiter.reserve(
-            orgID: job.orgID, senderID: campaign.senderID, segments: segments, ratePerSecond: campaign.mps)
-        if let delay = decision.reservation?.delay, delay > .zero {
-            try await Task.sleep(for: delay)
+        // Steps 6 and 7: each message leaves at its slot; the send-time checks are read again when the
+        // last read is older than the re-check interval.
+        var stop: CampaignStatus?
+        let results = await pace(sendable, batch: batch, ledger: &ledger, stop: &stop)
+        // Step 8: classify in memory; the caller writes everything in one statement.
+        var verdict = BatchVerdict()
+        for (row, result) in results {
+            verdict.apply(result, to: row, ledger: &ledger, configuration: configuration)
         }
-        // Step 7.
-        let outbound = sendable.map { row in
-            OutboundMessage(
-                id: row.claim.id, orgID: job.orgID, from: campaign.from, to: PhoneNumber(trustedE164: row.claim.phone),
-                body: row.plan.text, mediaURL: campaign.mediaURL,
-                statusCallbackURL: configuration.statusCallbackBaseURL.map { "\($0)/\(row.claim.id)" },
-                validityPeriod: row.validityPeriod)
-        }
-        let results = await carrier.send(outbound)
-        // Step 8: classify in memory, then one write, one refund, at most one backoff and one pause.
-        var refunds: [(messageID: Int64, credits: Int)] = []
-        var backOff: Duration?
-        var pauseReason: String?
-        var counts = (sent: 0, failed: 0, retried: 0, filtered: 0)
-        for (position, row) in sendable.enumerated() {
-            let result = position < results.count ? results[position] : .failed(.connectionFailed)
-            var record = RecordedMessage(
-                id: row.claim.id, contactID: row.claim.contactID, status: "sent", body: row.plan.text,
-                encoding: row.plan.encoding == .gsm7 ? "GSM7" : "UCS2",
-                segments: row.plan.segmentCount > 0 ? row.plan.segmentCount : nil, credits: row.plan.credits)
-            switch result {
-            case .accepted(let providerID, _, _, _):
-                record.providerMessageID = providerID
-                counts.sent += 1
-            case .failed(let error):
-                record.errorCode = error.code
-                switch error.disposition {
-                case .retryBatchLater(let retryAfter):
-                    record.status = row.claim.attempt >= configuration.maxAttempts ? "failed" : "pending"
-                    let wait = retryAfter ?? configuration.defaultBackOff
-                    backOff = max(backOff ?? .zero, wait)
-                case .retryRow(let maxAttempts):
-                    record.status = row.claim.attempt >= maxAttempts ? "failed" : "pending"
-                case .failRow(let markNotTextable, let optOut):
-                    record.status = "failed"
-                    record.contactAction = optOut ? .optOut : (markNotTextable ? .markNotTextable : nil)
-                case .pauseCampaign(let reason):
-                    record.status = "pending"
-                    pauseReason = pauseReason ?? reason
-                case .contentFiltered:
-                    record.status = "failed"
-                    counts.filtered += 1
-                }
-                if record.status == "pending" { counts.retried += 1 } else { counts.failed += 1 }
-                if !error.isCharged, row.plan.credits > 0 {
-                    refunds.append((row.claim.id, row.plan.credits))
-                    record.credits = 0
-                }
-            }
-            records.append(record)
-        }
-        try await store.record(
-            campaignID: job.campaignID, orgID: job.orgID, worker: configuration.workerID, rows: records)
-        if !refunds.isEmpty {
-            try await credits.refund(
-                orgID: job.orgID, campaignID: job.campaignID, batchID: batchID, messages: refunds)
-        }
-        if let backOff {
+        if let backOff = verdict.backOff {
             try await rateLimiter.backOff(orgID: job.orgID, senderID: campaign.senderID, for: backOff)
         }
-        logger.debug(
-            "batch sent",
-            metadata: batchMetadata.merging([
-                "claimed": "\(claimed.count)", "sent": "\(counts.sent)", "failed": "\(counts.failed)",
-                "retried": "\(counts.retried)", "content_filtered": "\(counts.filtered)",
-                "refunded": "\(refunds.count)",
-            ]) { $1 })
-        if pauseReason == nil, let threshold = configuration.contentFilterPause,
-            sendable.count >= threshold.minimumBatch,
-            Double(counts.filtered) >= threshold.rate * Double(sendable.count), counts.filtered > 0
-        {
-            pauseReason = CarrierErrorTable.contentFilterPauseReason
-        }
-        if let pauseReason {
+        logger.debug("batch sent", metadata: batch.metadata.merging(verdict.metadata) { $1 })
+        if stop == nil, let reason = verdict.pauseReason(contentFilterPause: configuration.contentFilterPause) {
+            try await recordWithRetry(ledger.records(), batch: batch)
             _ = try await campaigns.transition(
-                campaignID: job.campaignID, orgID: job.orgID, to: .paused, reason: pauseReason)
-            logger.info("campaign paused by carrier error", metadata: batchMetadata.merging(["reason": "\(pauseReason)"]) { $1 })
-            return .paused
+                campaignID: job.campaignID, orgID: job.orgID, to: .paused, reason: reason)
+            logger.info(
+                "campaign paused by carrier error", metadata: batch.metadata.merging(["reason": "\(reason)"]) { $1 })
+            return BatchOutcome(stop: .paused, segmentsPerMessage: segmentsPerMessage)
         }
-        return nil
+        return BatchOutcome(stop: stop, segmentsPerMessage: segmentsPerMessage)
+    }
+
+    /// Hands each message to the carrier at its slot (messages due together go as one concurrent
+    /// call) and returns the carrier's answers. Before a message leaves, pause/cancel and the contacts'
+    /// suppression are read again when the last read is older than the re-check interval; a campaign
+    /// that stopped `sending`, a shutdown or a failed re-check stops the launching (`stop` says why
+    /// when the campaign stopped): the rows not handed over stay without a result and are put back.
+    func pace(
+        _ sendable: [Prepared], batch: ClaimedBatch, ledger: inout ClaimLedger, stop: inout CampaignStatus?
+    ) async -> [(Prepared, SendResult)] {
+        var lastCheck = batch.reservedAt
+        var next = 0
+        var launched: [[(Prepared, SendResult)]] = []
+        await withTaskGroup(of: [(Prepared, SendResult)].self) { group in
+            while next < sendable.count {
+                await Self.pause(until: sendable[next].due)
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                if ContinuousClock.now - lastCheck >= configuration.recheckInterval {
+                    let remaining = sendable[next...].map(\.claim.contactID)
+                    guard
+                        let checked = try? await store.recheck(
+                            campaignID: batch.job.campaignID, orgID: batch.job.orgID, contactIDs: remaining)
+                    else { break }
+                    lastCheck = .now
+                    if checked.status != .sending {
+                        stop = checked.status ?? .canceled
+                        break
+                    }
+                    for row in sendable[next...] {
+                        if let reason = checked.suppressed[row.claim.contactID] { ledger.skip(row.claim.id, reason: reason) }
+                    }
+                }
+                var slice: [Prepared] = []
+                let horizon = ContinuousClock.now + .milliseconds(5)
+                while next < sendable.count, sendable[next].due <= horizon {
+                    if !ledger.isSettled(sendable[next].claim.id) { slice.append(sendable[next]) }
+                    next += 1
+                }
+                if slice.isEmpty { continue }
+                let outbound = slice.map { outboundMessage($0, batch: batch) }
+                for row in slice { ledger.handed(row.claim.id) }
+                group.addTask { [carrier] in Array(zip(slice, await carrier.send(outbound))) }
+            }
+            for await results in group { launched.append(results) }
+        }
+        return launched.flatMap { $0 }
+    }
+
+    /// The carrier's view of one prepared row.
+    func outboundMessage(_ row: Prepared, batch: ClaimedBatch) -> OutboundMessage {
+        OutboundMessage(
+            id: row.claim.id, orgID: batch.job.orgID, from: batch.campaign.from,
+            to: PhoneNumber(trustedE164: row.claim.phone), body: row.plan.text, mediaURL: batch.campaign.mediaURL,
+            statusCallbackURL: configuration.statusCallbackBaseURL.map { "\($0)/\(row.claim.id)" },
+            validityPeriod: row.validityPeriod)
+    }
+
+    /// Writes a claim's rows, retrying with backoff while Postgres is unreachable (up to
+    /// `recordDeadline`), shielded from the caller's cancellation: results the carrier gave must not
+    /// be lost to a shutdown. Past the deadline the rows stay `sending` for the sweeper and the settle
+    /// step, which find them at the carrier — never resent blindly.
+    func recordWithRetry(_ rows: [RecordedMessage], batch: ClaimedBatch) async throws {
+        guard !rows.isEmpty else { return }
+        let store = self.store
+        let job = batch.job
+        let deadline = ContinuousClock.now + configuration.recordDeadline
+        let logger = self.logger
+        let metadata = batch.metadata
+        try await Task {
+            var wait = Duration.milliseconds(100)
+            while true {
+                do {
+                    try await store.record(campaignID: job.campaignID, orgID: job.orgID, rows: rows)
+                    return
+                } catch {
+                    guard ContinuousClock.now + wait < deadline else { throw error }
+                    logger.warning(
+                        "recording a batch failed; retrying",
+                        metadata: metadata.merging(["error": "\(error)", "retry_in": "\(wait)"]) { $1 })
+                    try? await Task.sleep(for: wait)
+                    wait = min(wait * 2, .seconds(5))
+                }
+            }
+        }.value
+    }
+
+    /// Sleeps until `instant`, waking early on graceful shutdown or cancellation.
+    static func pause(until instant: ContinuousClock.Instant) async {
+        guard instant > .now, !Task.isShuttingDownGracefully else { return }
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(until: instant, clock: .continuous) }
     }
 
     /// Send-time suppression, in the planner's order of precedence; nil = may be sent.
     static func skipReason(_ claim: ClaimedMessage) -> String? {
-        if claim.deleted { return "contact_deleted" }
-        if claim.optedOut { return "opted_out" }
-        if claim.isTextable == false { return "not_textable" }
-        if claim.isTextable == nil { return "lookup_pending" }
-        return nil
+        SuppressionCheck.skipReason(deleted: claim.deleted, optedOut: claim.optedOut, isTextable: claim.isTextable)
     }
 
     /// The recipient's quiet-hours window: contact zone → campaign → organization. No skip reason fits

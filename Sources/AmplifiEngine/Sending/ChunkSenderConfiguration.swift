@@ -1,11 +1,29 @@
 public import Foundation
 
-/// How a `ChunkSender` works: its name, batch size, retry limit, lease heartbeat and clock.
+/// How a `ChunkSender` works: its name, batch size, claim horizon and pacing, retry limit, lease
+/// heartbeat and clock.
 public struct ChunkSenderConfiguration: Sendable {
+    /// The longest claim horizon accepted: a claim is held about this long plus one carrier request.
+    public static let maximumClaimHorizon: Duration = .seconds(10)
     /// Written to `campaign_messages.claimed_by`, so a dead worker's rows can be found.
     public var workerID: String
-    /// Rows claimed, charged, rate-limited, sent and recorded together.
+    /// The most rows claimed, charged, sent and recorded together (a slow sender number claims fewer:
+    /// see `claimHorizon`).
     public var batchSize: Int
+    /// A claim takes only what the sender number may send within this horizon, after its rate was
+    /// reserved: a 1 msg/s long code claims one message at a time, a 100 msg/s short code up to
+    /// `batchSize`. So no claim is held while waiting for the rate limiter, and a claim's life is
+    /// bounded by this horizon plus one carrier request, whatever the number's rate.
+    public var claimHorizon: Duration
+    /// The sender number's burst, in seconds of its rate (at least one segment): how far ahead of the
+    /// plain rate the carrier may receive a number's messages.
+    public var burstSeconds: Double
+    /// Within a paced batch, pause/cancel and opt-outs are read again before a message leaves when the
+    /// last read is older than this.
+    public var recheckInterval: Duration
+    /// How long the results of a batch are retried (Postgres down) before the rows are left to the
+    /// sweeper and the settle step (they are `sending`: never resent blindly).
+    public var recordDeadline: Duration
     /// Attempts after which a row refused with `retryBatchLater` is failed (rows refused with
     /// `retryRow` use the carrier error table's own limit).
     public var maxAttempts: Int
@@ -23,18 +41,46 @@ public struct ChunkSenderConfiguration: Sendable {
 
     /// A configuration; only the worker id is required.
     public init(
-        workerID: String, batchSize: Int = 100, maxAttempts: Int = 5, leaseSeconds: Double = 60,
+        workerID: String, batchSize: Int = 100, claimHorizon: Duration = .seconds(1), burstSeconds: Double = 1,
+        recheckInterval: Duration = .milliseconds(500), recordDeadline: Duration = .seconds(60),
+        maxAttempts: Int = 5, leaseSeconds: Double = 60,
         defaultBackOff: Duration = .seconds(1), contentFilterPause: (rate: Double, minimumBatch: Int)? = (0.05, 20),
         statusCallbackBaseURL: String? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.workerID = workerID
         self.batchSize = max(1, batchSize)
+        self.claimHorizon = min(max(claimHorizon, .milliseconds(50)), Self.maximumClaimHorizon)
+        self.burstSeconds = burstSeconds.isFinite ? min(max(burstSeconds, 0), 60) : 1
+        self.recheckInterval = max(recheckInterval, .milliseconds(10))
+        self.recordDeadline = max(recordDeadline, .seconds(1))
         self.maxAttempts = max(1, maxAttempts)
         self.leaseSeconds = leaseSeconds
         self.defaultBackOff = defaultBackOff
         self.contentFilterPause = contentFilterPause
         self.statusCallbackBaseURL = statusCallbackBaseURL
         self.now = now
+    }
+
+    /// How many rows one claim takes on a number sending `ratePerSecond` segments per second whose
+    /// messages have `segmentsPerMessage` segments on average: what fits in `claimHorizon`, at least
+    /// one, at most `batchSize`.
+    public func claimLimit(ratePerSecond: Double, segmentsPerMessage: Double) -> Int {
+        let perMessage = segmentsPerMessage.isFinite ? max(1, segmentsPerMessage) : 1
+        let fits = ratePerSecond * claimHorizon.asSeconds / perMessage
+        if fits >= Double(batchSize) { return batchSize }
+        return fits >= 1 ? Int(fits) : 1
+    }
+
+    /// The burst of a number sending `ratePerSecond` segments per second, in segments (at least 1).
+    public func burst(forRate ratePerSecond: Double) -> Double {
+        max(1, ratePerSecond * burstSeconds)
+    }
+
+    /// The longest a claimed row stays `sending` when nothing fails: the horizon, one carrier request
+    /// (`carrierTimeout`) and the result's write. Independent of the sender's rate; the worker refuses
+    /// to start when it is not far below the sweeper's claim lease.
+    public func claimHoldBound(carrierTimeout: Duration) -> Duration {
+        claimHorizon + carrierTimeout + .seconds(5)
     }
 }

@@ -12,6 +12,9 @@ struct RecordedMessage: Sendable {
 
     var id: Int64
     var contactID: UUID
+    /// The claim the row is written under (`campaign_messages.claim_id`): the write is skipped when the
+    /// row no longer belongs to it; refunds name its debit.
+    var claimID: UUID
     /// The row's new status: sent, failed, skipped, deferred or pending.
     var status: String
     var skipReason: String? = nil
@@ -27,4 +30,7 @@ struct RecordedMessage: Sendable {
     /// Added to `attempt` (-1 when the row goes back without having been tried).
     var attemptDelta: Int = 0
     var contactAction: ContactAction? = nil
+    /// Credits charged under the claim to give back with this write (refused by the carrier, or never
+    /// handed to it); 0 = nothing to refund.
+    var refund: Int = 0
 }

@@ -32,11 +32,14 @@ struct SendBatchStore: Sendable {
 
     // Step 2 in ONE statement: pick the chunk's next pending rows in id order (campaign_messages_open_idx)
     // with SKIP LOCKED so concurrent workers on one chunk never claim the same row, flip them to
-    // 'sending' with the claimant and attempt + 1, and join the contact's CURRENT fields (merge values,
-    // zone, suppression) so the send-time checks need no second round trip. Custom fields come back as
-    // a JSON object of strings (jsonb_each_text) so Swift decodes them without guessing types.
+    // 'sending' with the claimant, this claim's id and attempt + 1, and join the contact's CURRENT
+    // fields (merge values, zone, suppression) so the send-time checks need no second round trip.
+    // Custom fields come back as a JSON object of strings (jsonb_each_text) so Swift decodes them
+    // without guessing types. The campaign's A/B winner is read by the same statement: a winner and
+    // the rows it released commit together, so a claim that sees a released `main` row also sees the
+    // winner it must be rendered with (one snapshot).
     static func claimQuery(
-        campaignID: UUID, orgID: UUID, chunk: Int, worker: String, limit: Int
+        campaignID: UUID, orgID: UUID, chunk: Int, worker: String, claimID: UUID, limit: Int
     ) -> PostgresQuery {
         """
         WITH picked AS (
@@ -46,36 +49,60 @@ struct SendBatchStore: Sendable {
             FOR UPDATE SKIP LOCKED
         ), claimed AS (
             UPDATE campaign_messages m
-            SET status = 'sending', claimed_by = \(worker), claimed_at = now(), attempt = m.attempt + 1,
-                status_updated_at = now()
+            SET status = 'sending', claimed_by = \(worker), claimed_at = now(), claim_id = \(claimID),
+                attempt = m.attempt + 1, status_updated_at = now()
             FROM picked p
             WHERE m.id = p.id AND m.org_id = \(orgID)
             RETURNING m.id, m.contact_id, m.phone, m.variant, m.attempt
         )
         SELECT cl.id, cl.contact_id, cl.phone, cl.variant, cl.attempt,
                \(unescaped: ContactMergeColumns.selectList),
-               c.timezone, c.opted_out_at IS NOT NULL, c.is_textable, c.deleted_at IS NOT NULL
+               c.timezone, c.opted_out_at IS NOT NULL, c.is_textable, c.deleted_at IS NOT NULL,
+               (SELECT ab_winner FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID))
         FROM claimed cl
         JOIN contacts c ON c.org_id = \(orgID) AND c.id = cl.contact_id
         ORDER BY cl.id
         """
     }
 
-    // Step 8 (and the send-time skips/deferrals of step 3) in ONE statement: the batch travels as
-    // parallel arrays through unnest. Only rows still 'sending' under this worker's claim are written,
-    // so a row reclaimed by someone else is never overwritten. The contacts CTE marks numbers not
-    // textable / opted out (21614, 30006, 21610) and the campaign's counters move once, by what was
-    // really written (the data dependency on `written`).
+    // The mid-batch re-check (pause/cancel and suppression), one primary-key probe plus an index
+    // lookup of the batch's contacts: run before a paced message leaves when the last check is
+    // older than the re-check interval, so a pause or a STOP that committed meanwhile wins.
+    static func recheckQuery(campaignID: UUID, orgID: UUID, contactIDs: [UUID]) -> PostgresQuery {
+        """
+        SELECT (SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)),
+               c.id, c.opted_out_at IS NOT NULL, c.is_textable, c.deleted_at IS NOT NULL
+        FROM (SELECT 1) one
+        LEFT JOIN contacts c ON c.org_id = \(orgID) AND c.id = ANY(\(contactIDs)::uuid[])
+          AND (c.opted_out_at IS NOT NULL OR c.is_textable IS NOT TRUE OR c.deleted_at IS NOT NULL)
+        """
+    }
+
+    // Step 8 (and the send-time skips/deferrals of step 3, and every row put back) in ONE statement:
+    // the batch travels as parallel arrays through unnest. Only rows still in `expected` status under
+    // the claim named for them are written (`sending` under this worker's claim; `unknown` when a
+    // settle step puts an ambiguous row back), so a row reclaimed, swept or settled by someone else is
+    // never overwritten. The contacts CTE marks numbers not textable / opted out (21614, 30006, 21610)
+    // and the campaign's counters move once, by what was really written (the data dependency on
+    // `written`).
+    // Refunds commit with the results: a row given back (refused by the carrier, put back before the
+    // carrier call, suppressed mid-batch) carries the credits its claim charged, and `refunded`
+    // inserts one ledger refund per written row, naming the claim's debit (refund_of_batch, unique per
+    // message and charge: a retried statement refunds nothing twice). Lock order is organization
+    // first, campaign second, as for a debit: with refunds the `org_lock` CTE takes the organization
+    // row before `campaign` takes the campaign row (the ledger trigger would take it later anyway).
     // A row put back (`pending`, or `deferred`) for a campaign canceled while the batch was at the
     // carrier becomes `canceled` instead: cancel's sweep skipped it because it was `sending`, and a
     // canceled campaign must keep no open rows. The `campaign` CTE locks the campaign row first (the
     // lock `counted` takes anyway) so the status it reads is the latest committed one: a cancel that
     // is committing is waited for, and a cancel that starts later waits for us and sweeps our rows.
+    // An `unknown` row starts unsettled (status_checked_at NULL): the campaign waits for its settle.
     static func recordQuery(
-        campaignID: UUID, orgID: UUID, worker: String, rows: [RecordedMessage]
+        campaignID: UUID, orgID: UUID, expected: String, rows: [RecordedMessage]
     ) -> PostgresQuery {
         let ids = rows.map(\.id)
         let contacts = rows.map(\.contactID)
+        let claims = rows.map(\.claimID)
         let statuses = rows.map(\.status)
         let skipReasons = rows.map(\.skipReason)
         let deferUntil = rows.map(\.deferUntil)
@@ -87,16 +114,20 @@ struct SendBatchStore: Sendable {
         let credits = rows.map(\.credits)
         let attemptDeltas = rows.map(\.attemptDelta)
         let actions = rows.map { $0.contactAction?.rawValue }
+        let refunds = rows.map(\.refund)
+        let orgLock = refunds.contains { $0 > 0 }
+            ? "AND (SELECT count(*) FROM (SELECT 1 FROM organizations WHERE id = '\(orgID.uuidString)' FOR NO KEY UPDATE) o) >= 0"
+            : ""
         return """
             WITH r AS (
-                SELECT * FROM unnest(\(ids)::bigint[], \(contacts)::uuid[], \(statuses)::text[],
+                SELECT * FROM unnest(\(ids)::bigint[], \(contacts)::uuid[], \(claims)::uuid[], \(statuses)::text[],
                     \(skipReasons)::text[], \(deferUntil)::timestamptz[], \(providerIDs)::text[],
                     \(errorCodes)::text[], \(bodies)::text[], \(encodings)::text[], \(segments)::int[],
-                    \(credits)::int[], \(attemptDeltas)::int[], \(actions)::text[])
-                AS r(id, contact_id, status, skip_reason, defer_until, provider_id, error_code, body,
-                     encoding, segments, credits, attempt_delta, action)
+                    \(credits)::int[], \(attemptDeltas)::int[], \(actions)::text[], \(refunds)::int[])
+                AS r(id, contact_id, claim_id, status, skip_reason, defer_until, provider_id, error_code, body,
+                     encoding, segments, credits, attempt_delta, action, refund)
             ), campaign AS (
-                SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)
+                SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID) \(unescaped: orgLock)
                 FOR NO KEY UPDATE
             ), written AS (
                 UPDATE campaign_messages m SET
@@ -107,14 +138,16 @@ struct SendBatchStore: Sendable {
                     provider_message_id = coalesce(r.provider_id, m.provider_message_id),
                     error_code = r.error_code,
                     body = coalesce(r.body, m.body), encoding = coalesce(r.encoding, m.encoding),
-                    segments = coalesce(r.segments, m.segments), credits = coalesce(r.credits, m.credits),
+                    segments = coalesce(r.segments, m.segments),
+                    credits = CASE WHEN r.refund > 0 THEN 0 ELSE coalesce(r.credits, m.credits) END,
                     attempt = greatest(m.attempt + r.attempt_delta, 0),
                     sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE m.sent_at END,
+                    status_checked_at = CASE WHEN r.status = 'unknown' THEN NULL ELSE m.status_checked_at END,
                     status_updated_at = now()
                 FROM r, campaign cp
                 WHERE m.org_id = \(orgID) AND m.campaign_id = \(campaignID) AND m.id = r.id
-                  AND m.status = 'sending' AND m.claimed_by = \(worker)
-                RETURNING m.status
+                  AND m.status = \(expected) AND m.claim_id = r.claim_id
+                RETURNING m.id, m.status, m.claim_id, r.refund
             ), marked AS (
                 UPDATE contacts c SET
                     is_textable = CASE WHEN r.action = 'not_textable' THEN false ELSE c.is_textable END,
@@ -123,30 +156,46 @@ struct SendBatchStore: Sendable {
                 FROM r
                 WHERE c.org_id = \(orgID) AND c.id = r.contact_id AND r.action IS NOT NULL
                 RETURNING 1
+            ), refunded AS (
+                INSERT INTO credit_ledger (org_id, campaign_id, message_id, kind, amount, reason, refund_of_batch)
+                SELECT \(orgID)::uuid, \(campaignID)::uuid, w.id, 'refund', w.refund,
+                       'not sent, claim ' || w.claim_id::text, w.claim_id::text
+                FROM written w
+                WHERE w.refund > 0 AND EXISTS (
+                    SELECT 1 FROM credit_ledger d
+                    WHERE d.org_id = \(orgID) AND d.batch_id = w.claim_id::text AND d.kind = 'debit')
+                ORDER BY w.id
+                ON CONFLICT DO NOTHING
+                RETURNING amount
             ), counted AS (
                 UPDATE campaigns SET
                     sent_count = sent_count + w.sent, failed_count = failed_count + w.failed,
-                    skipped_count = skipped_count + w.skipped
+                    skipped_count = skipped_count + w.skipped,
+                    credits_used = credits_used - (SELECT coalesce(sum(amount), 0) FROM refunded)
                 FROM (SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
                              count(*) FILTER (WHERE status = 'failed') AS failed,
                              count(*) FILTER (WHERE status = 'skipped') AS skipped FROM written) w
                 WHERE id = \(campaignID) AND org_id = \(orgID)
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM marked), (SELECT count(*) FROM counted)
+            SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM marked), (SELECT count(*) FROM counted),
+                   (SELECT coalesce(sum(amount), 0)::bigint FROM refunded)
             """
     }
 
     // Step 9: sending → completed guarded by status AND by "no open row" in the SAME statement, so the
     // check and the move are atomic: of racing workers exactly one updates the row, and a worker whose
-    // rows are still uncommitted blocks nobody (the last committer sees every row settled).
+    // rows are still uncommitted blocks nobody (the last committer sees every row settled). An
+    // `unknown` row the settle step has not looked at yet is open too: it may still go back to
+    // `pending` and be sent; once settled as ambiguous (stamped), it no longer holds the campaign.
     static func completeQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
         """
         UPDATE campaigns SET status = 'completed', status_reason = NULL, completed_at = now()
         WHERE id = \(campaignID) AND org_id = \(orgID) AND status = 'sending'
           AND NOT EXISTS (SELECT 1 FROM campaign_messages m
                           WHERE m.org_id = \(orgID) AND m.campaign_id = \(campaignID)
-                            AND m.status IN ('pending', 'sending', 'deferred', 'held'))
+                            AND (m.status IN ('pending', 'sending', 'deferred', 'held')
+                                 OR (m.status = 'unknown' AND m.status_checked_at IS NULL)))
         """
     }
 
@@ -195,15 +244,18 @@ struct SendBatchStore: Sendable {
         return CampaignStatus(rawValue: try row.decode(String.self, at: 0))
     }
 
-    /// Claims up to `limit` pending rows of the chunk.
-    func claim(campaignID: UUID, orgID: UUID, chunk: Int, worker: String, limit: Int) async throws
-        -> [ClaimedMessage]
+    /// Claims up to `limit` pending rows of the chunk under `claimID`; returns them with the
+    /// campaign's A/B winner as the same statement saw it.
+    func claim(campaignID: UUID, orgID: UUID, chunk: Int, worker: String, claimID: UUID, limit: Int) async throws
+        -> (rows: [ClaimedMessage], abWinner: String?)
     {
         let result = try await client.query(
-            Self.claimQuery(campaignID: campaignID, orgID: orgID, chunk: chunk, worker: worker, limit: limit))
+            Self.claimQuery(
+                campaignID: campaignID, orgID: orgID, chunk: chunk, worker: worker, claimID: claimID, limit: limit))
         var claimed: [ClaimedMessage] = []
         claimed.reserveCapacity(result.count)
         let decoder = JSONDecoder()
+        var winner: String?
         for row in result {
             let (id, contactID, phone, variant, attempt) = try row.decode((Int64, UUID, String, String?, Int).self)
             let values = try ContactMergeColumns.decode(row, at: 5, phone: phone, decoder: decoder)
@@ -211,21 +263,54 @@ struct SendBatchStore: Sendable {
             let optedOut = try row.decode(Bool.self, at: 13)
             let textable = try row.decode(Bool?.self, at: 14)
             let deleted = try row.decode(Bool.self, at: 15)
+            winner = try row.decode(String?.self, at: 16)
             claimed.append(
                 ClaimedMessage(
                     id: id, contactID: contactID, phone: phone, variant: variant, attempt: attempt, values: values,
                     timeZone: zone, optedOut: optedOut, isTextable: textable, deleted: deleted))
         }
-        return claimed
+        return (claimed, winner)
     }
 
-    /// Writes a batch's outcomes in one statement; returns how many rows were written.
+    /// The campaign's status now and which of `contactIDs` may no longer be texted (opted out, not
+    /// textable or awaiting lookup, deleted), with the skip reason for each.
+    func recheck(campaignID: UUID, orgID: UUID, contactIDs: [UUID]) async throws
+        -> (status: CampaignStatus?, suppressed: [UUID: String])
+    {
+        let rows = try await client.query(
+            Self.recheckQuery(campaignID: campaignID, orgID: orgID, contactIDs: contactIDs))
+        var status: CampaignStatus?
+        var suppressed: [UUID: String] = [:]
+        for row in rows {
+            let (current, contact, optedOut, textable, deleted) = try row.decode(
+                (String?, UUID?, Bool?, Bool?, Bool?).self)
+            status = current.flatMap(CampaignStatus.init(rawValue:))
+            guard let contact else { continue }
+            suppressed[contact] = SuppressionCheck.skipReason(
+                deleted: deleted ?? false, optedOut: optedOut ?? false, isTextable: textable)
+        }
+        return (status, suppressed)
+    }
+
+    /// What one record statement wrote.
+    struct RecordOutcome: Sendable, Equatable {
+        /// Rows written (the others had left `expected` under their claim meanwhile).
+        var written: Int
+        /// Credits refunded by this statement.
+        var refunded: Int64
+    }
+
+    /// Writes a batch's outcomes (and the refunds of the rows given back) in one statement, over the
+    /// rows still in `expected` status under their claims.
     @discardableResult
-    func record(campaignID: UUID, orgID: UUID, worker: String, rows: [RecordedMessage]) async throws -> Int {
-        guard !rows.isEmpty else { return 0 }
+    func record(campaignID: UUID, orgID: UUID, expected: String = "sending", rows: [RecordedMessage]) async throws
+        -> RecordOutcome
+    {
+        guard !rows.isEmpty else { return RecordOutcome(written: 0, refunded: 0) }
         let result = try await client.query(
-            Self.recordQuery(campaignID: campaignID, orgID: orgID, worker: worker, rows: rows))
-        return Int(try result[0].decode(Int64.self, at: 0))
+            Self.recordQuery(campaignID: campaignID, orgID: orgID, expected: expected, rows: rows))
+        let (written, _, _, refunded) = try result[0].decode((Int64, Int64, Int64, Int64).self)
+        return RecordOutcome(written: Int(written), refunded: refunded)
     }
 
     /// Moves the campaign to completed when nothing is left open; true for the one caller that did.

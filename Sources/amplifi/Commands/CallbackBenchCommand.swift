@@ -145,7 +145,7 @@ struct CallbackBench: AsyncParsableCommand {
     }
 
     private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.asSeconds
     }
 
     private static func milliseconds(_ duration: Duration) -> String {

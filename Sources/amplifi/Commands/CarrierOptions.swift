@@ -9,6 +9,18 @@ struct CarrierOptions: ParsableArguments {
     @Option(help: "Carrier: sim (in-process simulator) or twilio (TWILIO_* variables). Default: $AMPLIFI_CARRIER or sim.")
     var carrier: String?
 
+    @Option(help: "Seconds one carrier request may take before its outcome counts as unknown (1-120).")
+    var carrierTimeoutSeconds: Double = 15
+
+    /// The carrier request deadline (`--carrier-timeout-seconds`).
+    var requestTimeout: Duration { .milliseconds(Int64((carrierTimeoutSeconds * 1_000).rounded())) }
+
+    func validate() throws {
+        guard carrierTimeoutSeconds.isFinite, (1...120).contains(carrierTimeoutSeconds) else {
+            throw ValidationError("--carrier-timeout-seconds must be between 1 and 120 (got \(carrierTimeoutSeconds))")
+        }
+    }
+
     /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`.
     func makeCarrier(logger: Logger, simulatedLatency: SimulatedLatency = .none) throws -> any Carrier {
         let name = carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim"
@@ -19,7 +31,8 @@ struct CarrierOptions: ParsableArguments {
         case "twilio":
             // TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID + _SECRET), TWILIO_BASE_URL.
             return TwilioCarrier(
-                configuration: try TwilioCarrierConfiguration(environment: ProcessInfo.processInfo.environment),
+                configuration: try TwilioCarrierConfiguration(
+                    environment: ProcessInfo.processInfo.environment, requestTimeout: requestTimeout),
                 logger: logger)
         default:
             throw ValidationError("unknown carrier \"\(name)\": use sim or twilio")

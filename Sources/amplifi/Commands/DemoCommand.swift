@@ -150,14 +150,12 @@ struct DemoCommand: AsyncParsableCommand {
         let total = before.filter { $0.key != "held" }.values.reduce(0, +)
         let sentBefore = before["sent"] ?? 0
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<2 {
-                let service = ChunkSenderService(
-                    client: client, redis: redis, carrier: carrier.carrier, keys: keys,
-                    configuration: ChunkSenderConfiguration(
-                        workerID: "demo-\(index)", batchSize: 100, statusCallbackBaseURL: carrier.statusCallbackBase),
-                    idleWait: .milliseconds(50), logger: logger)
-                group.addTask { try await service.run() }
-            }
+            let service = ChunkSenderService(
+                client: client, redis: redis, carrier: carrier.carrier, keys: keys,
+                configuration: ChunkSenderConfiguration(
+                    workerID: "demo", batchSize: 100, statusCallbackBaseURL: carrier.statusCallbackBase),
+                loops: 2, idleWait: .milliseconds(50), logger: logger)
+            group.addTask { try await service.run() }
             while true {
                 let counts = try await progress.draw(total: total, sentBefore: sentBefore)
                 if (counts["pending"] ?? 0) + (counts["sending"] ?? 0) == 0 { break }

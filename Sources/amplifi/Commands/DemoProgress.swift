@@ -1,3 +1,4 @@
+import AmplifiEngine
 import AmplifiPostgres
 import Foundation
 
@@ -86,7 +87,7 @@ struct DemoProgress {
 
     /// Seconds in a duration, as a Double.
     static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.asSeconds
     }
 
     /// The line for `counts`: a bar of settled rows over `total`, every shown status, the rate and

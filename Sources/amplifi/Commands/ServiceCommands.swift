@@ -24,8 +24,14 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Ticks between reconciliations (Redis rebuilt from Postgres, stale claims swept).")
     var reconcileEvery = 20
 
-    @Option(help: "Seconds a claimed row may stay 'sending' before it is marked 'unknown' (never resent).")
+    @Option(help: "Seconds a claimed row may stay 'sending' before it is marked 'unknown' (never resent blindly; 1-86400).")
     var claimLeaseSeconds = 300
+
+    func validate() throws {
+        try FlagRange.check("--tick-milliseconds", tickMilliseconds, 10...60_000)
+        try FlagRange.check("--reconcile-every", reconcileEvery, 1...100_000)
+        try FlagRange.check("--claim-lease-seconds", claimLeaseSeconds, 1...86_400)
+    }
 
     func run() async throws {
         let logger = Logger(label: "amplifi.scheduler")
@@ -41,11 +47,16 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 }
 
-/// `amplifi worker`: plans admitted campaigns and sends their chunks.
+/// `amplifi worker`: plans admitted campaigns, sends their chunks and settles unknown outcomes.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Plan admitted campaigns into chunk jobs and send chunks through the carrier.")
+        abstract: "Plan admitted campaigns into chunk jobs and send chunks through the carrier.",
+        discussion: """
+            On SIGTERM/SIGINT every sender loop stops at its next claim boundary, puts back what it had \
+            claimed but not handed to the carrier, hands its chunk back to the queue and the process \
+            exits within --drain-seconds.
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
@@ -53,17 +64,29 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Contacts per chunk job.")
     var chunkSize = 1_000
 
-    @Option(help: "Seconds an admission may stay unacknowledged before another worker takes it over.")
+    @Option(help: "Seconds an admission or a chunk lease may go without a heartbeat before another worker takes it over (1-3600).")
     var leaseSeconds = 60
 
     @Option(help: "Worker id in the consumer group (default: host-pid).")
     var workerID: String?
 
-    @Option(help: "Chunks sent concurrently by this process.")
+    @Option(help: "Sender loops in this process (chunks sent concurrently).")
     var concurrency = 2
 
-    @Option(help: "Messages per send batch.")
+    @Option(help: "The most messages one claim takes (a slow sender number claims fewer: see --claim-horizon-ms).")
     var batchSize = 100
+
+    @Option(help: "A claim takes what the sender number may send in this many milliseconds (50-10000).")
+    var claimHorizonMs = 1_000
+
+    @Option(help: "How far ahead of its plain rate a sender number may send, in seconds of its rate (0-60).")
+    var burstSeconds: Double = 1
+
+    @Option(help: "Seconds a graceful shutdown may take before in-flight work is cancelled (1-600).")
+    var drainSeconds = 20
+
+    @Option(help: "Seconds after its claim an unknown message the carrier never created is sent again (10-86400).")
+    var settleAfterSeconds = 120
 
     @OptionGroup var carrierOptions: CarrierOptions
 
@@ -73,28 +96,55 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Where the carrier reaches `amplifi receiver`; status callbacks go to <url>/twilio/status/<id>. Default: $AMPLIFI_PUBLIC_URL (unset: no callbacks).")
     var publicURL: String?
 
+    func validate() throws {
+        try FlagRange.check("--lease-seconds", leaseSeconds, 1...3_600)
+        try FlagRange.check("--claim-horizon-ms", claimHorizonMs, 50...10_000)
+        try FlagRange.check("--burst-seconds", burstSeconds, 0...60)
+        try FlagRange.check("--drain-seconds", drainSeconds, 1...600)
+        try FlagRange.check("--settle-after-seconds", settleAfterSeconds, 10...86_400)
+        try FlagRange.check("--concurrency", concurrency, 1...256)
+        try FlagRange.check("--batch-size", batchSize, 1...10_000)
+        try FlagRange.check("--chunk-size", chunkSize, 1...1_000_000)
+        try FlagRange.check("--sim-latency-milliseconds", simLatencyMilliseconds, 0...60_000)
+        let bound = senderConfiguration(workerID: "check", callbackBase: nil)
+            .claimHoldBound(carrierTimeout: carrierOptions.requestTimeout)
+        guard bound * 4 <= StaleClaimSweeper.defaultLease else {
+            throw ValidationError(
+                "a claim could be held for \(bound), too close to the scheduler's claim lease "
+                    + "(\(StaleClaimSweeper.defaultLease)): lower --claim-horizon-ms or --carrier-timeout-seconds")
+        }
+    }
+
+    /// The sender loops' configuration.
+    func senderConfiguration(workerID: String, callbackBase: String?) -> ChunkSenderConfiguration {
+        ChunkSenderConfiguration(
+            workerID: workerID, batchSize: batchSize, claimHorizon: .milliseconds(claimHorizonMs),
+            burstSeconds: burstSeconds, leaseSeconds: Double(leaseSeconds), statusCallbackBaseURL: callbackBase)
+    }
+
     func run() async throws {
         let logger = Logger(label: "amplifi.worker")
         let id = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 6)
-        let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
+        let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 4 + concurrency)
+        let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 2 + concurrency)
+        let keys = QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:")
         let planner = CampaignPlannerService(
-            client: client, redis: redisClient, keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
+            client: client, redis: redisClient, keys: keys,
             workerID: id, chunkSize: chunkSize, leaseTimeout: .seconds(leaseSeconds), logger: logger)
         let callbackBase = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap { $0.isEmpty ? nil : $0 }
             .map(ReceiverConfiguration.statusCallbackBase(publicURL:))
         let latency: SimulatedLatency = simLatencyMilliseconds > 0 ? .fixed(.milliseconds(simLatencyMilliseconds)) : .none
         try await carrierOptions.withCarrier(logger: logger, simulatedLatency: latency) { carrier in
-            let senders: [any Service] = (0..<max(1, concurrency)).map { index in
-                ChunkSenderService(
-                    client: client, redis: redisClient, carrier: carrier,
-                    keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
-                    configuration: ChunkSenderConfiguration(
-                        workerID: "\(id)/\(index)", batchSize: batchSize, leaseSeconds: Double(leaseSeconds),
-                        statusCallbackBaseURL: callbackBase),
-                    logger: logger)
-            }
-            try await runServices([planner] + senders, logger: logger)
+            let senders = ChunkSenderService(
+                client: client, redis: redisClient, carrier: carrier, keys: keys,
+                configuration: senderConfiguration(workerID: id, callbackBase: callbackBase), loops: concurrency,
+                logger: logger)
+            let settler = UnknownSettlerService(
+                client: client, carrier: carrier, settleAfter: .seconds(settleAfterSeconds), logger: logger)
+            // Shut down in reverse order: the senders first (all loops at once), then the settler and
+            // the planner.
+            try await runServices(
+                [planner, settler, senders], logger: logger, drain: .seconds(drainSeconds))
         }
         await client.close()
         await redisClient.close()
@@ -102,11 +152,12 @@ struct WorkerCommand: AsyncParsableCommand {
 }
 
 /// Runs long-lived services until SIGTERM or SIGINT asks them to shut down gracefully.
-func runServices(_ services: [any Service], logger: Logger) async throws {
-    let group = ServiceGroup(
-        configuration: ServiceGroupConfiguration(
-            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-    try await group.run()
+/// Past `drain` (when given) the services still running are cancelled.
+func runServices(_ services: [any Service], logger: Logger, drain: Duration? = nil) async throws {
+    var configuration = ServiceGroupConfiguration(
+        services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger)
+    configuration.maximumGracefulShutdownDuration = drain
+    try await ServiceGroup(configuration: configuration).run()
 }

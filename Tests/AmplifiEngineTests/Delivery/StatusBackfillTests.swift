@@ -93,13 +93,28 @@ import Testing
                 #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [2, 2, 0, 0])
                 // Nothing was resent.
                 #expect(carrier.attemptCount == 3)
-                // The unfindable row was stamped: even claimed an hour ago, a rerun with a 15-minute
-                // window does not ask about it again (its last news is the check).
+                // The unfindable row was NOT stamped (the request that may have created it could still
+                // be in flight): its campaign waits. Once its claim is older than the settle grace, the
+                // carrier still has nothing for it, so it goes back to pending, its charge refunded.
                 try await client.query(
                     "UPDATE campaign_messages SET claimed_at = claimed_at - interval '1 hour' WHERE org_id = \(org) AND id = \(rows[1])"
                 )
                 let rerun = try await Self.backfill(client, carrier: carrier).run()
-                #expect(rerun.checked == 0)
+                #expect(rerun.checked == 1 && rerun.putBack == 1 && rerun.notFound == 0)
+                let (status1, credits1) = try await client.query(
+                    "SELECT status, credits FROM campaign_messages WHERE org_id = \(org) AND id = \(rows[1])"
+                )[0].decode((String, Int).self)
+                #expect(status1 == "pending" && credits1 == 0)
+                let meter = CreditMeter(client: client)
+                let usage = try await meter.campaignUsage(orgID: org, campaignID: campaign)
+                #expect(usage.creditsUsed == usage.ledgerNet)
+                #expect(try await meter.verifyLedger(orgID: org))
+                let rowCredits = try await client.query(
+                    "SELECT coalesce(sum(credits), 0)::bigint FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign)"
+                )[0].decode(Int64.self, at: 0)
+                #expect(rowCredits == usage.creditsUsed)
+                // Nothing was resent by the settle step itself.
+                #expect(carrier.attemptCount == 3)
             }
         }
     }

@@ -1,3 +1,4 @@
+import AmplifiCarriers
 import AmplifiEngine
 import AmplifiPostgres
 import AmplifiTestSupport
@@ -98,7 +99,7 @@ struct StaleClaimSweeperTests {
         }
     }
 
-    @Test func aCampaignLeftWithOnlyUnknownRowsCompletes() async throws {
+    @Test func aCampaignLeftWithOnlyUnknownRowsCompletesOnceTheyAreSettled() async throws {
         try await withTestDatabase { client, _ in
             let (org, campaign) = try await Self.seed(client, count: 3)
             // One row delivered, two claimed long ago by a worker that died with the campaign's last batch.
@@ -114,6 +115,17 @@ struct StaleClaimSweeperTests {
                 """)
             let sweeper = StaleClaimSweeper(client: client, logger: Logger(label: "test"))
             #expect(try await sweeper.sweep(olderThan: .seconds(60)) == 2)
+            // Unsettled unknown rows may still go back to pending: the campaign waits for the settle step.
+            let waiting = try await client.query(
+                "SELECT status FROM campaigns WHERE id = \(campaign) AND org_id = \(org)")[0].decode(String.self, at: 0)
+            #expect(waiting == "sending")
+            // The settle step asks the carrier (which never saw them; rows from before claims had ids
+            // are only stamped, never resent) and completes the campaign.
+            let settle = StatusBackfill(
+                client: client, carrier: SimulatedCarrier(logger: Logger(label: "test")),
+                configuration: StatusBackfillConfiguration(olderThan: .zero, rate: 1_000, onlyUnknown: true),
+                logger: Logger(label: "test"))
+            #expect(try await settle.run().notFound == 2)
             let (status, completed) = try await client.query(
                 "SELECT status, completed_at IS NOT NULL FROM campaigns WHERE id = \(campaign) AND org_id = \(org)")[0]
                 .decode((String, Bool).self)

@@ -101,14 +101,15 @@ enum SendingFixtures {
     static func sender(
         _ client: PostgresClient, redis: RedisClient, carrier: any Carrier,
         keys: QueueKeys = QueueKeys(prefix: TestRedis.shared.keyPrefix()), batchSize: Int = 100,
-        now: Date = noonInNewYork
+        now: Date = noonInNewYork, configure: (inout ChunkSenderConfiguration) -> Void = { _ in }
     ) -> ChunkSender {
-        ChunkSender(
+        var configuration = ChunkSenderConfiguration(
+            workerID: "test-worker", batchSize: batchSize, defaultBackOff: .milliseconds(1), now: { now })
+        configure(&configuration)
+        return ChunkSender(
             client: client, queue: FairChunkQueue(client: redis, keys: keys, logger: logger),
             rateLimiter: SenderRateLimiter(client: redis, keys: keys, logger: logger), carrier: carrier,
-            configuration: ChunkSenderConfiguration(
-                workerID: "test-worker", batchSize: batchSize, defaultBackOff: .milliseconds(1), now: { now }),
-            logger: logger)
+            configuration: configuration, logger: logger)
     }
 
     /// Status → count for the campaign's rows.
