@@ -217,9 +217,12 @@ public struct ChunkSender: Sendable {
                 case .contentFiltered:
                     record.status = "failed"
                     counts.filtered += 1
+                case .settleLater:
+                    // The carrier may have the message: never resent, debit kept; listing settles it.
+                    record.status = "unknown"
                 }
                 if record.status == "pending" { counts.retried += 1 } else { counts.failed += 1 }
-                if !error.isCharged, row.plan.credits > 0 {
+                if !error.isCharged, !error.isAmbiguous, row.plan.credits > 0 {
                     refunds.append((row.claim.id, row.plan.credits))
                     record.credits = 0
                 }
