@@ -23,7 +23,8 @@ public struct CarrierSimulatorConfiguration: Sendable {
     public var apiKeySID: String?
     /// The API key's secret.
     public var apiKeySecret: String?
-    /// Accept/refuse behavior (latency, failure rates, seed); its `recordsLog` is ignored.
+    /// Accept/refuse behavior (latency, failure rates, seed); its `recordsLog` and `ambiguousRate`
+    /// are ignored (an answer lost over HTTP is a transport event this server does not simulate).
     public var carrier: SimulatedCarrierConfiguration
     /// Share of accepted messages that end `undelivered` (30003, 30005 or 30006, evenly).
     public var undeliveredRate: Double

@@ -59,6 +59,8 @@ public final class CarrierSimulatorServer: Service, Sendable {
     public func run() async throws {
         var carrierConfiguration = configuration.carrier
         carrierConfiguration.recordsLog = false
+        // Over HTTP a lost answer is a transport event, not a result the API could encode.
+        carrierConfiguration.ambiguousRate = 0
         let carrier = SimulatedCarrier(configuration: carrierConfiguration, logger: logger)
         let store = SimulatedMessageStore(stepDelay: configuration.callbackDelay)
         let poster = SignedWebhookPoster(

@@ -8,15 +8,19 @@ public import Foundation
 public protocol Carrier: Sendable {
     /// Sends `batch` (possibly concurrently) and returns one result per message, in the batch's order.
     ///
-    /// Never throws: every message gets either `.accepted` or `.failed` with a classified `CarrierError`
-    /// (a transport failure becomes a retryable error for each message it affected).
+    /// Never throws: every message gets either `.accepted` or `.failed` with a classified `CarrierError`.
+    /// A transport failure before the request was written (the message provably does not exist) is
+    /// retryable (`retryableRequest`); one after it was written, or an unreadable success answer, is
+    /// `ambiguous` (disposition `settleLater`): the message may exist, so it must never be resent
+    /// blindly — it is settled by `listMessages`.
     func send(_ batch: [OutboundMessage]) async -> [SendResult]
 
     /// The carrier's current view of one message (for backfill), or nil when the carrier does not know it.
     func fetch(providerMessageID: String) async throws -> CarrierStatusReport?
 
     /// Every message sent to `to` on or after the UTC day of `since`, following all pages (backfill
-    /// of rows whose provider id was never recorded). Throws a `CarrierError` on failure.
+    /// of rows whose provider id was never recorded, settling of ambiguous sends), with its sender,
+    /// creation time and body when the carrier gives them. Throws a `CarrierError` on failure.
     func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage]
 
     /// The line type of `phone` (Twilio Lookup v2), or nil when the carrier cannot tell.

@@ -1,7 +1,12 @@
 /// The classes of the design's carrier error table (one per row).
 public enum CarrierErrorClass: String, Hashable, Sendable, CaseIterable {
-    /// Not processed, retry the request: HTTP 429 / 20429, 5xx, timeouts, connection failures.
+    /// Not processed, retry the request: HTTP 429 / 20429, 5xx, or a request that never left
+    /// (connection refused, connect timeout, no pooled connection in time).
     case retryableRequest = "retryable_request"
+    /// The request left but its answer was lost or unreadable, so the message may exist at the
+    /// carrier (a read timeout or reset after the request was written, an unreadable 2xx): never
+    /// resend blindly, settle it by listing the carrier's messages.
+    case ambiguous
     /// The sender's queue at the carrier is full (21611, 30001): retry later, slow the number down.
     case senderQueueFull = "sender_queue_full"
     /// Unreachable or unknown (30003, 30008): retry a few times, then fail the row.

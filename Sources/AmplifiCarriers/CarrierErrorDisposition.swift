@@ -12,4 +12,10 @@ public enum CarrierErrorDisposition: Hashable, Sendable {
     /// Fail the row and count it toward the campaign's content-filter error rate, which past a
     /// threshold pauses the campaign with reason `carrier_errors`.
     case contentFiltered
+    /// The carrier may have created the message (its answer was lost or unreadable): record the row
+    /// `unknown`, keep its debit (no refund) and never resend it blindly. It is settled later by
+    /// listing the carrier's messages for its `To` + `From` since the claim: one match is `sent`,
+    /// none once the request cannot still be in flight sends it back to `pending`, several keep it
+    /// `unknown` for a person.
+    case settleLater
 }

@@ -5,7 +5,8 @@ public enum CarrierErrorTable {
     public struct Row: Hashable, Sendable {
         /// The class of the row.
         public let errorClass: CarrierErrorClass
-        /// Twilio codes (`"21211"`) and our transport codes (`"http_429"`, `"timeout"`) of the row.
+        /// Twilio codes (`"21211"`) and our transport codes (`"http_429"`, `"connect_failed"`,
+        /// `"response_timeout"`) of the row.
         public let codes: [String]
         /// What the pipeline does (`retryBatchLater`'s `retryAfter` is filled in per error).
         public let disposition: CarrierErrorDisposition
@@ -16,6 +17,12 @@ public enum CarrierErrorTable {
     /// Retry attempts in all for an unreachable recipient before the row fails.
     public static let unreachableMaxAttempts = 3
 
+    /// What happens to a message whose outcome is ambiguous (the end of each such row's message).
+    static let settleLaterSuffix =
+        "It is recorded unknown, its credits are kept, and it is never sent again blindly: listing the "
+        + "carrier's messages for its recipient and sender settles it (one match: sent; none: sent again; "
+        + "several: left unknown for a person to check)."
+
     /// The reason a campaign pauses with when its content-filter error rate passes the threshold.
     public static let contentFilterPauseReason = "carrier_errors"
 
@@ -23,10 +30,35 @@ public enum CarrierErrorTable {
     public static let rows: [Row] = [
         Row(
             errorClass: .retryableRequest,
-            codes: ["http_429", "20429", "http_5xx", "20500", "20503", "timeout", "connection_failed"],
+            codes: ["http_429", "20429", "http_5xx", "20500", "20503"],
             disposition: .retryBatchLater(retryAfter: nil),
-            message: "The carrier did not process the request (rate limit, server error or timeout); "
+            message: "The carrier did not process the request (rate limit or server error); "
                 + "the message goes back to the queue and the sender number backs off."),
+        Row(
+            errorClass: .retryableRequest,
+            codes: ["connect_failed", "connect_timeout", "pool_timeout", "timeout", "connection_failed"],
+            disposition: .retryBatchLater(retryAfter: nil),
+            message: "The request never reached the carrier (connection refused or not opened in time, "
+                + "TLS failed, or no free connection before the deadline); the message goes back to the queue "
+                + "and the sender number backs off. Check the carrier's base URL and the network if it persists."),
+        Row(
+            errorClass: .ambiguous,
+            codes: ["response_timeout"],
+            disposition: .settleLater,
+            message: "The carrier did not answer in time after receiving the request, so the message may exist. "
+                + settleLaterSuffix),
+        Row(
+            errorClass: .ambiguous,
+            codes: ["connection_lost"],
+            disposition: .settleLater,
+            message: "The connection closed after the request was sent and before the carrier's whole answer "
+                + "arrived, so the message may exist. " + settleLaterSuffix),
+        Row(
+            errorClass: .ambiguous,
+            codes: ["invalid_response"],
+            disposition: .settleLater,
+            message: "The carrier accepted the request but its answer could not be read, so the message may "
+                + "exist. " + settleLaterSuffix),
         Row(
             errorClass: .senderQueueFull,
             codes: ["21611", "30001"],

@@ -3,8 +3,9 @@ public import Foundation
 public import Logging
 import Synchronization
 
-/// An in-process carrier that answers like Twilio: `SM…` sids, injected latency, 429s and failures,
-/// repeatable from a seed, with a log of everything it was sent.
+/// An in-process carrier that answers like Twilio: `SM…` sids, injected latency, 429s, failures and
+/// ambiguous answers (created, but reported as a timeout), repeatable from a seed, with a log of
+/// everything it was sent.
 ///
 /// Cheap enough for throughput benchmarks: one lock per batch, no per-message allocation beyond the
 /// result and its sid, and no suspension at all with `.none` latency.
@@ -33,6 +34,7 @@ public final class SimulatedCarrier: Carrier {
     /// Thresholds: a 64-bit draw below one means that outcome.
     private let rateLimitBelow: UInt64
     private let transientBelow: UInt64
+    private let ambiguousBelow: UInt64
     private let permanentBelow: UInt64
     private let optedOutBelow: UInt64
     private let contentBelow: UInt64
@@ -51,6 +53,8 @@ public final class SimulatedCarrier: Carrier {
         self.sidTag = UInt64.random(in: .min ... .max)
         self.rateLimitBelow = Self.threshold(configuration.rateLimitRate)
         self.transientBelow = Self.threshold(configuration.rateLimitRate + configuration.transientFailureRate)
+        self.ambiguousBelow = Self.threshold(
+            configuration.rateLimitRate + configuration.transientFailureRate + configuration.ambiguousRate)
         self.permanentBelow = Self.threshold(configuration.permanentFailureRate)
         self.optedOutBelow = Self.threshold(configuration.permanentFailureRate + configuration.optedOutRate)
         self.contentBelow = Self.threshold(configuration.contentFilterRate)
@@ -101,8 +105,13 @@ public final class SimulatedCarrier: Carrier {
                 let sequence = state.sequence
                 state.sequence &+= 1
                 let result: SendResult
-                if let error = outcome(attemptDraw: attemptDraw, facts: facts) {
-                    result = .failed(error)
+                let refusal = outcome(attemptDraw: attemptDraw, facts: facts)
+                // Created either way unless refused; an ambiguous answer hides the creation from the sender.
+                let answerLost = refusal == nil && attemptDraw < ambiguousBelow
+                if let refusal {
+                    result = .failed(refusal)
+                } else if answerLost {
+                    result = .failed(.responseTimeout)
                 } else {
                     result = .accepted(
                         providerMessageID: Self.sid(tag: sidTag, sequence: sequence), status: .queued,
@@ -112,8 +121,8 @@ public final class SimulatedCarrier: Carrier {
                     state.log.append(
                         SimulatedSend(
                             messageID: message.id, from: message.from, to: message.to, receivedAt: receivedAt,
-                            bodyHash: facts.bodyHash,
-                            segments: facts.segments, errorCode: result.error?.code))
+                            bodyHash: facts.bodyHash, body: message.body,
+                            segments: facts.segments, errorCode: refusal?.code, answerLost: answerLost))
                 }
                 results.append(result)
             }
@@ -164,8 +173,9 @@ public final class SimulatedCarrier: Carrier {
         }
     }
 
-    /// The accepted messages to `to` received on or after the UTC day of `since`, newest first, all
-    /// `delivered`; empty unless the simulator keeps its log (`recordsLog`).
+    /// The accepted messages to `to` received on or after the UTC day of `since` (ambiguous ones
+    /// included: they exist), newest first, all `delivered`, with their bodies; empty unless the
+    /// simulator keeps its log (`recordsLog`).
     public func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage] {
         let day = Self.utcDayStart(since)
         let tag = sidTag
@@ -179,7 +189,7 @@ public final class SimulatedCarrier: Carrier {
                         report: CarrierStatusReport(
                             providerMessageID: sid, status: .delivered, segments: send.segments,
                             priceMicros: Int64(send.segments) * Self.priceMicrosPerSegment),
-                        to: send.to.e164, from: send.from.e164, dateCreated: send.receivedAt))
+                        to: send.to.e164, from: send.from.e164, dateCreated: send.receivedAt, body: send.body))
             }
             return found
         }

@@ -35,12 +35,25 @@ public struct TwilioErrorResponse: Hashable, Sendable, Decodable {
         return .http(status: httpStatus, retryAfter: retryAfter)
     }
 
-    /// A `Retry-After` value: delay seconds (`"30"`) or an HTTP date; nil when neither.
+    /// A `Retry-After` value: delay seconds (`"30"`) or an HTTP date, capped at
+    /// `CarrierError.maxRetryAfter`; nil when neither (a negative or non-numeric value).
+    ///
+    /// Never traps: digits are read with saturating arithmetic (`"99999999999999999999"` is the cap),
+    /// and a date far ahead is capped before it becomes a `Duration`.
     public static func parseRetryAfter(_ header: String, now: Date) -> Duration? {
         let trimmed = header.trimmingCharacters(in: .whitespaces)
-        if let seconds = Int(trimmed), seconds >= 0 { return .seconds(seconds) }
+        let cap = CarrierError.maxRetryAfter.components.seconds
+        if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            var seconds: Int64 = 0
+            for digit in trimmed.utf8 {
+                seconds = min(seconds * 10 + Int64(digit - UInt8(ascii: "0")), cap + 1)
+            }
+            return CarrierError.capped(.seconds(seconds))
+        }
         guard let date = RFC2822Date.parse(trimmed) else { return nil }
-        let delay = max(0, date.timeIntervalSince(now))
-        return .milliseconds(Int64((delay * 1_000).rounded()))
+        let delay = date.timeIntervalSince(now)
+        guard delay.isFinite else { return nil }
+        let millis = min(max(0, delay), Double(cap)) * 1_000
+        return .milliseconds(Int64(millis.rounded()))
     }
 }

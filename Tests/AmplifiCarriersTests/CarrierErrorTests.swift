@@ -14,6 +14,12 @@ import Testing
         ("20503", .retryableRequest, .retryBatchLater(retryAfter: nil)),
         ("timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
         ("connection_failed", .retryableRequest, .retryBatchLater(retryAfter: nil)),
+        ("connect_failed", .retryableRequest, .retryBatchLater(retryAfter: nil)),
+        ("connect_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
+        ("pool_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
+        ("response_timeout", .ambiguous, .settleLater),
+        ("connection_lost", .ambiguous, .settleLater),
+        ("invalid_response", .ambiguous, .settleLater),
         ("21611", .senderQueueFull, .retryBatchLater(retryAfter: nil)),
         ("30001", .senderQueueFull, .retryBatchLater(retryAfter: nil)),
         ("30003", .unreachable, .retryRow(maxAttempts: 3)),
@@ -102,6 +108,32 @@ import Testing
         #expect(CarrierError(twilioCode: 30007, carrierStatus: .undelivered).isCharged)
         #expect(!CarrierError(twilioCode: 21610, httpStatus: 400).isCharged)
         #expect(!CarrierError.timeout.isCharged)
+    }
+
+    @Test func ambiguousOutcomesAreSettledNeverRetried() {
+        for error in [CarrierError.responseTimeout, .connectionLost, .invalidResponse(httpStatus: 201)] {
+            #expect(error.isAmbiguous)
+            #expect(error.errorClass == .ambiguous)
+            #expect(error.disposition == .settleLater)
+            // Not charged as far as Twilio's rule goes; the engine keeps the debit until settled anyway.
+            #expect(!error.isCharged)
+            #expect(error.message.contains("may exist"))
+        }
+        for error in [CarrierError.connectFailed, .connectTimeout, .poolTimeout, .timeout, .connectionFailed] {
+            #expect(!error.isAmbiguous)
+            #expect(error.disposition == .retryBatchLater(retryAfter: nil))
+            #expect(error.message.contains("never reached the carrier"))
+        }
+        // A 2xx status does not make an unknown code ambiguous: only the table's rows are.
+        #expect(!CarrierError(code: "http_202", httpStatus: 202).isAmbiguous)
+    }
+
+    @Test func retryAfterIsCappedWhereverItComesFrom() {
+        #expect(CarrierError.maxRetryAfter == .seconds(600))
+        #expect(CarrierError.http(status: 429, retryAfter: .seconds(86_400)).retryAfter == .seconds(600))
+        #expect(CarrierError(twilioCode: 20429, retryAfter: .seconds(-5)).retryAfter == .zero)
+        #expect(CarrierError.http(status: 429, retryAfter: .seconds(3)).retryAfter == .seconds(3))
+        #expect(CarrierError.capped(.seconds(Int64.max)) == .seconds(600))
     }
 
     @Test func contentFilterPauseReason() {

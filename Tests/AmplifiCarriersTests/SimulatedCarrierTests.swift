@@ -160,6 +160,47 @@ import Testing
         #expect(carrier.duplicateDeliveries().count == 1)
     }
 
+    @Test func ambiguousAnswersCreateTheMessageAndAreRepeatableBySeed() async throws {
+        let configuration = SimulatedCarrierConfiguration(
+            permanentFailureRate: 0.1, transientFailureRate: 0.1, ambiguousRate: 0.2, seed: 11)
+        let carrier = SimulatedCarrier(configuration: configuration, logger: Self.logger)
+        let messages = Self.batch(2_000)
+        let results = await carrier.send(messages)
+        let ambiguous = results.indices.filter { results[$0].error?.isAmbiguous == true }
+        // 20% of the attempts not refused per attempt (90%), of which 90% are not refused per recipient.
+        #expect(abs(Double(ambiguous.count) / 2_000 - 0.2 * 0.9) < 0.03)
+        for index in ambiguous {
+            #expect(results[index].error == .responseTimeout)
+            #expect(results[index].error?.disposition == .settleLater)
+        }
+        // Created: logged as accepted (with the lost answer noted), listed with the body, fetchable.
+        let log = carrier.sendLog()
+        #expect(log.filter(\.answerLost).map(\.messageID) == ambiguous.map { messages[$0].id })
+        #expect(ambiguous.allSatisfy { log[$0].accepted && log[$0].body == messages[$0].body })
+        let first = try #require(ambiguous.first)
+        let listed = try await carrier.listMessages(to: messages[first].to, sentOnOrAfter: Date())
+        #expect(listed.count == 1)
+        #expect(listed.first?.body == messages[first].body)
+        #expect(listed.first?.from == messages[first].from.e164)
+        let sid = try #require(listed.first?.report.providerMessageID)
+        #expect(try await carrier.fetch(providerMessageID: sid)?.status == .delivered)
+        // Sending it again blindly is exactly the duplicate the pipeline must avoid.
+        #expect(carrier.duplicateDeliveries().isEmpty)
+        let resent = try #require(await carrier.send([messages[first]]).first)
+        let createdAgain = resent.error == nil || resent.error?.isAmbiguous == true
+        #expect(carrier.duplicateDeliveries().count == (createdAgain ? 1 : 0))
+        // Same seed, same answers; without ambiguity the other outcomes are unchanged.
+        let again = await SimulatedCarrier(configuration: configuration, logger: Self.logger).send(messages)
+        #expect(again.map(\.error?.code) == results.map(\.error?.code))
+        var plain = configuration
+        plain.ambiguousRate = 0
+        let unambiguous = await SimulatedCarrier(configuration: plain, logger: Self.logger).send(messages)
+        for (with, without) in zip(results, unambiguous) where with.error?.isAmbiguous != true {
+            #expect(with.error?.code == without.error?.code)
+        }
+        #expect(unambiguous.allSatisfy { $0.error?.isAmbiguous != true })
+    }
+
     @Test func fetchReportsDelivered() async throws {
         let carrier = SimulatedCarrier(logger: Self.logger)
         let results = await carrier.send(Self.batch(3, body: String(repeating: "b", count: 200)))

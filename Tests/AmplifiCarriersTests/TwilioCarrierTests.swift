@@ -20,6 +20,8 @@ import Testing
     static let throttled = "+19195550003"
     static let slow = "+19195550004"
     static let silent = "+19195550005"
+    static let dropped = "+19195550006"
+    static let garbage = "+19195550007"
 
     static func message(_ id: Int64, to: String, body: String = "Hi & welcome, 50% off = today!") -> OutboundMessage {
         OutboundMessage(
@@ -156,6 +158,7 @@ import Testing
         }
     }
 
+    /// (d) Nothing listens: the request never left, so every message is retryable (and a GET too).
     @Test func unreachableBaseURLFailsEveryMessageWithoutThrowing() async throws {
         // Bind a port, then close it: nothing listens there.
         let server = try await StubServer.start()
@@ -168,8 +171,9 @@ import Testing
             logger: Logger(label: "test.twilio"))
         let results = await carrier.send((0..<5).map { Self.message(Int64($0), to: Self.accepts) })
         #expect(results.count == 5)
-        #expect(results.allSatisfy { $0.error == .connectionFailed })
+        #expect(results.allSatisfy { $0.error == .connectFailed })
         #expect(results.allSatisfy { $0.error?.errorClass == .retryableRequest })
+        #expect(results.allSatisfy { $0.error?.disposition == .retryBatchLater(retryAfter: nil) })
         await #expect(throws: CarrierError.connectionFailed) { try await carrier.fetch(providerMessageID: "SMx") }
         try await carrier.shutdown()
     }
@@ -185,18 +189,73 @@ import Testing
         }
     }
 
-    @Test func unansweredRequestTimesOut() async throws {
-        let server = try await StubServer.start()
-        let carrier = TwilioCarrier(
+    /// A carrier pointed at `server` with a short deadline.
+    static func shortDeadlineCarrier(_ server: StubServer) -> TwilioCarrier {
+        TwilioCarrier(
             configuration: TwilioCarrierConfiguration(
-                accountSID: Self.accountSID, credentials: .authToken(Self.authToken),
+                accountSID: accountSID, credentials: .authToken(authToken),
                 baseURL: "http://127.0.0.1:\(server.port)", requestTimeout: .milliseconds(300)),
             logger: Logger(label: "test.twilio"))
-        let results = await carrier.send([Self.message(1, to: Self.silent), Self.message(2, to: Self.accepts)])
-        #expect(results[0].error == .timeout)
-        #expect(results[1].providerMessageID == "SMstub2")
+    }
+
+    /// Sends `[to, accepts]` with a short deadline: the first result, after checking that the server
+    /// received both requests (the ambiguous one may exist) and that the second was accepted.
+    static func firstOfTwo(to recipient: String) async throws -> SendResult {
+        let server = try await StubServer.start()
+        let carrier = shortDeadlineCarrier(server)
+        let results = await carrier.send([message(1, to: recipient), message(2, to: accepts)])
         try await carrier.shutdown()
         try await server.stop()
+        #expect(results.count == 2)
+        #expect(results[1].providerMessageID == "SMstub2")
+        let received = server.recorder.requests.compactMap { TwilioMessageRequest(formBody: $0.body)?.to }
+        #expect(received.filter { $0 == recipient }.count == 1, "sent once, never retried")
+        return results[0]
+    }
+
+    /// (a) The server took the request and never answered before the deadline: the message may exist.
+    @Test func unansweredCreateIsAmbiguous() async throws {
+        let error = try #require(try await Self.firstOfTwo(to: Self.silent).error)
+        #expect(error == .responseTimeout)
+        #expect(error.errorClass == .ambiguous)
+        #expect(error.disposition == .settleLater)
+        #expect(!error.isCharged)
+    }
+
+    /// (b) The server read the request, then closed the connection without answering.
+    @Test func connectionClosedAfterTheRequestIsAmbiguous() async throws {
+        let error = try #require(try await Self.firstOfTwo(to: Self.dropped).error)
+        #expect(error == .connectionLost)
+        #expect(error.disposition == .settleLater)
+    }
+
+    /// (c) The server answered 201 with a body that is not a message.
+    @Test func unreadableCreatedAnswerIsAmbiguous() async throws {
+        let error = try #require(try await Self.firstOfTwo(to: Self.garbage).error)
+        #expect(error == .invalidResponse(httpStatus: 201))
+        #expect(error.code == "invalid_response")
+        #expect(error.disposition == .settleLater)
+    }
+
+    /// A GET is idempotent: an unanswered fetch stays retryable.
+    @Test func unansweredFetchStaysRetryable() async throws {
+        let server = try await StubServer.start()
+        let carrier = Self.shortDeadlineCarrier(server)
+        await #expect(throws: CarrierError.timeout) { try await carrier.fetch(providerMessageID: "SMsilent") }
+        try await carrier.shutdown()
+        try await server.stop()
+    }
+
+    @Test func listMessagesCarriesBodies() async throws {
+        try await Self.withCarrier { carrier, server in
+            let listed = try await carrier.listMessages(
+                to: PhoneNumber(trustedE164: Self.accepts), sentOnOrAfter: Date(timeIntervalSince1970: 1_700_000_000))
+            #expect(listed.count == 1)
+            #expect(listed.first?.body == "Hi there")
+            #expect(listed.first?.from == "+14155552345")
+            #expect(listed.first?.report.providerMessageID == "SMlisted")
+            #expect(server.recorder.requests.first?.uri.contains("DateSent%3E=2023-11-14") == true)
+        }
     }
 
     @Test func emptyBatchSendsNothing() async throws {
@@ -326,7 +385,12 @@ final class StubHandler: ChannelInboundHandler {
                 contentType: head.headers.first(name: "Content-Type"), body: body)
             recorder.append(request)
             let to = TwilioMessageRequest(formBody: request.body)?.to
-            if to == TwilioCarrierTests.silent { return }  // never answers: the client must time out
+            // Never answers: the client must time out.
+            if to == TwilioCarrierTests.silent || request.uri.hasSuffix("/SMsilent.json") { return }
+            if to == TwilioCarrierTests.dropped {
+                context.close(promise: nil)  // read the request, then hang up without a word
+                return
+            }
             if to == TwilioCarrierTests.slow {
                 context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(30)) {
                     self.respond(context: context, version: head.version, request: request)
@@ -349,6 +413,16 @@ final class StubHandler: ChannelInboundHandler {
     }
 
     static func answer(_ request: RecordedRequest) -> (HTTPResponseStatus, [(String, String)], String) {
+        if request.method == "GET", request.uri.contains("/Messages.json?") {
+            return (
+                .ok, [],
+                #"""
+                {"messages": [{"sid": "SMlisted", "status": "delivered", "to": "+19195550001",
+                 "from": "+14155552345", "body": "Hi there", "date_created": "Tue, 14 Nov 2023 22:13:20 +0000"}],
+                 "next_page_uri": null, "page": 0, "page_size": 1000}
+                """#
+            )
+        }
         if request.method == "GET" {
             guard request.uri.hasSuffix("/Messages/SMfound.json") else {
                 return (
@@ -375,6 +449,8 @@ final class StubHandler: ChannelInboundHandler {
                 #"{"sid": "SMstub\#(id)", "status": "queued", "num_segments": "1", "price": null, "error_code": null, "#
                     + #""date_created": "Tue, 14 Nov 2023 22:13:20 +0000"}"#
             )
+        case TwilioCarrierTests.garbage:
+            return (.created, [], "<html>Created, probably</html>")
         case TwilioCarrierTests.invalid:
             return (
                 .badRequest, [],

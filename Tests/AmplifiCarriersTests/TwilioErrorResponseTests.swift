@@ -50,6 +50,26 @@ import Testing
         #expect(TwilioErrorResponse.parseRetryAfter("-3", now: now) == nil)
     }
 
+    @Test(arguments: [
+        ("99999999999999999999", Duration?.some(.seconds(600))),
+        ("3600000", .some(.seconds(600))),
+        ("600", .some(.seconds(600))),
+        ("601", .some(.seconds(600))),
+        ("599", .some(.seconds(599))),
+        ("-5", nil),
+        ("abc", nil),
+        ("", nil),
+        ("1.5", nil),
+        ("+30", nil),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", .some(.seconds(600))),
+    ])
+    func retryAfterNeverTrapsAndIsCapped(_ header: String, _ expected: Duration?) {
+        let now = Date(timeIntervalSince1970: 1_438_287_151)
+        #expect(TwilioErrorResponse.parseRetryAfter(header, now: now) == expected, "\(header)")
+        let error = TwilioErrorResponse.carrierError(httpStatus: 429, body: Data(), retryAfterHeader: header, now: now)
+        #expect(error.disposition == .retryBatchLater(retryAfter: expected))
+    }
+
     @Test func prices() {
         #expect(TwilioPrice.billedMicros("-0.00750") == 7_500)
         #expect(TwilioPrice.billedMicros("-0.0075") == 7_500)

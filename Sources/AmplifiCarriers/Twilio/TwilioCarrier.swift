@@ -9,16 +9,21 @@ import NIOHTTP1
 /// `GET …/Messages/{Sid}.json`, over one shared keep-alive `HTTPClient`.
 ///
 /// A batch's requests run concurrently, at most `maxConcurrentRequests` at once; every message gets a
-/// result in the batch's order and `send` never throws. Call `shutdown()` once when done.
+/// result in the batch's order and `send` never throws. Twilio's create has no idempotency key, so a
+/// create that fails after its request was written (no answer before the deadline, the connection lost
+/// mid-answer, an unreadable 2xx) is `ambiguous`, never retryable; only a request that provably never
+/// left (connection refused, connect or pool timeout) is. Call `shutdown()` once when done.
 public final class TwilioCarrier: Carrier {
     /// The configuration it was made with (its `description` redacts the secrets).
     public let configuration: TwilioCarrierConfiguration
     /// The shared client: its pool keeps connections alive across batches.
     private let client: HTTPClient
-    /// Computed once: the Basic auth header (a secret: never logged).
-    private let authorization: String
     /// Computed once: the create URL.
     private let createURL: String
+    /// Computed once: the headers of a create (the Basic auth header is a secret: never logged).
+    private let createHeaders: HTTPHeaders
+    /// Computed once: the headers of a GET.
+    private let getHeaders: HTTPHeaders
     private let logger: Logger
 
     /// The largest response body read (Twilio's message JSON is a few KB).
@@ -28,8 +33,14 @@ public final class TwilioCarrier: Carrier {
     public init(configuration: TwilioCarrierConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.authorization = configuration.authorizationHeader
         self.createURL = configuration.messagesURL
+        let getHeaders = HTTPHeaders([
+            ("Authorization", configuration.authorizationHeader), ("Accept", "application/json"),
+        ])
+        var createHeaders = getHeaders
+        createHeaders.add(name: "Content-Type", value: TwilioMessageRequest.contentType)
+        self.getHeaders = getHeaders
+        self.createHeaders = createHeaders
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: Self.timeAmount(configuration.connectTimeout))
         // Keep-alive pool sized to the concurrency, so a batch reuses warm connections.
@@ -73,9 +84,13 @@ public final class TwilioCarrier: Carrier {
         let final = results.map { $0 ?? .failed(.connectionFailed) }
         if logger.logLevel <= .debug {
             let failed = final.filter { $0.error != nil }.count
+            let ambiguous = final.filter { $0.error?.isAmbiguous == true }.count
             logger.debug(
                 "twilio batch sent",
-                metadata: ["messages": "\(batch.count)", "accepted": "\(batch.count - failed)", "failed": "\(failed)"])
+                metadata: [
+                    "messages": "\(batch.count)", "accepted": "\(batch.count - failed)", "failed": "\(failed)",
+                    "ambiguous": "\(ambiguous)",
+                ])
         }
         return final
     }
@@ -86,7 +101,7 @@ public final class TwilioCarrier: Carrier {
         do {
             return try TwilioMessageResource.decode(json: body).statusReport
         } catch {
-            throw CarrierError(code: "invalid_response", httpStatus: 200)
+            throw CarrierError.invalidResponse(httpStatus: 200)
         }
     }
 
@@ -101,7 +116,7 @@ public final class TwilioCarrier: Carrier {
                 found.append(
                     CarrierMessage(
                         report: message.statusReport, to: message.to ?? to.e164, from: message.from,
-                        dateCreated: message.dateCreated))
+                        dateCreated: message.dateCreated, body: message.body))
             }
             url = page.nextPageURI.map { configuration.baseURL + $0 }
         }
@@ -114,70 +129,108 @@ public final class TwilioCarrier: Carrier {
         do {
             return try TwilioLookupResponse.decode(json: body).lineType
         } catch {
-            throw CarrierError(code: "invalid_response", httpStatus: 200)
+            throw CarrierError.invalidResponse(httpStatus: 200)
         }
     }
 
-    /// A GET with auth: the body on 2xx, nil on 404, a `CarrierError` otherwise.
+    /// A GET with auth: the body on 2xx, nil on 404, a `CarrierError` otherwise. Reading is idempotent,
+    /// so every transport failure is retryable (`timeout` or `connection_failed`).
     private func getJSON(_ url: String) async throws -> Data? {
-        var request = HTTPClientRequest(url: url)
-        request.method = .GET
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "Accept", value: "application/json")
-        let (status, headers, body): (Int, HTTPHeaders, Data)
-        do {
-            (status, headers, body) = try await execute(request)
-        } catch {
-            throw Self.transportError(error)
+        let response: TwilioResponseCollector.Collected
+        switch await execute(.GET, url: url, headers: getHeaders, body: nil) {
+        case .failed(let error, _): throw Self.statusRequestError(error)
+        case .response(let collected): response = collected
         }
-        if status == 404 { return nil }
-        guard (200..<300).contains(status) else {
-            throw TwilioErrorResponse.carrierError(
-                httpStatus: status, body: body, retryAfterHeader: headers.first(name: "Retry-After"))
-        }
-        return body
+        if response.status == 404 { return nil }
+        guard (200..<300).contains(response.status) else { throw Self.refusal(response) }
+        return response.body
     }
 
     /// One create request; never throws.
     private func sendOne(_ message: OutboundMessage) async -> SendResult {
         let form = TwilioMessageRequest(message, messagingServiceSID: configuration.messagingServiceSID)
-        var request = HTTPClientRequest(url: createURL)
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: authorization)
-        request.headers.add(name: "Content-Type", value: TwilioMessageRequest.contentType)
-        request.headers.add(name: "Accept", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: form.formBody))
-        let status: Int
-        let headers: HTTPHeaders
-        let body: Data
-        do {
-            (status, headers, body) = try await execute(request)
-        } catch {
-            return .failed(Self.transportError(error))
+        let response: TwilioResponseCollector.Collected
+        switch await execute(.POST, url: createURL, headers: createHeaders, body: form.formBody) {
+        case .failed(let error, let requestWritten):
+            return .failed(Self.createError(error, requestWritten: requestWritten))
+        case .response(let collected): response = collected
         }
-        guard (200..<300).contains(status) else {
-            return .failed(
-                TwilioErrorResponse.carrierError(
-                    httpStatus: status, body: body, retryAfterHeader: headers.first(name: "Retry-After")))
-        }
+        guard (200..<300).contains(response.status) else { return .failed(Self.refusal(response)) }
         do {
-            return try TwilioMessageResource.decode(json: body).sendResult
+            return try TwilioMessageResource.decode(json: response.body).sendResult
         } catch {
             // Twilio took the request but its answer is unreadable: the message may exist, so it is
-            // not retried (that could send it twice); the row fails with this code for a person to check.
-            return .failed(CarrierError(code: "invalid_response", httpStatus: status))
+            // settled later by listing, never resent blindly.
+            return .failed(.invalidResponse(httpStatus: response.status))
         }
     }
 
-    /// Runs `request` with the configured deadline and reads the whole (bounded) body.
-    private func execute(_ request: HTTPClientRequest) async throws -> (Int, HTTPHeaders, Data) {
-        let response = try await client.execute(request, timeout: Self.timeAmount(configuration.requestTimeout))
-        let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
-        return (Int(response.status.code), response.headers, Data(buffer.readableBytesView))
+    /// How one request ended: a whole response, or a transport failure and whether the request had
+    /// been written when it happened.
+    private enum Outcome {
+        case response(TwilioResponseCollector.Collected)
+        case failed(any Error, requestWritten: Bool)
     }
 
-    /// A transport failure as a retryable carrier error: a timeout, or a connection failure.
-    static func transportError(_ error: any Error) -> CarrierError {
+    /// Runs one request with the configured deadline and reads the whole (bounded) body; never throws.
+    private func execute(_ method: HTTPMethod, url: String, headers: HTTPHeaders, body: String?) async -> Outcome {
+        let collector = TwilioResponseCollector(maxBodyBytes: Self.maxResponseBytes)
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: url, method: method, headers: headers, body: body.map { .string($0) })
+        } catch {
+            return .failed(error, requestWritten: false)
+        }
+        let task = client.execute(
+            request: request, delegate: collector,
+            deadline: .now() + Self.timeAmount(configuration.requestTimeout))
+        do {
+            let collected = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+            return .response(collected)
+        } catch {
+            return .failed(error, requestWritten: collector.requestWritten)
+        }
+    }
+
+    /// A non-2xx answer: Twilio's error JSON when the body is one, else `http_<status>`.
+    private static func refusal(_ response: TwilioResponseCollector.Collected) -> CarrierError {
+        TwilioErrorResponse.carrierError(
+            httpStatus: response.status, body: response.body, retryAfterHeader: response.headers.first(name: "Retry-After"))
+    }
+
+    /// A failed create: retryable only when the request provably never left (`connect_failed`,
+    /// `connect_timeout`, `pool_timeout`); once it was written the message may exist, so it is
+    /// ambiguous (`response_timeout`, `connection_lost`, `invalid_response`).
+    static func createError(_ error: any Error, requestWritten: Bool) -> CarrierError {
+        guard requestWritten else {
+            if let error = error as? HTTPClientError {
+                switch error {
+                case .getConnectionFromPoolTimeout, .deadlineExceeded: return .poolTimeout
+                case .connectTimeout, .tlsHandshakeTimeout: return .connectTimeout
+                default: return .connectFailed
+                }
+            }
+            if let error = error as? ChannelError, case .connectTimeout = error { return .connectTimeout }
+            return .connectFailed
+        }
+        if error is TwilioResponseCollector.BodyTooLarge || error is TwilioResponseCollector.NoResponseHead {
+            return .invalidResponse()
+        }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .readTimeout, .deadlineExceeded, .writeTimeout: return .responseTimeout
+            default: return .connectionLost
+            }
+        }
+        return .connectionLost
+    }
+
+    /// A failed status request (GET) as a retryable carrier error: a timeout, or a connection failure.
+    static func statusRequestError(_ error: any Error) -> CarrierError {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout,

@@ -2,8 +2,10 @@ public import AmplifiCarriers
 public import Foundation
 
 /// Which listed carrier message is an `unknown` row's (its sid was never recorded): the messages
-/// from the campaign's sender created within [claimed_at − 1 min, claimed_at + 15 min]. Exactly one
-/// settles the row; zero or several leave it `unknown` (never resent, never guessed).
+/// from the campaign's sender created within [claimed_at − 1 min, claimed_at + 15 min] and, when
+/// both sides know it, with the body we rendered (so another campaign's message to the same phone in
+/// that window is not taken for ours). Exactly one settles the row; several leave it `unknown`
+/// (never guessed); none lets the settle step put the row back once its grace has passed.
 public enum BackfillListMatch: Sendable {
     /// No listed message fits.
     case noCandidate
@@ -19,11 +21,14 @@ public enum BackfillListMatch: Sendable {
 
     /// Picks the row's message among `listed` (a message without a creation time cannot be placed
     /// in the window, so it never counts).
-    public static func pick(_ listed: [CarrierMessage], from: String, claimedAt: Date) -> BackfillListMatch {
+    public static func pick(
+        _ listed: [CarrierMessage], from: String, claimedAt: Date, body: String? = nil
+    ) -> BackfillListMatch {
         let window = claimedAt.addingTimeInterval(-windowBefore)...claimedAt.addingTimeInterval(windowAfter)
         var found: CarrierMessage?
         for message in listed {
             guard message.from == from, let created = message.dateCreated, window.contains(created) else { continue }
+            if let body, let listedBody = message.body, listedBody != body { continue }
             if found != nil { return .several }
             found = message
         }

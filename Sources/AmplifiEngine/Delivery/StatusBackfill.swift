@@ -256,7 +256,7 @@ public struct StatusBackfill: Sendable {
                 return .notFound
             }
             let listed = try await carrier.listMessages(to: PhoneNumber(trustedE164: phone), sentOnOrAfter: claimedAt)
-            switch BackfillListMatch.pick(listed, from: from, claimedAt: claimedAt) {
+            switch BackfillListMatch.pick(listed, from: from, claimedAt: claimedAt, body: candidate.body) {
             case .single(let message): return .report(message.report, method: "list")
             case .noCandidate: return .notFound
             case .several: return .ambiguous

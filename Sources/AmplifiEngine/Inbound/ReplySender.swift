@@ -73,8 +73,11 @@ struct ReplySender: Sendable {
                 action = optOut ? .optOut : (markNotTextable ? .markNotTextable : nil)
             case .pauseCampaign, .contentFiltered:
                 status = .failed
+            case .settleLater:
+                // The carrier may have the reply: never resent, its charge kept.
+                status = .unknown
             }
-            if !error.isCharged, reply.credits > 0 {
+            if !error.isCharged, !error.isAmbiguous, reply.credits > 0 {
                 refund = true
                 charged = 0
             }

@@ -134,6 +134,12 @@ struct BatchVerdict: Sendable {
             case .contentFiltered:
                 record.status = "failed"
                 filtered += 1
+            case .settleLater:
+                // The message may exist at the carrier: kept charged, settled by listing it.
+                record.status = "unknown"
+                unknown += 1
+                ledger.set(record)
+                return
             }
             if record.status == "pending" { retried += 1 } else { failed += 1 }
             if !error.isCharged, row.plan.credits > 0 {

@@ -37,12 +37,10 @@ struct BackfillStatusCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard DurationText.parse(olderThan) != nil else {
-            throw ValidationError("--older-than \"\(olderThan)\" is not a duration: use e.g. 90s, 15m, 1h or 1h30m")
-        }
-        guard rate > 0 else { throw ValidationError("--rate must be greater than 0 (requests per second)") }
-        guard concurrency > 0 else { throw ValidationError("--concurrency must be at least 1") }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be at least 1") }
+        _ = try FlagValidation.duration(olderThan, flag: "older-than", in: .zero ... .seconds(3_650 * 86_400))
+        _ = try FlagValidation.rate(rate, flag: "rate", in: 0.01...10_000, unit: "requests")
+        _ = try FlagValidation.count(concurrency, flag: "concurrency", in: 1...256, unit: "requests in flight")
+        if let limit { _ = try FlagValidation.count(limit, flag: "limit", in: 1...100_000_000, unit: "rows") }
     }
 
     func run() async throws {

@@ -37,6 +37,12 @@ struct BenchCommand: AsyncParsableCommand {
             help: "A scratch database to fill (default: a private Postgres started for the run).")
         var databaseURL: String?
 
+        func validate() throws {
+            _ = try FlagValidation.count(contacts, flag: "contacts", in: 1...10_000_000, unit: "contacts")
+            _ = try FlagValidation.count(chunkSize, flag: "chunk-size", in: 1...100_000, unit: "contacts")
+            _ = try FlagValidation.count(runs, flag: "runs", in: 1...100, unit: "runs")
+        }
+
         func run() async throws {
             var server: LocalPostgresServer?
             let url: String
@@ -80,6 +86,18 @@ struct BenchCommand: AsyncParsableCommand {
 
         @Flag(help: "Run each worker as its own `amplifi worker` process (CPU and peak RSS read from /proc per worker).")
         var processes = false
+
+        func validate() throws {
+            _ = try FlagValidation.count(recipients, flag: "recipients", in: 1...10_000_000, unit: "recipients")
+            _ = try FlagValidation.count(batchSize, flag: "batch-size", in: 1...10_000, unit: "messages")
+            let counts = workers.split(separator: ",", omittingEmptySubsequences: false)
+            guard !counts.isEmpty, counts.allSatisfy({ Int($0) != nil }) else {
+                throw ValidationError("--workers must be comma-separated counts like 1,2,4, got \"\(workers)\"")
+            }
+            for count in counts.compactMap({ Int($0) }) {
+                _ = try FlagValidation.count(count, flag: "workers", in: 1...64, unit: "sender loops")
+            }
+        }
 
         func run() async throws {
             var logger = Logger(label: "amplifi.bench")

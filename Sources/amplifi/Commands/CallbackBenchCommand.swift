@@ -24,6 +24,11 @@ struct CallbackBench: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP clients posting callbacks.")
     var concurrency = 64
 
+    func validate() throws {
+        _ = try FlagValidation.count(messages, flag: "messages", in: 1...10_000_000, unit: "messages")
+        _ = try FlagValidation.count(concurrency, flag: "concurrency", in: 1...1_024, unit: "clients")
+    }
+
     func run() async throws {
         var logger = Logger(label: "amplifi.bench")
         logger.logLevel = .warning

@@ -32,7 +32,7 @@ struct CampaignWatchCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard intervalMs >= 50 else { throw ValidationError("--interval-ms must be at least 50, got \(intervalMs)") }
+        _ = try FlagValidation.milliseconds(intervalMs, flag: "interval-ms", in: 50...3_600_000)
     }
 
     func run() async throws {

@@ -16,9 +16,7 @@ struct CarrierOptions: ParsableArguments {
     var requestTimeout: Duration { .milliseconds(Int64((carrierTimeoutSeconds * 1_000).rounded())) }
 
     func validate() throws {
-        guard carrierTimeoutSeconds.isFinite, (1...120).contains(carrierTimeoutSeconds) else {
-            throw ValidationError("--carrier-timeout-seconds must be between 1 and 120 (got \(carrierTimeoutSeconds))")
-        }
+        _ = try FlagValidation.seconds(carrierTimeoutSeconds, flag: "--carrier-timeout-seconds", in: 1...120)
     }
 
     /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`.

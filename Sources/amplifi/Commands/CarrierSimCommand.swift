@@ -73,10 +73,12 @@ struct CarrierSimCommand: AsyncParsableCommand {
             ("permanent-failure-rate", permanentFailureRate), ("rate-limit-rate", rateLimitRate),
             ("transient-failure-rate", transientFailureRate), ("undelivered-rate", undeliveredRate),
             ("failed-rate", failedRate), ("out-of-order-rate", outOfOrderRate), ("duplicate-rate", duplicateRate),
-        ] where !(0...1).contains(rate) {
-            throw ValidationError("--\(name) must be between 0 and 1")
+        ] {
+            _ = try FlagValidation.share(rate, flag: name)
         }
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        _ = try FlagValidation.milliseconds(latencyMs, flag: "latency-ms", in: 0...60_000)
+        _ = try FlagValidation.milliseconds(callbackDelayMs, flag: "callback-delay-ms", in: 0...60_000)
+        _ = try FlagValidation.count(port, flag: "port", in: 0...65_535, unit: "")
     }
 
     func run() async throws {
@@ -93,7 +95,7 @@ struct CarrierSimCommand: AsyncParsableCommand {
                 permanentFailureRate: permanentFailureRate, transientFailureRate: transientFailureRate,
                 rateLimitRate: rateLimitRate, seed: seed, recordsLog: false),
             undeliveredRate: undeliveredRate, failedRate: failedRate,
-            callbackDelay: .milliseconds(max(0, callbackDelayMs)), outOfOrderRate: outOfOrderRate,
+            callbackDelay: .milliseconds(callbackDelayMs), outOfOrderRate: outOfOrderRate,
             duplicateRate: duplicateRate, callbacksEnabled: !noCallbacks, inboundURL: inboundUrl)
         let server = CarrierSimulatorServer(configuration: configuration, logger: logger)
         let serviceLogger = logger

@@ -90,8 +90,8 @@ struct ContactsCommand: AsyncParsableCommand {
         var json = false
 
         func validate() throws {
-            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-            if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+            if let limit { _ = try FlagValidation.count(limit, flag: "limit", in: 1...100_000_000, unit: "contacts") }
+            _ = try FlagValidation.count(concurrency, flag: "concurrency", in: 1...256, unit: "lookups in flight")
         }
 
         func run() async throws {

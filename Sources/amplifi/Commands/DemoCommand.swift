@@ -36,6 +36,7 @@ struct DemoCommand: AsyncParsableCommand {
     var carrier = "sim"
 
     func validate() throws {
+        _ = try FlagValidation.count(contacts, flag: "contacts", in: 1...10_000_000, unit: "contacts")
         guard ["sim", "twilio-sim"].contains(carrier) else {
             throw ValidationError("unknown --carrier \"\(carrier)\": use sim or twilio-sim")
         }

@@ -28,9 +28,9 @@ struct SchedulerCommand: AsyncParsableCommand {
     var claimLeaseSeconds = 300
 
     func validate() throws {
-        try FlagRange.check("--tick-milliseconds", tickMilliseconds, 10...60_000)
-        try FlagRange.check("--reconcile-every", reconcileEvery, 1...100_000)
-        try FlagRange.check("--claim-lease-seconds", claimLeaseSeconds, 1...86_400)
+        _ = try FlagValidation.milliseconds(tickMilliseconds, flag: "--tick-milliseconds", in: 10...60_000)
+        _ = try FlagValidation.count(reconcileEvery, flag: "--reconcile-every", in: 1...100_000, unit: "ticks")
+        _ = try FlagValidation.count(claimLeaseSeconds, flag: "--claim-lease-seconds", in: 1...86_400, unit: "seconds")
     }
 
     func run() async throws {
@@ -97,15 +97,15 @@ struct WorkerCommand: AsyncParsableCommand {
     var publicURL: String?
 
     func validate() throws {
-        try FlagRange.check("--lease-seconds", leaseSeconds, 1...3_600)
-        try FlagRange.check("--claim-horizon-ms", claimHorizonMs, 50...10_000)
-        try FlagRange.check("--burst-seconds", burstSeconds, 0...60)
-        try FlagRange.check("--drain-seconds", drainSeconds, 1...600)
-        try FlagRange.check("--settle-after-seconds", settleAfterSeconds, 10...86_400)
-        try FlagRange.check("--concurrency", concurrency, 1...256)
-        try FlagRange.check("--batch-size", batchSize, 1...10_000)
-        try FlagRange.check("--chunk-size", chunkSize, 1...1_000_000)
-        try FlagRange.check("--sim-latency-milliseconds", simLatencyMilliseconds, 0...60_000)
+        _ = try FlagValidation.count(leaseSeconds, flag: "--lease-seconds", in: 1...3_600, unit: "seconds")
+        _ = try FlagValidation.milliseconds(claimHorizonMs, flag: "--claim-horizon-ms", in: 50...10_000)
+        _ = try FlagValidation.number(burstSeconds, flag: "--burst-seconds", in: 0...60, unit: "seconds")
+        _ = try FlagValidation.count(drainSeconds, flag: "--drain-seconds", in: 1...600, unit: "seconds")
+        _ = try FlagValidation.count(settleAfterSeconds, flag: "--settle-after-seconds", in: 10...86_400, unit: "seconds")
+        _ = try FlagValidation.count(concurrency, flag: "--concurrency", in: 1...256, unit: "sender loops")
+        _ = try FlagValidation.count(batchSize, flag: "--batch-size", in: 1...10_000, unit: "messages")
+        _ = try FlagValidation.count(chunkSize, flag: "--chunk-size", in: 1...1_000_000, unit: "contacts")
+        _ = try FlagValidation.milliseconds(simLatencyMilliseconds, flag: "--sim-latency-milliseconds", in: 0...60_000)
         let bound = senderConfiguration(workerID: "check", callbackBase: nil)
             .claimHoldBound(carrierTimeout: carrierOptions.requestTimeout)
         guard bound * 4 <= StaleClaimSweeper.defaultLease else {
