@@ -28,12 +28,7 @@ public enum AmplifiExecutable {
 
     /// Starts `amplifi arguments…` with extra environment, in the repository root.
     public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        let command = SignalMask.clearingCommand([path] + arguments)
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.currentDirectoryURL = TestDatabase.sqlDirectory.deletingLastPathComponent()
+        let process = prepare(arguments, environment: environment)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -41,6 +36,33 @@ public enum AmplifiExecutable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return (process, out, err)
+    }
+
+    /// Starts `amplifi arguments…` with its output (stdout and stderr) appended to `logFile`, so a
+    /// long-running process never blocks on a full pipe and its log is there to read after a failure.
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], logFile: URL) throws -> Process {
+        let process = prepare(arguments, environment: environment)
+        if !FileManager.default.fileExists(atPath: logFile.path) {
+            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: logFile)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// A process for `amplifi arguments…` (signals unblocked) in the repository root, not started.
+    static func prepare(_ arguments: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        let command = SignalMask.clearingCommand([path] + arguments)
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = TestDatabase.sqlDirectory.deletingLastPathComponent()
+        return process
     }
 
     /// Runs `amplifi arguments…` to completion and returns its output.

@@ -57,8 +57,8 @@ struct SenderCrashTests {
             )[0].decode(Int.self, at: 0)
         }
 
-        func waitForCompletion() async throws {
-            try await LocalNetwork.waitUntil("the campaign to complete", timeout: 120) {
+        func waitForCompletion(timeout: Double = 120) async throws {
+            try await LocalNetwork.waitUntil("the campaign to complete", timeout: timeout) {
                 let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(campaign)")[0]
                     .decode(String.self, at: 0)
                 return status == "completed"

@@ -9,44 +9,19 @@ import Testing
 /// docs): real scheduler, worker and receiver processes, real Postgres and Redis.
 @Suite("A campaign sent with AMPLIFI_CARRIER=twilio to a Twilio-compatible server")
 struct TwilioCompatibleServerTests {
-    static let accountSID = "AC" + String(repeating: "5", count: 32)
-    static let authToken = "stub-auth-token-0123456789"
-    static let stubScript = TestDatabase.sqlDirectory.deletingLastPathComponent()
-        .appendingPathComponent("Tests/Fixtures/twilio_stub.py").path
-
-    /// One JSON line of the stub's log.
-    struct LogLine: Decodable {
-        var create: [String: String]?
-        var sid: String?
-        var content_type: String?
-        var callback: String?
-        var http: Int?
-    }
-
     @Test func formFieldsAuthEachRecipientOnceAndSignedCallbacksApplied() async throws {
         let redis = try await LocalRedisServer.start()
         defer { redis.stop() }
         try await withTestDatabase(maxConnections: 4) { client, url in
             let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 200)
-            let directory = try LocalNetwork.temporaryDirectory(prefix: "twilio-stub")
-            let log = directory.appendingPathComponent("requests.jsonl")
-            let stubPort = try LocalNetwork.freePort()
-            let stub = ServerProcess(
-                name: "twilio-stub",
-                command: [
-                    "/usr/bin/env", "python3", Self.stubScript, "--port", "\(stubPort)", "--account-sid", Self.accountSID,
-                    "--auth-token", Self.authToken, "--log", log.path,
-                ],
-                runAsUser: nil, directory: directory)
-            try stub.start()
+            let stub = try await TwilioStub.start()
             defer { stub.stop() }
-            try await LocalNetwork.waitUntil("the Twilio stub", timeout: 30) { LocalNetwork.isListening(port: stubPort) }
 
             let receiverPort = try LocalNetwork.freePort()
             let publicURL = "http://127.0.0.1:\(receiverPort)"
             let environment = TwilioFleet.environment(
-                databaseURL: url, redisURL: redis.url, accountSID: Self.accountSID, authToken: Self.authToken,
-                baseURL: "http://127.0.0.1:\(stubPort)", receiverPort: receiverPort)
+                databaseURL: url, redisURL: redis.url, accountSID: TwilioStub.accountSID, authToken: TwilioStub.authToken,
+                baseURL: stub.baseURL, receiverPort: receiverPort)
             let fleet = try await TwilioFleet.launch(
                 environment: environment, receiverPort: receiverPort,
                 workerArguments: ["--chunk-size", "100", "--batch-size", "25", "--concurrency", "2"])
@@ -55,7 +30,7 @@ struct TwilioCompatibleServerTests {
             try await fixture.waitForCompletion()
             let expectedCallbacks = 3 * fixture.recipients
             try await LocalNetwork.waitUntil("every callback posted and applied", timeout: 90) {
-                let posted = (try? Self.readLog(log).filter { $0.callback != nil }.count) ?? 0
+                let posted = (try? stub.lines().filter { $0.callback != nil }.count) ?? 0
                 let events = (try? await client.query(
                     "SELECT count(*)::int FROM delivery_events WHERE org_id = \(fixture.org) AND source = 'callback'"
                 )[0].decode(Int.self, at: 0)) ?? 0
@@ -63,7 +38,7 @@ struct TwilioCompatibleServerTests {
             }
 
             // What the server received: form-encoded creates with the right fields, each recipient once.
-            let lines = try Self.readLog(log)
+            let lines = try stub.lines()
             let creates = lines.compactMap { line in line.create.map { ($0, line) } }
             #expect(creates.count == fixture.recipients)
             #expect(Set(creates.compactMap { $0.0["To"] }).count == fixture.recipients)
@@ -91,11 +66,5 @@ struct TwilioCompatibleServerTests {
             #expect(delivered == fixture.recipients)
             #expect(try await fixture.count("delivered") == fixture.recipients)
         }
-    }
-
-    /// The stub's log lines so far.
-    static func readLog(_ url: URL) throws -> [LogLine] {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").map { try JSONDecoder().decode(LogLine.self, from: Data($0.utf8)) }
     }
 }

@@ -10,7 +10,7 @@ public import Logging
 /// id) or by the settle step (``UnknownSettlerService``, `backfill-status`), which lists the
 /// carrier's messages: found → `sent`; not created, once the grace has passed → `pending` again,
 /// refunded. The completion rule (`SendBatchStore.completeQuery`) waits for unsettled `unknown`
-/// rows; the settle step completes the campaign once they are settled. Claims are short (a claim
+/// rows; each sweep completes the sending campaigns left with nothing open. Claims are short (a claim
 /// horizon plus one carrier request), so a sweep means a dead or hung worker, never a slow number. Safe with several schedulers: the move is one guarded UPDATE, so a row is swept once,
 /// and completion is the same guarded UPDATE the workers use.
 public struct StaleClaimSweeper: Sendable {
@@ -48,26 +48,22 @@ public struct StaleClaimSweeper: Sendable {
         """
     }
 
-    /// Moves every `sending` row claimed longer than `lease` ago to `unknown` and completes the
-    /// campaigns this left with nothing open; returns how many rows moved.
+    /// Moves every `sending` row claimed longer than `lease` ago to `unknown`, then completes every
+    /// sending campaign left with nothing open (its last rows settled by a callback, the settle step
+    /// or this sweep: no worker comes back to it); returns how many rows moved.
     @discardableResult
     public func sweep(olderThan lease: Duration) async throws -> Int {
         let rows = try await client.query(Self.sweepQuery(leaseSeconds: max(0, lease.asSeconds)))
-        let store = SendBatchStore(client: client)
         var total = 0
         for row in rows {
             let (orgID, campaignID, count) = try row.decode((UUID, UUID, Int64).self)
             total += Int(count)
             logger.warning(
-                "expired claims marked unknown (worker died before recording; not resent)",
+                "expired claims marked unknown (worker died before recording; settled, never resent blindly)",
                 metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)", "rows": "\(count)"])
-            // One primary-key UPDATE per affected campaign (a handful per sweep): the same guarded
-            // statement the workers run after their last batch.
-            if try await store.completeIfDone(campaignID: campaignID, orgID: orgID) {
-                logger.info(
-                    "campaign completed (only unknown rows left)",
-                    metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)"])
-            }
+        }
+        for (orgID, campaignID) in try await SendBatchStore(client: client).completeIdle() {
+            logger.info("campaign completed (its last rows settled)", metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)"])
         }
         return total
     }

@@ -190,14 +190,30 @@ struct SendBatchStore: Sendable {
     // `pending` and be sent; once settled as ambiguous (stamped), it no longer holds the campaign.
     static func completeQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
         """
-        UPDATE campaigns SET status = 'completed', status_reason = NULL, completed_at = now()
-        WHERE id = \(campaignID) AND org_id = \(orgID) AND status = 'sending'
-          AND NOT EXISTS (SELECT 1 FROM campaign_messages m
-                          WHERE m.org_id = \(orgID) AND m.campaign_id = \(campaignID)
-                            AND (m.status IN ('pending', 'sending', 'deferred', 'held')
-                                 OR (m.status = 'unknown' AND m.status_checked_at IS NULL)))
+        UPDATE campaigns c SET status = 'completed', status_reason = NULL, completed_at = now()
+        WHERE c.id = \(campaignID) AND c.org_id = \(orgID) AND c.status = 'sending'
+          AND \(unescaped: nothingOpen)
         """
     }
+
+    /// "The campaign `c` has no open row": nothing pending, in flight, deferred, held, or `unknown`
+    /// and not yet looked at by the settle step (campaign_messages_open_idx).
+    static let nothingOpen = """
+        NOT EXISTS (SELECT 1 FROM campaign_messages m
+                    WHERE m.org_id = c.org_id AND m.campaign_id = c.id
+                      AND (m.status IN ('pending', 'sending', 'deferred', 'held')
+                           OR (m.status = 'unknown' AND m.status_checked_at IS NULL)))
+        """
+
+    // The same completion for every sending campaign with nothing open, in one statement: a campaign
+    // whose last open rows were settled by a status callback, the settle step or a sweep has no
+    // worker coming back to it. The scheduler runs it with each reconciliation (campaigns_active_idx
+    // finds the few sending campaigns; the open-rows index answers each NOT EXISTS).
+    static let completeIdleQuery: PostgresQuery = """
+        UPDATE campaigns c SET status = 'completed', status_reason = NULL, completed_at = now()
+        WHERE c.status = 'sending' AND \(unescaped: nothingOpen)
+        RETURNING c.org_id, c.id
+        """
 
     // MARK: - Calls
 
@@ -316,5 +332,10 @@ struct SendBatchStore: Sendable {
     /// Moves the campaign to completed when nothing is left open; true for the one caller that did.
     func completeIfDone(campaignID: UUID, orgID: UUID) async throws -> Bool {
         try await client.query(Self.completeQuery(campaignID: campaignID, orgID: orgID)).affectedRows == 1
+    }
+
+    /// Completes every sending campaign with nothing open; returns them (organization, campaign).
+    func completeIdle() async throws -> [(orgID: UUID, campaignID: UUID)] {
+        try await client.query(Self.completeIdleQuery).map { try $0.decode((UUID, UUID).self) }
     }
 }

@@ -67,7 +67,8 @@ struct ClaimSafetyTests {
                     SELECT max(extract(epoch FROM sent_at - claimed_at))::float8
                     FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign)
                     """)[0].decode(Double.self, at: 0)
-                #expect(held < 1.5, "a row was held \(held) s between claim and send")
+                // (One second of horizon; the margin is for a loaded test machine.)
+                #expect(held < 3, "a row was held \(held) s between claim and send")
                 #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 12])
                 try await Self.expectBooksBalanced(client, org: org, campaign: campaign)
             }
@@ -115,7 +116,8 @@ struct ClaimSafetyTests {
                 let sender = F.sender(client, redis: redis, carrier: carrier)
                 let job = ChunkJob(campaignID: campaign, orgID: org, chunk: 0)
                 let task = Task { try await sender.process(job, lease: nil) }
-                try await Task.sleep(for: .milliseconds(1_600))
+                // Cancel once the first burst has gone and the rest is being paced (4/s).
+                for _ in 0..<300 where carrier.sendLog().count < 5 { try await Task.sleep(for: .milliseconds(20)) }
                 task.cancel()
                 _ = try? await task.value
                 let counts = try await F.statusCounts(client, org: org, campaign: campaign)
@@ -124,6 +126,70 @@ struct ClaimSafetyTests {
                 #expect(counts["sent"] == sent)
                 #expect(counts["pending"] == 20 - sent)
                 try await Self.expectBooksBalanced(client, org: org, campaign: campaign)
+            }
+        }
+    }
+
+    @Test func lostAnswersAreRecordedUnknownThenSettledByListingNeverResent() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 60)
+                // A third of the answers are lost after the carrier created the message.
+                let carrier = SimulatedCarrier(
+                    configuration: SimulatedCarrierConfiguration(ambiguousRate: 0.3, seed: 9), logger: F.logger)
+                let job = ChunkJob(campaignID: campaign, orgID: org, chunk: 0)
+                #expect(try await F.sender(client, redis: redis, carrier: carrier).process(job, lease: nil)
+                    == .finished(campaignCompleted: false))
+                let unknown = try await F.statusCounts(client, org: org, campaign: campaign)["unknown"] ?? 0
+                #expect(unknown > 0)
+                // They stay charged meanwhile, and the campaign waits for them.
+                try await Self.expectBooksBalanced(client, org: org, campaign: campaign)
+                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "sending")
+                let settler = UnknownSettlerService(
+                    client: client, carrier: carrier, olderThan: .zero, settleAfter: .seconds(120), logger: F.logger)
+                let report = try #require(try await settler.settleOnce())
+                #expect(report.checked == unknown && report.updatedTotal == unknown && report.putBack == 0)
+                let settled = try await F.statusCounts(client, org: org, campaign: campaign)
+                #expect(settled["unknown"] == nil)
+                #expect((settled["sent"] ?? 0) + (settled["delivered"] ?? 0) == 60, "\(settled)")
+                #expect(carrier.attemptCount == 60)
+                #expect(carrier.duplicateDeliveries().isEmpty)
+                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "completed")
+                try await Self.expectBooksBalanced(client, org: org, campaign: campaign)
+            }
+        }
+    }
+
+    @Test func aWinnerPickedWhileAChunkIsSendingAppliesToEveryMainRowClaimedAfterIt() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 1_000)
+                try await F.contacts(client, org: org, count: 200)
+                let campaign = try await client.query(
+                    """
+                    INSERT INTO campaigns (org_id, name, message, contact_filter, from_phone_number_id, status,
+                                           ab_test, message_variant_a, message_variant_b)
+                    VALUES (\(org), 'ab', 'Plain', '{}'::jsonb, \(sender), 'sending', true, 'Variant A', 'Variant B')
+                    RETURNING id
+                    """)[0].decode(UUID.self, at: 0)
+                _ = try await AudiencePlanner(client: client, logger: F.logger).expand(
+                    campaignID: campaign, orgID: org, chunkSize: 1_000)
+                // The winner is picked while the samples' claim is at the carrier; the same process()
+                // call, which read the campaign before, then claims the released main rows.
+                let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
+                let selection = ABWinnerSelection(client: client, redis: redis, keys: keys, logger: F.logger)
+                let carrier = HookedCarrier(inner: SimulatedCarrier(logger: F.logger)) {
+                    _ = try? await selection.choose(campaignID: campaign, orgID: org, variant: "B")
+                }
+                let outcome = try await F.sender(client, redis: redis, carrier: carrier, keys: keys).process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .finished(campaignCompleted: true))
+                let bodies = try await client.query(
+                    "SELECT variant, body, count(*)::int FROM campaign_messages WHERE campaign_id = \(campaign) GROUP BY 1, 2 ORDER BY 1"
+                ).map { try $0.decode((String, String, Int).self) }
+                #expect(bodies.map(\.0) == ["A", "B", "main"])
+                #expect(bodies.map(\.1) == ["Variant A", "Variant B", "Variant B"])
+                #expect(bodies.reduce(0) { $0 + $1.2 } == 200)
             }
         }
     }
@@ -162,13 +228,14 @@ struct ClaimSafetyTests {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
                 let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 6)
-                try await Self.setRate(client, org: org, mps: 2)
+                try await Self.setRate(client, org: org, mps: 0.5)
                 let contacts = try await client.query(
                     "SELECT contact_id FROM campaign_messages WHERE campaign_id = \(campaign) ORDER BY id"
                 ).map { try $0.decode(UUID.self, at: 0) }
                 let store = CampaignStore(client: client, logger: F.logger)
-                // A 2 msg/s number without burst: each claim of two messages leaves them half a second
-                // apart, and the claim re-reads pause and opt-outs before the second one. While the
+                // A 0.5 msg/s number without burst and a 4 s claim horizon: each claim of two messages
+                // leaves them two seconds apart, and the claim re-reads pause and opt-outs before the
+                // second one. While the
                 // first message is at the carrier, the second contact texts STOP; while the third is,
                 // ops pause the campaign.
                 let calls = Counter()
@@ -183,6 +250,7 @@ struct ClaimSafetyTests {
                 }
                 let sender = F.sender(client, redis: redis, carrier: carrier) {
                     $0.burstSeconds = 0
+                    $0.claimHorizon = .seconds(4)
                     $0.recheckInterval = .milliseconds(100)
                 }
                 let outcome = try await sender.process(
