@@ -14,6 +14,9 @@ struct PlannerCrashTests {
         try await withTestDatabase(maxConnections: 4) { client, url in
             let org = try await client.query("INSERT INTO organizations (name) VALUES ('crash') RETURNING id")[0]
                 .decode(UUID.self, at: 0)
+            // Planning needs a number to send from (the org's default).
+            try await client.query(
+                "INSERT INTO phone_numbers (org_id, e164, is_default, mps) VALUES (\(org), '+12025550177', true, 10)")
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, first_name, is_textable, opted_out_at)
