@@ -26,21 +26,39 @@ public enum AmplifiExecutable {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/amplifi").path
     }
 
-    /// Starts `amplifi arguments…` with extra environment, in the repository root.
+    /// Starts `amplifi arguments…` with extra environment, in the repository root. Read both pipes
+    /// (or use ``launch(_:environment:logTo:)``): once 64 KiB wait unread, the process blocks.
     public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let out = Pipe()
+        let err = Pipe()
+        let process = try start(arguments, environment: environment, output: out, errors: err)
+        return (process, out, err)
+    }
+
+    /// Starts a long-running `amplifi arguments…` whose output nobody reads as it comes: stdout and
+    /// stderr go to the file `log` (created or truncated), so the process never blocks on a full pipe.
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], logTo log: URL) throws
+        -> Process
+    {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        return try start(arguments, environment: environment, output: handle, errors: handle)
+    }
+
+    private static func start(_ arguments: [String], environment: [String: String], output: Any, errors: Any) throws
+        -> Process
+    {
         let process = Process()
         let command = SignalMask.clearingCommand([path] + arguments)
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = TestDatabase.sqlDirectory.deletingLastPathComponent()
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        process.standardOutput = output
+        process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        return (process, out, err)
+        return process
     }
 
     /// Runs `amplifi arguments…` to completion and returns its output.

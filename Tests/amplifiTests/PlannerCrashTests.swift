@@ -33,24 +33,33 @@ struct PlannerCrashTests {
             }
             let crashed = try await campaign("pending")
             let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
-            let scheduler = try AmplifiExecutable.launch(["scheduler", "--tick-milliseconds", "100"], environment: environment)
-            defer { scheduler.0.terminate() }
+            // Output to files: nobody reads it as it comes, and an unread pipe would block the process.
+            let logs = FileManager.default.temporaryDirectory.appendingPathComponent("planner-crash-\(UUID())")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: logs) }
+            let scheduler = try AmplifiExecutable.launch(
+                ["scheduler", "--tick-milliseconds", "100"], environment: environment,
+                logTo: logs.appendingPathComponent("scheduler.log"))
+            defer { scheduler.terminate() }
             let first = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "first"], environment: environment)
+                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "first"], environment: environment,
+                logTo: logs.appendingPathComponent("first.log"))
             // Kill the worker once it has planned part of the audience.
             try await LocalNetwork.waitUntil("planning to start", timeout: 60) {
                 let planned = (try? await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
                     .decode(Int.self, at: 0)) ?? 0
                 return planned >= 2_000
             }
-            kill(first.0.processIdentifier, SIGKILL)
-            first.0.waitUntilExit()
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
             let plannedAtKill = try await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
                 .decode(Int.self, at: 0)
             #expect(plannedAtKill < 60_000, "the worker finished before it could be killed; make the audience larger")
 
-            let second = try AmplifiExecutable.launch(["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "second"], environment: environment)
-            defer { second.0.terminate() }
+            let second = try AmplifiExecutable.launch(
+                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "second"], environment: environment,
+                logTo: logs.appendingPathComponent("second.log"))
+            defer { second.terminate() }
             try await LocalNetwork.waitUntil("the campaign to be planned", timeout: 120) {
                 let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(crashed)")[0].decode(String.self, at: 0)
                 return status == "sending"

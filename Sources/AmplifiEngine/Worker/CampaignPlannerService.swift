@@ -64,22 +64,14 @@ public struct CampaignPlannerService: Service {
         // A wrong --chunk-size is this worker's mistake: stop here rather than fail campaigns for it.
         try AudiencePlanner.validate(chunkSize: chunkSize)
         var backoff = retryBackoff
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await admissions.ensureGroup()
-                break
-            } catch is CancellationError {
-                return
-            } catch {
-                let wait = backoff.next()
-                logger.error("admission stream unreachable; retrying", metadata: ["error": "\(error)", "retry_in": "\(wait)"])
-                try? await Task.sleep(for: wait)
-            }
-        }
-        backoff.reset()
+        var grouped = false
         var idleRounds = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
+                if !grouped {
+                    try await admissions.ensureGroup()
+                    grouped = true
+                }
                 if idleRounds % 10 == 0 {
                     for admission in try await admissions.reclaimAbandoned(consumer: workerID, minIdle: leaseTimeout) {
                         try await handle(admission)
@@ -96,7 +88,9 @@ public struct CampaignPlannerService: Service {
                 return
             } catch {
                 let wait = backoff.next()
-                logger.error("planning failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(wait)"])
+                logger.error(
+                    "planning failed (Postgres or Redis unavailable?); retrying",
+                    metadata: ["error": "\(error)", "retry_in": "\(wait)"])
                 try? await Task.sleep(for: wait)
             }
         }

@@ -21,12 +21,33 @@ struct AutoReplyLimitsTests {
             """)[0].decode((Int, Int).self)
     }
 
-    @Test func aHundredYesesFromOneContactCostOneReply() async throws {
-        try await withTestDatabase(maxConnections: 8) { client, _ in
+    /// What a test of one auto-replying campaign works with.
+    struct Setup {
+        var client: PostgresClient
+        var org: UUID
+        var campaign: UUID
+        var carrier: SimulatedCarrier
+        var handler: InboundMessageHandler
+    }
+
+    /// Runs `body` with an org, its contact, a campaign with auto-replies the contact received, and a handler.
+    static func withAutoReplyCampaign(
+        maxConnections: Int = 4, _ body: (Setup) async throws -> Void
+    ) async throws {
+        try await withTestDatabase(maxConnections: maxConnections) { client, _ in
             let (org, sender, contact) = try await F.orgWithContact(client)
             let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier()
             let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
+            try await body(Setup(client: client, org: org, campaign: campaign, carrier: carrier, handler: handler))
+        }
+    }
+
+    @Test func aHundredYesesFromOneContactCostOneReply() async throws {
+        try await Self.withAutoReplyCampaign(maxConnections: 8) { setup in
+            let (client, org, campaign, carrier, handler) = (
+                setup.client, setup.org, setup.campaign, setup.carrier, setup.handler
+            )
             // Delivered concurrently, as a carrier does: the window holds under the race.
             let outcomes = try await withThrowingTaskGroup(of: InboundOutcome.self) { group in
                 for index in 0..<100 {
@@ -49,11 +70,8 @@ struct AutoReplyLimitsTests {
     }
 
     @Test func eachTriggerIsAnsweredOncePerWindow() async throws {
-        try await withTestDatabase { client, _ in
-            let (org, sender, contact) = try await F.orgWithContact(client)
-            _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
-            let carrier = F.carrier()
-            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
+        try await Self.withAutoReplyCampaign { setup in
+            let (client, org, carrier, handler) = (setup.client, setup.org, setup.carrier, setup.handler)
             #expect(try await handler.handle(F.message("yes")).autoReply?.status == .sent)
             #expect(try await handler.handle(F.message("no")).autoReply?.status == .sent)
             let again = try await handler.handle(F.message("Yes!"))
@@ -70,11 +88,8 @@ struct AutoReplyLimitsTests {
     }
 
     @Test func aReplyLoopWithABotStopsAfterOneReply() async throws {
-        try await withTestDatabase { client, _ in
-            let (org, sender, contact) = try await F.orgWithContact(client)
-            _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
-            let carrier = F.carrier()
-            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
+        try await Self.withAutoReplyCampaign { setup in
+            let (client, org, carrier, handler) = (setup.client, setup.org, setup.carrier, setup.handler)
             // The "contact" is a bot that answers every text it gets with "Yes".
             var exchanges = 0
             while exchanges < 20 {

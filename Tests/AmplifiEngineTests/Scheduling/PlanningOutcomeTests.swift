@@ -39,6 +39,19 @@ struct PlanningOutcomeTests {
         }
     }
 
+    /// Runs `body` on a fresh database and the test Redis, with keys of its own and an org that
+    /// has credits and a default number.
+    static func withOrg(
+        _ body: (PostgresClient, RedisClient, QueueKeys, _ org: UUID, _ sender: UUID) async throws -> Void
+    ) async throws {
+        try await withTestDatabase(maxConnections: 6) { client, _ in
+            try await F.withRedis { redis in
+                let (org, sender) = try await F.org(client, credits: 100)
+                try await body(client, redis, QueueKeys(prefix: TestRedis.shared.keyPrefix()), org, sender)
+            }
+        }
+    }
+
     static func planner(_ client: PostgresClient, redis: RedisClient, keys: QueueKeys) -> CampaignPlannerService {
         CampaignPlannerService(client: client, redis: redis, keys: keys, workerID: "w1", chunkSize: 100, logger: logger)
     }
@@ -46,42 +59,34 @@ struct PlanningOutcomeTests {
     // MARK: - A: resume never completes a campaign with open rows
 
     @Test func aResumedCampaignWhoseRowsAreAllDeferredStaysSending() async throws {
-        try await withTestDatabase(maxConnections: 6) { client, _ in
-            try await F.withRedis { redis in
-                let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
-                let (org, sender) = try await F.org(client, credits: 100)
-                try await F.contacts(client, org: org, count: 5)
-                let campaign = try await Self.campaign(client, org: org, sender: sender, status: "queued")
-                _ = try await AudiencePlanner(client: client).expand(campaignID: campaign, orgID: org, chunkSize: 100)
-                // Every row waits for its quiet-hours window; ops had paused the campaign.
-                try await client.query(
-                    """
-                    UPDATE campaign_messages SET status = 'deferred', defer_until = now() + interval '8 hours'
-                    WHERE org_id = \(org) AND campaign_id = \(campaign)
-                    """)
-                try await client.query("UPDATE campaigns SET status = 'paused' WHERE id = \(campaign)")
+        try await Self.withOrg { client, redis, keys, org, sender in
+            try await F.contacts(client, org: org, count: 5)
+            let campaign = try await Self.campaign(client, org: org, sender: sender, status: "queued")
+            _ = try await AudiencePlanner(client: client).expand(campaignID: campaign, orgID: org, chunkSize: 100)
+            // Every row waits for its quiet-hours window; ops had paused the campaign.
+            try await client.query(
+                """
+                UPDATE campaign_messages SET status = 'deferred', defer_until = now() + interval '8 hours'
+                WHERE org_id = \(org) AND campaign_id = \(campaign)
+                """)
+            try await client.query("UPDATE campaigns SET status = 'paused' WHERE id = \(campaign)")
 
-                try await CampaignControl(client: client, redis: redis, keys: keys, logger: Self.logger)
-                    .resume(campaignID: campaign, orgID: org)
-                try await Self.admitAndPlan(
-                    client, redis: redis, keys: keys, planner: Self.planner(client, redis: redis, keys: keys))
+            try await CampaignControl(client: client, redis: redis, keys: keys, logger: Self.logger)
+                .resume(campaignID: campaign, orgID: org)
+            try await Self.admitAndPlan(
+                client, redis: redis, keys: keys, planner: Self.planner(client, redis: redis, keys: keys))
 
-                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "sending")
-                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["deferred": 5])
-            }
+            #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "sending")
+            #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["deferred": 5])
         }
     }
 
     @Test func aCampaignWithNobodyToSendToStillCompletesAtOnce() async throws {
-        try await withTestDatabase(maxConnections: 6) { client, _ in
-            try await F.withRedis { redis in
-                let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
-                let (org, sender) = try await F.org(client, credits: 100)
-                let campaign = try await Self.campaign(client, org: org, sender: sender)
-                try await Self.admitAndPlan(
-                    client, redis: redis, keys: keys, planner: Self.planner(client, redis: redis, keys: keys))
-                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "completed")
-            }
+        try await Self.withOrg { client, redis, keys, org, sender in
+            let campaign = try await Self.campaign(client, org: org, sender: sender)
+            try await Self.admitAndPlan(
+                client, redis: redis, keys: keys, planner: Self.planner(client, redis: redis, keys: keys))
+            #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "completed")
         }
     }
 
@@ -111,42 +116,38 @@ struct PlanningOutcomeTests {
     }
 
     @Test func anUnplannableCampaignFailsWithAReasonAndFreesTheOrganizationsSlot() async throws {
-        try await withTestDatabase(maxConnections: 6) { client, _ in
-            try await F.withRedis { redis in
-                let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
-                let (org, _) = try await F.org(client, credits: 100)
-                try await F.contacts(client, org: org, count: 3)
-                try await client.query("UPDATE organizations SET max_concurrent_campaigns = 1 WHERE id = \(org)")
-                // Oldest first: the broken one takes the org's only slot.
-                let broken = try await Self.campaign(client, org: org, filter: #"{"colour": "red"}"#)
-                let good = try await Self.campaign(client, org: org)
-                try await client.query(
-                    "UPDATE campaigns SET status_changed_at = now() - interval '1 minute' WHERE id = \(broken)")
-                // Another org has no number at all.
-                let bare = try await client.query("INSERT INTO organizations (name) VALUES ('bare') RETURNING id")[0]
-                    .decode(UUID.self, at: 0)
-                try await F.contacts(client, org: bare, count: 2)
-                let silent = try await Self.campaign(client, org: bare)
+        try await Self.withOrg { client, redis, keys, org, _ in
+            try await F.contacts(client, org: org, count: 3)
+            try await client.query("UPDATE organizations SET max_concurrent_campaigns = 1 WHERE id = \(org)")
+            // Oldest first: the broken one takes the org's only slot.
+            let broken = try await Self.campaign(client, org: org, filter: #"{"colour": "red"}"#)
+            let good = try await Self.campaign(client, org: org)
+            try await client.query(
+                "UPDATE campaigns SET status_changed_at = now() - interval '1 minute' WHERE id = \(broken)")
+            // Another org has no number at all.
+            let bare = try await client.query("INSERT INTO organizations (name) VALUES ('bare') RETURNING id")[0]
+                .decode(UUID.self, at: 0)
+            try await F.contacts(client, org: bare, count: 2)
+            let silent = try await Self.campaign(client, org: bare)
 
-                let planner = Self.planner(client, redis: redis, keys: keys)
-                try await Self.admitAndPlan(client, redis: redis, keys: keys, planner: planner)
+            let planner = Self.planner(client, redis: redis, keys: keys)
+            try await Self.admitAndPlan(client, redis: redis, keys: keys, planner: planner)
 
-                let (status, reason) = try await F.campaignStatus(client, org: org, campaign: broken)
-                #expect(status == "failed")
-                #expect(reason?.hasPrefix("planning_failed: contactFilter.colour") == true)
-                let (silentStatus, silentReason) = try await F.campaignStatus(client, org: bare, campaign: silent)
-                #expect(silentStatus == "failed")
-                #expect(silentReason?.contains("no default number") == true)
-                let admissions = AdmissionQueue(client: redis, keys: keys, logger: Self.logger)
-                #expect(try await admissions.pendingCount() == 0)
-                // The slot is free again: the next tick admits and plans the good campaign.
-                #expect(try await F.campaignStatus(client, org: org, campaign: good).0 == "pending")
-                try await Self.admitAndPlan(client, redis: redis, keys: keys, planner: planner)
-                #expect(try await F.campaignStatus(client, org: org, campaign: good).0 == "sending")
-                // `campaign show` prints what the store returns.
-                let shown = try #require(try await CampaignStore(client: client).fetch(campaignID: broken, orgID: org))
-                #expect(shown.statusReason == reason)
-            }
+            let (status, reason) = try await F.campaignStatus(client, org: org, campaign: broken)
+            #expect(status == "failed")
+            #expect(reason?.hasPrefix("planning_failed: contactFilter.colour") == true)
+            let (silentStatus, silentReason) = try await F.campaignStatus(client, org: bare, campaign: silent)
+            #expect(silentStatus == "failed")
+            #expect(silentReason?.contains("no default number") == true)
+            let admissions = AdmissionQueue(client: redis, keys: keys, logger: Self.logger)
+            #expect(try await admissions.pendingCount() == 0)
+            // The slot is free again: the next tick admits and plans the good campaign.
+            #expect(try await F.campaignStatus(client, org: org, campaign: good).0 == "pending")
+            try await Self.admitAndPlan(client, redis: redis, keys: keys, planner: planner)
+            #expect(try await F.campaignStatus(client, org: org, campaign: good).0 == "sending")
+            // `campaign show` prints what the store returns.
+            let shown = try #require(try await CampaignStore(client: client).fetch(campaignID: broken, orgID: org))
+            #expect(shown.statusReason == reason)
         }
     }
 
@@ -186,36 +187,32 @@ struct PlanningOutcomeTests {
     // MARK: - D: a queued campaign whose admission Redis lost is republished
 
     @Test func aCampaignQueuedTooLongIsRepublishedEvenIfRedisStillListsIt() async throws {
-        try await withTestDatabase(maxConnections: 6) { client, _ in
-            try await F.withRedis { redis in
-                let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
-                let (org, sender) = try await F.org(client, credits: 100)
-                try await F.contacts(client, org: org, count: 20)
-                let campaign = try await Self.campaign(client, org: org, sender: sender)
-                try await SchedulerService(client: client, redis: redis, keys: keys, logger: Self.logger)
-                    .runOnce(reconcile: false)
-                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "queued")
-                // A snapshot restore: the admitted set still lists the campaign, its stream entry is gone.
-                let admissions = AdmissionQueue(client: redis, keys: keys, logger: Self.logger)
-                try await admissions.ensureGroup()
-                try await redis.send(["XTRIM", RedisArgument(keys.admissionStream), "MAXLEN", "0"])
-                #expect(try await admissions.length() == 0)
+        try await Self.withOrg { client, redis, keys, org, sender in
+            try await F.contacts(client, org: org, count: 20)
+            let campaign = try await Self.campaign(client, org: org, sender: sender)
+            try await SchedulerService(client: client, redis: redis, keys: keys, logger: Self.logger)
+                .runOnce(reconcile: false)
+            #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "queued")
+            // A snapshot restore: the admitted set still lists the campaign, its stream entry is gone.
+            let admissions = AdmissionQueue(client: redis, keys: keys, logger: Self.logger)
+            try await admissions.ensureGroup()
+            try await redis.send(["XTRIM", RedisArgument(keys.admissionStream), "MAXLEN", "0"])
+            #expect(try await admissions.length() == 0)
 
-                let reconciler = QueueReconciler(client: client, redis: redis, keys: keys, logger: Self.logger)
-                // Queued a moment ago: the planner may simply not have got to it yet.
-                #expect(try await reconciler.reconcile().republished == 0)
-                try await client.query(
-                    "UPDATE campaigns SET status_changed_at = now() - interval '10 minutes' WHERE id = \(campaign)")
-                #expect(try await reconciler.reconcile().republished == 1)
-                // Once per bound, not once per pass.
-                #expect(try await reconciler.reconcile().republished == 0)
+            let reconciler = QueueReconciler(client: client, redis: redis, keys: keys, logger: Self.logger)
+            // Queued a moment ago: the planner may simply not have got to it yet.
+            #expect(try await reconciler.reconcile().republished == 0)
+            try await client.query(
+                "UPDATE campaigns SET status_changed_at = now() - interval '10 minutes' WHERE id = \(campaign)")
+            #expect(try await reconciler.reconcile().republished == 1)
+            // Once per bound, not once per pass.
+            #expect(try await reconciler.reconcile().republished == 0)
 
-                let admission = try #require(try await admissions.claimNext(consumer: "w1", block: .milliseconds(200)))
-                #expect(admission.campaignID == campaign)
-                try await Self.planner(client, redis: redis, keys: keys).handle(admission)
-                #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "sending")
-                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["pending": 20])
-            }
+            let admission = try #require(try await admissions.claimNext(consumer: "w1", block: .milliseconds(200)))
+            #expect(admission.campaignID == campaign)
+            try await Self.planner(client, redis: redis, keys: keys).handle(admission)
+            #expect(try await F.campaignStatus(client, org: org, campaign: campaign).0 == "sending")
+            #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["pending": 20])
         }
     }
 }
