@@ -130,7 +130,7 @@ let package = Package(
         .target(
             name: "AmplifiReceiver",
             dependencies: [
-                "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres",
+                "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

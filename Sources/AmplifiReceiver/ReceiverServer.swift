@@ -1,6 +1,7 @@
 public import AmplifiCarriers
-import AmplifiEngine
+public import AmplifiEngine
 public import AmplifiPostgres
+public import AmplifiRedis
 import Hummingbird
 public import Logging
 import NIOCore
@@ -20,9 +21,11 @@ public struct ReceiverServer: Sendable {
     private let logger: Logger
     private let onRunning: @Sendable (Int) async -> Void
 
-    /// A receiver over `client` that sends auto-replies through `carrier`; `onRunning` gets the bound port.
+    /// A receiver over `client` that sends auto-replies through `carrier`, paced by the sender numbers'
+    /// rate buckets in `redis` (the workers' buckets: same `keys`); `onRunning` gets the bound port.
     public init(
-        configuration: ReceiverConfiguration, client: PostgresClient, carrier: any Carrier, logger: Logger,
+        configuration: ReceiverConfiguration, client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(),
+        carrier: any Carrier, logger: Logger,
         metrics: ReceiverMetrics = ReceiverMetrics(), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -38,7 +41,7 @@ public struct ReceiverServer: Sendable {
             _ = try await applier.apply(events)
             metrics.batchApplied(reports: events.count, duration: ContinuousClock.now - started)
         }
-        let inbound = InboundMessageHandler(client: client, carrier: carrier, logger: logger)
+        let inbound = InboundMessageHandler(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger)
         self.maintenance = ReceiverMaintenance(
             applier: applier, inbound: inbound, metrics: metrics, stagedInterval: configuration.stagedRetryInterval,
             replyInterval: configuration.pendingReplyInterval, logger: logger)

@@ -1,7 +1,9 @@
 import AmplifiCarriers
 import AmplifiLocalServers
 import AmplifiPostgres
+import AmplifiEngine
 import AmplifiReceiver
+import AmplifiRedis
 import AmplifiTestSupport
 import AsyncHTTPClient
 import Foundation
@@ -26,11 +28,15 @@ struct ReceiverHarness {
     ) async throws -> T {
         let port = try LocalNetwork.freePort()
         let metrics = ReceiverMetrics()
+        let redis = try RedisClient(url: try await TestRedis.shared.url(), maxConnections: 2)
+        defer { Task { await redis.close() } }
         let carrier = SimulatedCarrier(configuration: SimulatedCarrierConfiguration(recordsLog: true), logger: Logger(label: "test"))
         let server = ReceiverServer(
             configuration: ReceiverConfiguration(
                 port: port, publicURL: "http://127.0.0.1:\(port)", authToken: authToken, stagedRetryInterval: stagedRetry),
-            client: client, carrier: carrier, logger: Logger(label: "receiver-test"), metrics: metrics)
+            client: client, redis: redis,
+            keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()), carrier: carrier, logger: Logger(label: "receiver-test"),
+            metrics: metrics)
         let harness = ReceiverHarness(client: client, port: port, metrics: metrics, carrier: carrier)
         let services = server.serviceGroup()
         let running = Task { try await services.run() }

@@ -26,42 +26,38 @@ public enum AmplifiExecutable {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/amplifi").path
     }
 
-    /// Starts `amplifi arguments…` with extra environment, in the repository root.
+    /// Starts `amplifi arguments…` with extra environment, in the repository root. Read both pipes
+    /// (or use ``launch(_:environment:logTo:)``): once 64 KiB wait unread, the process blocks.
     public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        let process = prepare(arguments, environment: environment)
         let out = Pipe()
         let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try start(arguments, environment: environment, output: out, errors: err)
         return (process, out, err)
     }
 
-    /// Starts `amplifi arguments…` with its output (stdout and stderr) appended to `logFile`, so a
-    /// long-running process never blocks on a full pipe and its log is there to read after a failure.
-    public static func launch(_ arguments: [String], environment: [String: String] = [:], logFile: URL) throws -> Process {
-        let process = prepare(arguments, environment: environment)
-        if !FileManager.default.fileExists(atPath: logFile.path) {
-            FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: logFile)
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
+    /// Starts a long-running `amplifi arguments…` whose output nobody reads as it comes: stdout and
+    /// stderr go to the file `log` (created or truncated), so the process never blocks on a full pipe.
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], logTo log: URL) throws
+        -> Process
+    {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        return try start(arguments, environment: environment, output: handle, errors: handle)
     }
 
-    /// A process for `amplifi arguments…` (signals unblocked) in the repository root, not started.
-    static func prepare(_ arguments: [String], environment: [String: String]) -> Process {
+    private static func start(_ arguments: [String], environment: [String: String], output: Any, errors: Any) throws
+        -> Process
+    {
         let process = Process()
         let command = SignalMask.clearingCommand([path] + arguments)
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = TestDatabase.sqlDirectory.deletingLastPathComponent()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
         return process
     }
 

@@ -1,5 +1,9 @@
+import AmplifiCarriers
 import AmplifiLocalServers
 import AmplifiPostgres
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
 import AmplifiTestSupport
 import Foundation
 import Testing
@@ -20,6 +24,9 @@ struct MisbehavingCarrierTests {
         let logs: URL
         var processes: [String: Process] = [:]
 
+        /// The receiver's public URL (where the carrier posts).
+        var publicURL: String { environment["AMPLIFI_PUBLIC_URL"] ?? "" }
+
         init(environment: [String: String], logs: URL) {
             self.environment = environment
             self.logs = logs
@@ -29,7 +36,7 @@ struct MisbehavingCarrierTests {
         @discardableResult
         func launch(_ name: String, _ arguments: [String]) throws -> Process {
             let process = try AmplifiExecutable.launch(
-                arguments, environment: environment, logFile: logs.appendingPathComponent("\(name).log"))
+                arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
             processes[name] = process
             return process
         }
@@ -159,6 +166,80 @@ struct MisbehavingCarrierTests {
             )[0].decode(Int.self, at: 0)
             #expect(settled == 0)
             try await Self.expectEachRecipientOnceAndBooksBalanced(fixture, stub: stub)
+        }
+    }
+
+    /// Posts a signed inbound `STOP` from `phone` to the receiver, as the carrier would; returns
+    /// when the receiver acknowledged it (200).
+    static func postStop(from phone: String, to sender: String, fleet: Fleet, index: Int) async throws {
+        let url = fleet.publicURL + "/twilio/inbound"
+        let fields: [(key: String, value: String)] = [
+            ("MessageSid", "SMstop\(index)"), ("AccountSid", TwilioStub.accountSID), ("From", phone), ("To", sender),
+            ("Body", "STOP"), ("NumMedia", "0"), ("SmsStatus", "received"), ("ApiVersion", "2010-04-01"),
+        ]
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(
+            name: "X-Twilio-Signature",
+            value: TwilioSignature(authToken: TwilioStub.authToken).signature(url: url, parameters: fields))
+        request.body = .bytes(.init(string: FormURLEncoding.encode(fields)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        #expect(response.status.code == 200)
+    }
+
+    @Test func aStopAcknowledgedDuringTheSendWinsOverTheQueuedMessage() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 4) { client, url in
+            let fixture = try await Fixture.make(client, recipients: 300)
+            try await client.query("UPDATE phone_numbers SET mps = 5 WHERE org_id = \(fixture.org)")
+            let stub = try await TwilioStub.start(["--seed", "3", "--latency-ms", "100-300"])
+            defer { stub.stop() }
+            let fleet = try await Self.fleet(
+                databaseURL: url, redisURL: redis.url, stub: stub, workers: ["w1", "w2"],
+                workerArguments: ["--chunk-size", "100"])
+            defer { fleet.stop() }
+            try await LocalNetwork.waitUntil("sending to start", timeout: 60) {
+                let texted = try? await client.query(
+                    """
+                    SELECT count(*)::int FROM campaign_messages
+                    WHERE campaign_id = \(fixture.campaign) AND status IN ('sent', 'delivered')
+                    """)[0].decode(Int.self, at: 0)
+                return (texted ?? 0) >= 20
+            }
+            // 25 recipients not texted yet send STOP while the campaign is sending.
+            let pending = try await client.query(
+                """
+                SELECT phone FROM campaign_messages WHERE campaign_id = \(fixture.campaign) AND status = 'pending'
+                ORDER BY id OFFSET 5 LIMIT 100
+                """).map { try $0.decode(String.self, at: 0) }
+            var acknowledged: [String: Double] = [:]
+            for (index, phone) in pending.enumerated() where index % 4 == 0 && acknowledged.count < 25 {
+                try await Self.postStop(from: phone, to: "+19195550123", fleet: fleet, index: index)
+                acknowledged[phone] = Date().timeIntervalSince1970
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(acknowledged.count == 25)
+            try await fixture.waitForCompletion(timeout: 180)
+            // No STOP lost to a message sent after it: a message may only beat a STOP stored within the
+            // last re-check interval (0.5 s) before it left, plus the carrier's own latency.
+            let created = Dictionary(try stub.creates().map { ($0.to, $0.t) }, uniquingKeysWith: min)
+            let textedAfter = acknowledged.filter { phone, ack in (created[phone] ?? 0) > ack }
+            let late = textedAfter.filter { phone, ack in (created[phone] ?? 0) > ack + 1.0 }
+            #expect(late.isEmpty, "texted more than 1 s after their STOP was acknowledged: \(late.count)")
+            let worst = textedAfter.map { (created[$0.key] ?? 0) - $0.value }.max() ?? 0
+            print("STOP race: \(textedAfter.count) of \(acknowledged.count) texted after the STOP was acknowledged, at most \(worst) s after")
+            let skipped = try await client.query(
+                """
+                SELECT count(*)::int FROM campaign_messages
+                WHERE campaign_id = \(fixture.campaign) AND status = 'skipped' AND skip_reason = 'opted_out'
+                """)[0].decode(Int.self, at: 0)
+            // Everyone who stopped and was not texted is skipped as opted out (and nobody else is).
+            let notTexted = acknowledged.keys.filter { created[$0] == nil }
+            #expect(skipped == notTexted.count)
+            #expect(skipped >= 20, "only \(skipped) of 25 STOPs won")
         }
     }
 

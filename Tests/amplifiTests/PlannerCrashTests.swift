@@ -14,6 +14,9 @@ struct PlannerCrashTests {
         try await withTestDatabase(maxConnections: 4) { client, url in
             let org = try await client.query("INSERT INTO organizations (name) VALUES ('crash') RETURNING id")[0]
                 .decode(UUID.self, at: 0)
+            // Planning needs a number to send from (the org's default).
+            try await client.query(
+                "INSERT INTO phone_numbers (org_id, e164, is_default, mps) VALUES (\(org), '+12025550177', true, 10)")
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, first_name, is_textable, opted_out_at)
@@ -30,24 +33,33 @@ struct PlannerCrashTests {
             }
             let crashed = try await campaign("pending")
             let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
-            let scheduler = try AmplifiExecutable.launch(["scheduler", "--tick-milliseconds", "100"], environment: environment)
-            defer { scheduler.0.terminate() }
+            // Output to files: nobody reads it as it comes, and an unread pipe would block the process.
+            let logs = FileManager.default.temporaryDirectory.appendingPathComponent("planner-crash-\(UUID())")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: logs) }
+            let scheduler = try AmplifiExecutable.launch(
+                ["scheduler", "--tick-milliseconds", "100"], environment: environment,
+                logTo: logs.appendingPathComponent("scheduler.log"))
+            defer { scheduler.terminate() }
             let first = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "first"], environment: environment)
+                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "first"], environment: environment,
+                logTo: logs.appendingPathComponent("first.log"))
             // Kill the worker once it has planned part of the audience.
             try await LocalNetwork.waitUntil("planning to start", timeout: 60) {
                 let planned = (try? await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
                     .decode(Int.self, at: 0)) ?? 0
                 return planned >= 2_000
             }
-            kill(first.0.processIdentifier, SIGKILL)
-            first.0.waitUntilExit()
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
             let plannedAtKill = try await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
                 .decode(Int.self, at: 0)
             #expect(plannedAtKill < 60_000, "the worker finished before it could be killed; make the audience larger")
 
-            let second = try AmplifiExecutable.launch(["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "second"], environment: environment)
-            defer { second.0.terminate() }
+            let second = try AmplifiExecutable.launch(
+                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "second"], environment: environment,
+                logTo: logs.appendingPathComponent("second.log"))
+            defer { second.terminate() }
             try await LocalNetwork.waitUntil("the campaign to be planned", timeout: 120) {
                 let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(crashed)")[0].decode(String.self, at: 0)
                 return status == "sending"

@@ -43,9 +43,7 @@ public struct AudiencePlanner: Sendable {
     public func expand(campaignID: UUID, orgID: UUID, chunkSize: Int = 1000, pageLimit: Int? = nil) async throws
         -> AudienceSummary
     {
-        guard (1...100_000).contains(chunkSize) else {
-            throw EngineError(.validationFailed, "chunk size must be between 1 and 100000 contacts", field: "chunkSize")
-        }
+        try Self.validate(chunkSize: chunkSize)
         let sampler = try ABSampler()
         return try await client.withConnection { connection in
             let campaign = try await loadCampaign(connection, campaignID: campaignID, orgID: orgID)
@@ -61,8 +59,8 @@ public struct AudiencePlanner: Sendable {
             if campaign.abTest {
                 try await runABPages(
                     connection, run: &run, condition: condition, campaignID: campaignID, orgID: orgID,
-                    chunkSize: chunkSize, pageLimit: pageLimit, holdoutStatus: campaign.abDecided ? "pending" : "held",
-                    sampler: sampler)
+                    chunkSize: chunkSize, pageLimit: pageLimit, sampler: sampler)
+                try await connection.query(Self.releaseHeldQuery(orgID: orgID, campaignID: campaignID))
             } else {
                 try await runPlainPages(
                     connection, run: &run, condition: condition, campaignID: campaignID, orgID: orgID,
@@ -83,12 +81,24 @@ public struct AudiencePlanner: Sendable {
         }
     }
 
+    /// Contacts per page a planner accepts.
+    static let chunkSizes = 1...100_000
+
+    /// Throws `VALIDATION_FAILED` for a page size outside ``chunkSizes`` (a worker setting, not campaign data).
+    static func validate(chunkSize: Int) throws(EngineError) {
+        guard chunkSizes.contains(chunkSize) else {
+            throw EngineError(
+                .validationFailed,
+                "chunk size must be between \(chunkSizes.lowerBound) and \(chunkSizes.upperBound) contacts",
+                field: "chunkSize")
+        }
+    }
+
     // MARK: - Campaign
 
     /// The planning inputs of one campaign.
     struct CampaignAudience {
         var abTest: Bool
-        var abDecided: Bool
         var filter: ContactFilter
     }
 
@@ -97,7 +107,7 @@ public struct AudiencePlanner: Sendable {
     /// another org's segment out even if an id were guessed.
     static func campaignQuery(orgID: UUID, campaignID: UUID) -> PostgresQuery {
         """
-        SELECT c.ab_test, c.ab_winner IS NOT NULL, c.segment_id, coalesce(s.filter, c.contact_filter)::text
+        SELECT c.ab_test, c.segment_id, coalesce(s.filter, c.contact_filter)::text
         FROM campaigns c
         LEFT JOIN segments s ON s.org_id = c.org_id AND s.id = c.segment_id
         WHERE c.org_id = \(orgID) AND c.id = \(campaignID)
@@ -109,7 +119,7 @@ public struct AudiencePlanner: Sendable {
         guard let row = result.first else {
             throw EngineError(.notFound, "campaign \(campaignID) does not exist in this organization", field: "campaignId")
         }
-        let (abTest, abDecided, segmentID, filterText) = try row.decode((Bool, Bool, UUID?, String?).self)
+        let (abTest, segmentID, filterText) = try row.decode((Bool, UUID?, String?).self)
         let field = segmentID == nil ? "contactFilter" : "segment.filter"
         guard let filterText else {
             throw EngineError(
@@ -117,7 +127,7 @@ public struct AudiencePlanner: Sendable {
                 field: "contactFilter")
         }
         switch ContactFilter.parse(json: Data(filterText.utf8), field: field) {
-        case .success(let filter): return CampaignAudience(abTest: abTest, abDecided: abDecided, filter: filter)
+        case .success(let filter): return CampaignAudience(abTest: abTest, filter: filter)
         case .failure(let failure): throw failure
         }
     }
@@ -198,21 +208,44 @@ public struct AudiencePlanner: Sendable {
     /// split by `string_to_array(codes, NULL)` (one element per character, linear)
     /// and zipped with the ids by a two-array unnest: 1 byte per contact
     /// instead of a quoted array element.
-    static func abInsert(
-        orgID: UUID, campaignID: UUID, ids: [UUID], variantCodes: String, chunk: Int, holdoutStatus: String
-    ) -> PostgresQuery {
+    ///
+    /// The holdout's status (`held` until a winner is picked, `pending` after) is read from the
+    /// campaign row in the same statement, `FOR SHARE`: that lock conflicts with the row lock of
+    /// ``ABWinnerSelection``'s `UPDATE … SET ab_winner`, so a page either waits for a winner being
+    /// committed and sees it (its main rows go `pending`), or commits first and then the winner's
+    /// release (which waits for the page) turns its `held` rows `pending`. No page is left `held`
+    /// behind a winner.
+    static func abInsert(orgID: UUID, campaignID: UUID, ids: [UUID], variantCodes: String, chunk: Int) -> PostgresQuery {
         """
+        WITH winner AS (
+            SELECT CASE WHEN ab_winner IS NULL THEN 'held' ELSE 'pending' END AS holdout
+            FROM campaigns WHERE org_id = \(orgID)::uuid AND id = \(campaignID)::uuid
+            FOR SHARE
+        ) \
         INSERT INTO campaign_messages (org_id, campaign_id, contact_id, phone, variant, chunk, status, skip_reason) \
         SELECT \(orgID)::uuid, \(campaignID)::uuid, c.id, c.phone, v.variant, \(chunk)::integer, \
-        CASE WHEN k.skip_reason IS NOT NULL THEN 'skipped' WHEN v.variant = 'main' THEN \(holdoutStatus)::text ELSE 'pending' END, \
+        CASE WHEN k.skip_reason IS NOT NULL THEN 'skipped' WHEN v.variant = 'main' THEN w.holdout ELSE 'pending' END, \
         k.skip_reason \
         FROM (SELECT u.id, CASE u.code WHEN 'A' THEN 'A' WHEN 'B' THEN 'B' ELSE 'main' END \
               FROM unnest(\(UUIDArrayParameter(ids: ids))::uuid[], string_to_array(\(variantCodes)::text, NULL)) \
               AS u(id, code)) AS v(id, variant) \
         JOIN contacts c ON c.org_id = \(orgID)::uuid AND c.id = v.id \
+        CROSS JOIN winner w \
         CROSS JOIN LATERAL (SELECT \(unescaped: skipReasonSQL) AS skip_reason) k \
         ORDER BY c.id \
         ON CONFLICT (campaign_id, contact_id) DO NOTHING
+        """
+    }
+
+    /// After the last A/B page: `held` rows of a campaign whose winner is set become `pending` (rows
+    /// a planner wrote before a winner picked while no planner held the campaign, e.g. between a
+    /// crash and the rerun). The page statements already make this rare; this makes it never.
+    static func releaseHeldQuery(orgID: UUID, campaignID: UUID) -> PostgresQuery {
+        """
+        UPDATE campaign_messages SET status = 'pending', status_updated_at = now()
+        WHERE org_id = \(orgID) AND campaign_id = \(campaignID) AND status = 'held'
+          AND EXISTS (SELECT 1 FROM campaigns
+                      WHERE org_id = \(orgID) AND id = \(campaignID) AND ab_winner IS NOT NULL)
         """
     }
 
@@ -255,7 +288,7 @@ public struct AudiencePlanner: Sendable {
     /// N's last id, known before the insert).
     func runABPages(
         _ connection: PostgresConnection, run: inout PageRun, condition: PostgresQuery, campaignID: UUID, orgID: UUID,
-        chunkSize: Int, pageLimit: Int?, holdoutStatus: String, sampler: ABSampler
+        chunkSize: Int, pageLimit: Int?, sampler: ABSampler
     ) async throws {
         if let pageLimit, pageLimit <= 0 {
             run.stoppedEarly = true
@@ -277,8 +310,7 @@ public struct AudiencePlanner: Sendable {
             }
             let insert = Self.abInsert(
                 orgID: orgID, campaignID: campaignID, ids: ids, variantCodes: String(decoding: codes, as: UTF8.self),
-                chunk: run.chunk,
-                holdoutStatus: holdoutStatus)
+                chunk: run.chunk)
             run.pages += 1
             let fullPage = ids.count == chunkSize
             let limitReached = pageLimit.map { run.pages >= $0 } ?? false

@@ -77,9 +77,12 @@ public struct CampaignStore: Sendable {
     /// The one guarded statement of every lifecycle transition: it changes the row only if the
     /// current status may move to `to` (`CampaignLifecycle.allowedSources`). Two racing callers
     /// serialize on the row lock; the second re-reads the row (READ COMMITTED re-check), finds the
-    /// status already changed, and updates nothing. started_at/completed_at ride along.
-    static func transitionQuery(campaignID: UUID, orgID: UUID, to: CampaignStatus, reason: String?) -> PostgresQuery {
-        let allowed = CampaignLifecycle.allowedSources(to: to).map(\.rawValue)
+    /// status already changed, and updates nothing. started_at/completed_at ride along. `from`
+    /// narrows the sources further (e.g. only a `queued` campaign may fail its planning).
+    static func transitionQuery(
+        campaignID: UUID, orgID: UUID, to: CampaignStatus, reason: String?, from: Set<CampaignStatus>? = nil
+    ) -> PostgresQuery {
+        let allowed = CampaignLifecycle.allowedSources(to: to).filter { from?.contains($0) ?? true }.map(\.rawValue)
         return """
             UPDATE campaigns SET
                 status = \(to.rawValue), status_reason = \(reason),
@@ -328,11 +331,12 @@ public struct CampaignStore: Sendable {
     /// Moves the campaign to `to` in ONE guarded statement; `.won` for exactly one of any number of
     /// racing callers. A loser gets `.lost(current:)` (see ``CampaignTransitionOutcome/error(campaignID:to:)``
     /// for the `INVALID_TRANSITION` error) or `.notFound`.
+    /// `from` narrows the statuses it may leave (default: every source the lifecycle allows).
     public func transition(
-        campaignID: UUID, orgID: UUID, to: CampaignStatus, reason: String? = nil
+        campaignID: UUID, orgID: UUID, to: CampaignStatus, reason: String? = nil, from: Set<CampaignStatus>? = nil
     ) async throws -> CampaignTransitionOutcome {
         let result = try await client.query(
-            Self.transitionQuery(campaignID: campaignID, orgID: orgID, to: to, reason: reason))
+            Self.transitionQuery(campaignID: campaignID, orgID: orgID, to: to, reason: reason, from: from))
         if result.affectedRows == 1 {
             logger.info(
                 "campaign status changed",
@@ -371,13 +375,10 @@ public struct CampaignStore: Sendable {
         func column<Value: PostgresDecodable>(_ name: String, _ type: Value.Type = Value.self) throws -> Value {
             try row.decode(Value.self, named: name)
         }
+        // A stored filter that no longer parses (the filter language changed) must not make the campaign
+        // unreadable: `campaign show` has to print the `planning_failed` reason it caused. It reads as nil.
         let filterText: String? = try column("contact_filter")
-        let filter: ContactFilter? = try filterText.map { text in
-            switch ContactFilter.parse(json: Data(text.utf8)) {
-            case .success(let filter): return filter
-            case .failure(let failure): throw failure
-            }
-        }
+        let filter = filterText.flatMap { try? ContactFilter.parse(json: Data($0.utf8)).get() }
         let faqText: String = try column("faq_replies")
         let faqs = try JSONDecoder().decode([FAQReply].self, from: Data(faqText.utf8))
         let statusText: String = try column("status")

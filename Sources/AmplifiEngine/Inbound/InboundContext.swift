@@ -8,6 +8,8 @@ struct InboundContext: Sendable {
     var orgID: UUID
     /// The org's number as stored (the reply's sender).
     var numberE164: String
+    /// The number's budget in segments per second (`phone_numbers.mps`).
+    var numberMPS: Double
     var contactID: UUID?
     var contactOptedOut: Bool
     /// The contact's merge values (for `{{firstName}}` in a response).

@@ -1,6 +1,7 @@
 public import AmplifiCarriers
 import AmplifiMessaging
 public import AmplifiPostgres
+public import AmplifiRedis
 public import Foundation
 public import Logging
 
@@ -10,19 +11,33 @@ public import Logging
 /// Per message: one read (number, contact, last campaign) and ONE write statement (the inbound
 /// row, the contact's subscription, the campaign's counters and the pending reply, all or
 /// nothing). A reply then costs a charge, a claim, the carrier call and a record — the campaign
-/// pipeline's steps for a batch of one. Idempotent per `providerMessageID`: a redelivered webhook
-/// stores, counts and sends nothing. Logs carry ids only, never phones or bodies.
+/// pipeline's steps for a batch of one, including the sender number's fleet-wide rate reservation.
+/// Idempotent per `providerMessageID`: a redelivered webhook stores, counts and sends nothing. Logs
+/// carry ids only, never phones or bodies.
+///
+/// A campaign answers a contact at most once per trigger (yes, no, each FAQ) within
+/// `replyWindow`: a contact texting YES a hundred times, or a bot answering our answer, costs one
+/// charged reply. Later messages are stored and counted as usual, and not answered.
 public struct InboundMessageHandler: Sendable {
     let store: InboundStore
     let replies: ReplyStore
     let sender: ReplySender
+    let replyWindow: Duration
     let logger: Logger
 
-    /// A handler over Postgres (`client`) sending replies through `carrier`.
-    public init(client: PostgresClient, carrier: any Carrier, logger: Logger) {
+    /// A handler over Postgres (`client`) sending replies through `carrier`, paced by the sender
+    /// numbers' rate buckets in `redis` (under `keys`). A reply that would wait longer than
+    /// `maxRateWait` for its number is left `pending` for ``sendPendingReplies(olderThan:limit:)``.
+    public init(
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), carrier: any Carrier,
+        replyWindow: Duration = .seconds(86_400), maxRateWait: Duration = .seconds(2), logger: Logger
+    ) {
         self.store = InboundStore(client: client)
         self.replies = ReplyStore(client: client)
-        self.sender = ReplySender(client: client, carrier: carrier, logger: logger)
+        self.sender = ReplySender(
+            client: client, limiter: SenderRateLimiter(client: redis, keys: keys, logger: logger),
+            maxRateWait: maxRateWait, carrier: carrier, logger: logger)
+        self.replyWindow = replyWindow
         self.logger = logger
     }
 
@@ -110,7 +125,7 @@ public struct InboundMessageHandler: Sendable {
             let written = try await store.store(
                 InboundStore.Write(
                     context: context, message: message, keyword: stored,
-                    reply: reply.map { (to: $0.to, plan: $0.plan) }))
+                    reply: reply.map { (to: $0.to, plan: $0.plan, trigger: $0.trigger) }, replyWindow: replyWindow))
         else {
             logger.debug("inbound message redelivered; ignored", metadata: metadata)
             return (outcome, nil)
@@ -119,14 +134,19 @@ public struct InboundMessageHandler: Sendable {
         outcome.stored = true
         outcome.inboundMessageID = written.inboundID
         logger.info("inbound message stored", metadata: metadata)
-        guard let reply, let replyID = written.replyID, let campaignID = context.campaignID else {
+        guard let reply, let campaignID = context.campaignID else { return (outcome, nil) }
+        guard let replyID = written.replyID else {
+            outcome.autoReplyWithheld = true
+            metadata["trigger"] = "\(reply.trigger.windowKey)"
+            logger.info("auto-reply withheld: this contact got one for the same trigger within the window", metadata: metadata)
             return (outcome, nil)
         }
         outcome.autoReply = AutoReplyOutcome(
             replyID: replyID, trigger: reply.trigger, status: .pending, credits: reply.plan.credits)
         let pending = PendingReply(
             id: replyID, orgID: context.orgID, inboundMessageID: written.inboundID, campaignID: campaignID,
-            from: context.numberE164, to: reply.to, body: reply.plan.text, credits: reply.plan.credits, attempt: 0)
+            senderID: context.phoneNumberID, from: context.numberE164, senderMPS: context.numberMPS, to: reply.to,
+            body: reply.plan.text, segments: max(1, reply.plan.segmentCount), credits: reply.plan.credits, attempt: 0)
         return (outcome, pending)
     }
 

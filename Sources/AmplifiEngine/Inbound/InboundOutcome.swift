@@ -16,6 +16,9 @@ public struct InboundOutcome: Sendable, Hashable {
     public var campaignID: UUID?
     /// The automatic reply, when the campaign answers this message.
     public var autoReply: AutoReplyOutcome?
+    /// True when the campaign would have answered, but already answered this contact for the same
+    /// trigger within the reply window: the message is stored and counted, nothing is sent.
+    public var autoReplyWithheld = false
 
     /// An outcome.
     public init(

@@ -24,7 +24,8 @@ struct InboundStore: Sendable {
         """
         SELECT p.id, p.org_id, p.e164, c.id, coalesce(c.opted_out_at IS NOT NULL, false),
                \(unescaped: ContactMergeColumns.selectList),
-               k.id, k.auto_reply, k.yes_response, k.no_response, k.faq_replies::text, k.normalize_text
+               k.id, k.auto_reply, k.yes_response, k.no_response, k.faq_replies::text, k.normalize_text,
+               p.mps::float8
         FROM phone_numbers p
         LEFT JOIN contacts c ON c.org_id = p.org_id AND c.phone = \(from) AND c.deleted_at IS NULL
         LEFT JOIN LATERAL (
@@ -44,7 +45,9 @@ struct InboundStore: Sendable {
         var context: InboundContext
         var message: InboundMessage
         var keyword: String?
-        var reply: (to: String, plan: MessagePlan)?
+        var reply: (to: String, plan: MessagePlan, trigger: AutoReplyTrigger)?
+        /// At most one reply per (contact, campaign, trigger) within this window.
+        var replyWindow: Duration
     }
 
     // Storing a message is ONE statement, so it is one transaction and one round trip:
@@ -59,8 +62,14 @@ struct InboundStore: Sendable {
     //   seeds/000). `changed` (old snapshot vs new row) reports only subscription changes. Its WHERE reads `counted`, which makes the campaign row be locked before the
     //   contact row — the order SendBatchStore.recordQuery takes them (campaign, then contacts),
     //   so the two can never deadlock.
-    // - `reply` stores the auto-reply as 'pending' in the same transaction, so a crash after the
-    //   commit leaves it for sendPendingReplies and never loses or duplicates it.
+    // - `answered` claims the reply window of (campaign, contact, trigger) in auto_reply_windows:
+    //   an upsert whose DO UPDATE only fires when the last reply is older than the window, so of
+    //   any number of concurrent messages exactly one gets a row back (the others wait for it on the
+    //   key and then re-check the committed row). Like `subscription`, it reads `counted` so the
+    //   campaign row is locked first (every message of a campaign takes the locks in one order).
+    // - `reply` stores the auto-reply as 'pending' in the same transaction, only when `answered`
+    //   returned a row, so a crash after the commit leaves it for sendPendingReplies and never loses
+    //   or duplicates it.
     static func storeQuery(_ write: Write) -> PostgresQuery {
         let context = write.context
         let org = context.orgID
@@ -73,6 +82,7 @@ struct InboundStore: Sendable {
         let encoding: String? = plan.map { $0.encoding == .gsm7 ? "GSM7" : "UCS2" }
         let segments: Int? = plan.map { max(1, $0.segmentCount) }
         let credits: Int? = plan?.credits
+        let trigger = write.reply?.trigger.windowKey
         return """
             WITH inserted AS (
                 INSERT INTO inbound_messages (org_id, contact_id, phone_number_id, from_phone, to_phone, body,
@@ -109,13 +119,21 @@ struct InboundStore: Sendable {
                        OR (\(keyword)::text = 'opt_in' AND c.opted_out_at IS NOT NULL)
                        OR c.is_textable IS NULL)
                 RETURNING (old.was IS NULL) <> (c.opted_out_at IS NULL) AS changed
+            ), answered AS (
+                INSERT INTO auto_reply_windows AS w (org_id, campaign_id, contact_id, trigger, last_reply_at)
+                SELECT \(org), \(campaign)::uuid, \(contact)::uuid, \(trigger)::text, now()
+                FROM inserted
+                WHERE \(replyBody)::text IS NOT NULL AND (SELECT count(*) FROM counted) >= 0
+                ON CONFLICT (org_id, campaign_id, contact_id, trigger) DO UPDATE SET last_reply_at = excluded.last_reply_at
+                WHERE w.last_reply_at <= now() - make_interval(secs => \(write.replyWindow.seconds))
+                RETURNING 1
             ), reply AS (
                 INSERT INTO reply_messages (org_id, inbound_message_id, campaign_id, contact_id, phone_number_id,
                                             to_phone, body, encoding, segments, credits)
                 SELECT \(org), i.id, \(campaign)::uuid, \(contact)::uuid, \(context.phoneNumberID),
                        \(replyTo)::text, \(replyBody)::text, \(encoding)::text, \(segments)::int, \(credits)::int
                 FROM inserted i
-                WHERE \(replyBody)::text IS NOT NULL
+                WHERE \(replyBody)::text IS NOT NULL AND EXISTS (SELECT 1 FROM answered)
                 RETURNING id
             )
             SELECT i.id, (SELECT id FROM reply), (SELECT count(*) FROM subscription WHERE changed)
@@ -153,6 +171,7 @@ struct InboundStore: Sendable {
         let no = try row.decode(String?.self, at: 15)
         let faqJSON = try row.decode(String?.self, at: 16)
         let normalize = try row.decode(Bool?.self, at: 17)
+        let mps = try row.decode(Double.self, at: 18)
         let values = try contactID.map { _ in
             try ContactMergeColumns.decode(row, at: 5, phone: from ?? "", decoder: JSONDecoder())
         }
@@ -162,7 +181,7 @@ struct InboundStore: Sendable {
             settings = AutoReplySettings(enabled: autoReply, yesResponse: yes, noResponse: no, faqs: faqs)
         }
         return InboundContext(
-            phoneNumberID: numberID, orgID: orgID, numberE164: e164, contactID: contactID, contactOptedOut: optedOut,
+            phoneNumberID: numberID, orgID: orgID, numberE164: e164, numberMPS: mps, contactID: contactID, contactOptedOut: optedOut,
             values: values, campaignID: campaignID, settings: settings, normalizeText: normalize ?? true)
     }
 

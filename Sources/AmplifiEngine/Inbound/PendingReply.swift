@@ -6,10 +6,14 @@ struct PendingReply: Sendable {
     var orgID: UUID
     var inboundMessageID: UUID
     var campaignID: UUID
-    /// The org's number the inbound message arrived on.
+    /// The org's number the inbound message arrived on (`phone_numbers.id`, its E.164 and its
+    /// fleet-wide budget in segments per second): the reply takes a reservation on it.
+    var senderID: UUID
     var from: String
+    var senderMPS: Double
     var to: String
     var body: String
+    var segments: Int
     var credits: Int
     /// Claims taken so far (the next send is attempt + 1).
     var attempt: Int

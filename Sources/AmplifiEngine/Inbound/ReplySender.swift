@@ -4,9 +4,13 @@ import AmplifiPostgres
 import Foundation
 import Logging
 
-/// Pays for, sends and records one stored reply: charge (idempotent) → claim → carrier → record →
-/// refund a refusal the carrier does not bill. The same steps and rules as a campaign batch
-/// (ChunkSender), for a batch of one.
+/// Pays for, sends and records one stored reply: charge (idempotent) → rate reservation on the
+/// sender number → claim → carrier → record → refund a refusal the carrier does not bill. The same
+/// steps and rules as a campaign batch (ChunkSender), for a batch of one.
+///
+/// The reservation comes before the claim, as for a campaign batch: a reply never holds a claim
+/// while it waits. The wait is bounded by `maxRateWait`; a longer one leaves the reply `pending`
+/// (already paid: the retry's charge is the same batch) for the pending sweep.
 ///
 /// Crash safety: the charge comes BEFORE the claim and is keyed by the reply's batch id, so a
 /// process that dies after charging leaves the reply 'pending' and the next try finds it already
@@ -18,12 +22,16 @@ struct ReplySender: Sendable {
 
     let store: ReplyStore
     let credits: CreditMeter
+    let limiter: SenderRateLimiter
+    let maxRateWait: Duration
     let carrier: any Carrier
     let logger: Logger
 
-    init(client: PostgresClient, carrier: any Carrier, logger: Logger) {
+    init(client: PostgresClient, limiter: SenderRateLimiter, maxRateWait: Duration, carrier: any Carrier, logger: Logger) {
         self.store = ReplyStore(client: client)
         self.credits = CreditMeter(client: client, logger: logger)
+        self.limiter = limiter
+        self.maxRateWait = maxRateWait
         self.carrier = carrier
         self.logger = logger
     }
@@ -47,6 +55,14 @@ struct ReplySender: Sendable {
                 return (.failed, 0, nil, error.code.rawValue)
             }
         }
+        let decision = try await limiter.reserve(
+            orgID: reply.orgID, senderID: reply.senderID, segments: reply.segments, ratePerSecond: reply.senderMPS,
+            maxWait: maxRateWait)
+        guard let reservation = decision.reservation else {
+            logger.info("auto-reply left pending: its number's rate budget is booked ahead", metadata: metadata)
+            return (.pending, reply.credits, nil, nil)
+        }
+        try await Task.sleep(for: reservation.delay)
         guard try await store.claim(reply) else {
             logger.debug("auto-reply claimed by another process", metadata: metadata)
             return (.sending, reply.credits, nil, nil)

@@ -61,7 +61,8 @@ struct ReplyStore: Sendable {
     // reply a live handler stored a moment ago (and is about to send) is left to it.
     static func pendingQuery(olderThanSeconds: Double, limit: Int) -> PostgresQuery {
         """
-        SELECT r.id, r.org_id, r.inbound_message_id, r.campaign_id, p.e164, r.to_phone, r.body, r.credits, r.attempt
+        SELECT r.id, r.org_id, r.inbound_message_id, r.campaign_id, p.e164, r.to_phone, r.body, r.credits, r.attempt,
+               p.id, p.mps::float8, r.segments
         FROM reply_messages r
         JOIN phone_numbers p ON p.org_id = r.org_id AND p.id = r.phone_number_id
         WHERE r.status = 'pending' AND r.updated_at < now() - make_interval(secs => \(olderThanSeconds))
@@ -111,9 +112,12 @@ struct ReplyStore: Sendable {
         return try rows.map { row in
             let (id, org, inbound, campaign, from, to, body, credits, attempt) = try row.decode(
                 (Int64, UUID, UUID, UUID, String, String, String, Int, Int).self)
+            let (senderID, mps, segments) = (
+                try row.decode(UUID.self, at: 9), try row.decode(Double.self, at: 10), try row.decode(Int.self, at: 11)
+            )
             return PendingReply(
-                id: id, orgID: org, inboundMessageID: inbound, campaignID: campaign, from: from, to: to, body: body,
-                credits: credits, attempt: attempt)
+                id: id, orgID: org, inboundMessageID: inbound, campaignID: campaign, senderID: senderID, from: from,
+                senderMPS: mps, to: to, body: body, segments: segments, credits: credits, attempt: attempt)
         }
     }
 

@@ -93,11 +93,19 @@ public struct CampaignAdmissions: Sendable {
         }
     }
 
-    /// Campaigns that Postgres says are `queued` (admitted, not yet planned): the
-    /// reconciler republishes these when Redis has lost their admission entries.
-    public func queuedCampaigns(limit: Int = 1_000) async throws -> [Change] {
+    /// Campaigns that Postgres says are `queued` (admitted, not yet planned), oldest first, each with
+    /// whether it has been queued for longer than `staleAfter` (by the database's clock): the
+    /// reconciler republishes those whose admission Redis no longer knows, and the stale ones
+    /// whatever Redis says.
+    public func queuedCampaigns(staleAfter: Duration, limit: Int = 1_000) async throws -> [(change: Change, stale: Bool)] {
         let rows = try await client.query(
-            "SELECT id, org_id FROM campaigns WHERE status = 'queued' ORDER BY status_changed_at LIMIT \(limit)")
-        return try rows.map { try Change(campaignID: $0.decode(UUID.self, at: 0), orgID: $0.decode(UUID.self, at: 1)) }
+            """
+            SELECT id, org_id, status_changed_at <= now() - make_interval(secs => \(staleAfter.seconds)) FROM campaigns
+            WHERE status = 'queued' ORDER BY status_changed_at LIMIT \(limit)
+            """)
+        return try rows.map { row in
+            let (id, org, stale) = try row.decode((UUID, UUID, Bool).self)
+            return (Change(campaignID: id, orgID: org), stale)
+        }
     }
 }

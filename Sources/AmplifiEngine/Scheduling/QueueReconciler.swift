@@ -13,6 +13,12 @@ public import Logging
 ///   every queued campaign unknown and republished, while a healthy one causes
 ///   no duplicate admissions. (A duplicate would be harmless anyway: planning is
 ///   idempotent and guarded by the campaign's status.)
+/// - `queued` campaigns queued for longer than ``requeueAfter`` are published again
+///   whatever the set says: after a Redis snapshot restore or a failover that lost
+///   recent writes, the set can still list a campaign whose stream entry is gone.
+///   At most once per ``requeueAfter`` per campaign (a `SET NX PX` marker), so a
+///   campaign that simply takes long to plan, or waits behind a backlog, does not
+///   fill the stream with duplicates.
 /// - `sending` campaigns get every chunk that still has `pending` rows pushed
 ///   again; the fair queue's push is idempotent (a chunk already queued or leased
 ///   is not added twice) and re-running a finished chunk finds nothing to send.
@@ -23,11 +29,14 @@ public struct QueueReconciler: Sendable {
     let chunks: FairChunkQueue
     let keys: QueueKeys
     let logger: Logger
+    /// How long a campaign may stay `queued` before it is republished whatever Redis says.
+    public var requeueAfter: Duration
 
     public init(
-        client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(),
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), requeueAfter: Duration = .seconds(120),
         logger: Logger = Logger(label: "amplifi.reconciler")
     ) {
+        self.requeueAfter = requeueAfter
         self.client = client
         self.redis = redis
         self.keys = keys
@@ -39,6 +48,9 @@ public struct QueueReconciler: Sendable {
     /// The set of campaign ids whose admission was published (see the type's doc).
     var admittedSet: String { keys.prefix + "{adm}:admitted" }
 
+    /// The marker that a stale queued campaign was republished recently (expires after ``requeueAfter``).
+    func requeuedMarker(_ campaignID: UUID) -> String { keys.prefix + "{adm}:requeued:" + QueueKeys.id(campaignID) }
+
     /// Publishes admissions for campaigns just moved to `queued` and records them
     /// as known.
     public func publish(_ changes: [CampaignAdmissions.Change]) async throws {
@@ -47,6 +59,20 @@ public struct QueueReconciler: Sendable {
             _ = try await admissions.publish(campaignID: change.campaignID, orgID: change.orgID)
         }
         try await redis.send(["SADD", RedisArgument(admittedSet)] + changes.map { RedisArgument($0.campaignID.uuidString.lowercased()) })
+    }
+
+    /// The stale campaigns not republished within the last ``requeueAfter``, marking them now: one
+    /// pipelined `SET marker 1 NX PX` per campaign (one round trip).
+    func unmarkedStale(_ stale: [CampaignAdmissions.Change]) async throws -> [CampaignAdmissions.Change] {
+        guard !stale.isEmpty else { return [] }
+        let replies = try await redis.pipeline(
+            stale.map { change in
+                [
+                    "SET", RedisArgument(requeuedMarker(change.campaignID)), "1", "NX", "PX",
+                    RedisArgument(milliseconds: max(requeueAfter, .milliseconds(1))),
+                ]
+            })
+        return zip(stale, replies).filter { $0.1.string == "OK" }.map(\.0)
     }
 
     /// What one reconciliation pass did.
@@ -67,15 +93,24 @@ public struct QueueReconciler: Sendable {
     @discardableResult
     public func reconcile() async throws -> Pass {
         var pass = Pass()
-        let queued = try await CampaignAdmissions(client: client).queuedCampaigns()
+        let queued = try await CampaignAdmissions(client: client).queuedCampaigns(staleAfter: requeueAfter)
         if !queued.isEmpty {
             let membership = try await redis.send(
-                ["SMISMEMBER", RedisArgument(admittedSet)] + queued.map { RedisArgument($0.campaignID.uuidString.lowercased()) })
+                ["SMISMEMBER", RedisArgument(admittedSet)]
+                    + queued.map { RedisArgument($0.change.campaignID.uuidString.lowercased()) })
             let known = (membership.array ?? []).map { $0.int == 1 }
-            let missing = zip(queued, known + Array(repeating: false, count: max(0, queued.count - known.count)))
-                .filter { !$0.1 }.map(\.0)
-            try await publish(missing)
-            pass.republished = missing.count
+            var missing: [CampaignAdmissions.Change] = []
+            var staleButKnown: [CampaignAdmissions.Change] = []
+            for (index, entry) in queued.enumerated() {
+                if index >= known.count || !known[index] {
+                    missing.append(entry.change)
+                } else if entry.stale {
+                    staleButKnown.append(entry.change)
+                }
+            }
+            let stale = try await unmarkedStale(staleButKnown)
+            try await publish(missing + stale)
+            pass.republished = missing.count + stale.count
         }
         // Why GROUP BY over the open-rows index: one row per (campaign, chunk) that
         // still has work, for every sending campaign at once.

@@ -27,7 +27,8 @@ public struct SchedulerService: Service {
 
     public init(
         client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), tick: Duration = .milliseconds(500),
-        reconcileEvery: Int = 20, claimLease: Duration = StaleClaimSweeper.defaultLease, logger: Logger = Logger(label: "amplifi.scheduler")
+        reconcileEvery: Int = 20, claimLease: Duration = StaleClaimSweeper.defaultLease,
+        requeueQueuedAfter: Duration = .seconds(120), logger: Logger = Logger(label: "amplifi.scheduler")
     ) {
         self.tick = tick
         self.reconcileEvery = reconcileEvery
@@ -36,7 +37,8 @@ public struct SchedulerService: Service {
         self.abDecider = ABWinnerDecider(client: client, redis: redis, keys: keys, logger: logger)
         self.deferred = DeferredRelease(client: client, redis: redis, keys: keys, logger: logger)
         self.admissions = CampaignAdmissions(client: client)
-        self.reconciler = QueueReconciler(client: client, redis: redis, keys: keys, logger: logger)
+        self.reconciler = QueueReconciler(
+            client: client, redis: redis, keys: keys, requeueAfter: requeueQueuedAfter, logger: logger)
         self.logger = logger
     }
 

@@ -17,6 +17,12 @@ public import ServiceLifecycle
 /// merely slow; the entry stays unacknowledged until the campaign has left
 /// `queued`, so it can never be lost to a planner that dies later. On graceful shutdown the worker stops
 /// taking admissions and finishes the campaign in hand.
+///
+/// Failures (``PlanningFailure``): one that planning again cannot cure (the filter no longer parses,
+/// no sender number) moves the campaign `queued → failed` with a `status_reason` naming the cause,
+/// acknowledges the admission and so frees the organization's slot; one that passes (Postgres or
+/// Redis down or restarting) is retried with exponential backoff (``retryBackoff``) and never fails
+/// the campaign.
 public struct CampaignPlannerService: Service {
     /// Identifies this worker in the stream's consumer group and in logs.
     public let workerID: String
@@ -24,6 +30,11 @@ public struct CampaignPlannerService: Service {
     public var chunkSize: Int
     /// How long an admission may stay unacknowledged before another worker takes it.
     public var leaseTimeout: Duration
+    /// Waits between attempts after a transient failure (1 s doubling to 30 s by default).
+    public var retryBackoff = RetryBackoff()
+    /// Attempts at one admission before it is left unacknowledged for a later reclaim (so one
+    /// campaign that keeps failing transiently does not hold this planner).
+    public var attemptsPerAdmission = 8
     let client: PostgresClient
     let admissions: AdmissionQueue
     let chunks: FairChunkQueue
@@ -50,28 +61,86 @@ public struct CampaignPlannerService: Service {
     }
 
     public func run() async throws {
-        try await admissions.ensureGroup()
+        // A wrong --chunk-size is this worker's mistake: stop here rather than fail campaigns for it.
+        try AudiencePlanner.validate(chunkSize: chunkSize)
+        var backoff = retryBackoff
+        var grouped = false
         var idleRounds = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
+                if !grouped {
+                    try await admissions.ensureGroup()
+                    grouped = true
+                }
                 if idleRounds % 10 == 0 {
                     for admission in try await admissions.reclaimAbandoned(consumer: workerID, minIdle: leaseTimeout) {
-                        try await plan(admission)
+                        try await handle(admission)
                     }
                 }
                 if let admission = try await admissions.claimNext(consumer: workerID, block: .seconds(1)) {
-                    try await plan(admission)
+                    try await handle(admission)
                     idleRounds = 0
                 } else {
                     idleRounds += 1
                 }
+                backoff.reset()
             } catch is CancellationError {
                 return
             } catch {
-                logger.error("planning failed; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
+                let wait = backoff.next()
+                logger.error(
+                    "planning failed (Postgres or Redis unavailable?); retrying",
+                    metadata: ["error": "\(error)", "retry_in": "\(wait)"])
+                try? await Task.sleep(for: wait)
             }
         }
+    }
+
+    /// Plans one admission, retrying transient failures with backoff up to ``attemptsPerAdmission``
+    /// times (then rethrows: the admission stays unacknowledged and is reclaimed later). A permanent
+    /// failure fails the campaign (``fail(_:reason:)``) instead of throwing.
+    public func handle(_ admission: Admission) async throws {
+        try AudiencePlanner.validate(chunkSize: chunkSize)
+        var backoff = retryBackoff
+        while true {
+            do {
+                try await plan(admission)
+                return
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                switch PlanningFailure.classify(error) {
+                case .permanent(let reason):
+                    try await fail(admission, reason: reason)
+                    return
+                case .transient:
+                    guard backoff.failures + 1 < attemptsPerAdmission, !Task.isShuttingDownGracefully else { throw error }
+                    let wait = backoff.next()
+                    logger.warning(
+                        "planning failed for a reason that should pass; retrying",
+                        metadata: [
+                            "campaign_id": "\(admission.campaignID)", "org_id": "\(admission.orgID)",
+                            "error": "\(error)", "retry_in": "\(wait)",
+                        ])
+                    try await Task.sleep(for: wait)
+                }
+            }
+        }
+    }
+
+    /// A permanent planning failure: `queued → failed` with `reason` (only from `queued`: a campaign
+    /// paused or canceled meanwhile keeps that status), then the admission is acknowledged. Leaving
+    /// `queued` frees the organization's admission slot.
+    func fail(_ admission: Admission, reason: String) async throws {
+        let outcome = try await campaigns.transition(
+            campaignID: admission.campaignID, orgID: admission.orgID, to: .failed, reason: reason, from: [.queued])
+        logger.error(
+            "campaign planning failed for good",
+            metadata: [
+                "campaign_id": "\(admission.campaignID)", "org_id": "\(admission.orgID)", "reason": "\(reason)",
+                "failed": "\(outcome == .won)",
+            ])
+        _ = try await admissions.acknowledge(admission)
     }
 
     /// Plans one admitted campaign (or acknowledges a stale/duplicate admission).
@@ -114,6 +183,9 @@ public struct CampaignPlannerService: Service {
             // Already planned (duplicate admission), or paused/canceled since: nothing to do.
             return true
         }
+        if campaign.fromPhoneNumberId == nil {
+            try await requireDefaultSender(orgID: admission.orgID)
+        }
         let summary = try await planner.expand(
             campaignID: admission.campaignID, orgID: admission.orgID, chunkSize: chunkSize)
         let jobs = summary.sendableChunks.map { ChunkJob(campaignID: admission.campaignID, orgID: admission.orgID, chunk: $0) }
@@ -125,9 +197,27 @@ public struct CampaignPlannerService: Service {
         log["chunks"] = "\(jobs.count)"
         logger.info("campaign planned", metadata: log)
         if outcome.won && summary.pendingCount == 0 && summary.heldCount == 0 {
-            // Nobody to send to: the campaign is complete as soon as it starts.
-            _ = try await campaigns.transition(campaignID: admission.campaignID, orgID: admission.orgID, to: .completed)
+            // Nothing to push. Complete only through the workers' guarded statement: a resumed campaign
+            // may still have rows deferred by quiet hours or in flight, and then it stays `sending`.
+            _ = try await SendBatchStore(client: client).completeIfDone(
+                campaignID: admission.campaignID, orgID: admission.orgID)
         }
         return true
+    }
+
+    /// Whether the organization has a default number (asked only for a campaign without a sender).
+    static func defaultSenderQuery(orgID: UUID) -> PostgresQuery {
+        "SELECT EXISTS (SELECT 1 FROM phone_numbers WHERE org_id = \(orgID) AND is_default)"
+    }
+
+    /// Throws `NO_FROM_NUMBER` when the organization has no default number to send from.
+    func requireDefaultSender(orgID: UUID) async throws {
+        guard try await client.query(Self.defaultSenderQuery(orgID: orgID))[0].decode(Bool.self, at: 0) else {
+            throw EngineError(
+                .noFromNumber,
+                "the campaign names no sender number and its organization has no default number; add one "
+                    + "(amplifi phone-number add --default), then create the campaign again",
+                field: "fromPhoneNumberId")
+        }
     }
 }

@@ -3,6 +3,7 @@ import AmplifiEngine
 import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiReceiver
+import AmplifiRedis
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
@@ -55,9 +56,13 @@ struct CallbackBench: AsyncParsableCommand {
         let port = try LocalNetwork.freePort()
         let token = "bench-token"
         let metrics = ReceiverMetrics()
+        // The receiver paces auto-replies through Redis (none are sent here, but it needs one).
+        let redisServer = try await LocalRedisServer.start()
+        defer { redisServer.stop() }
+        let redis = try RedisClient(url: redisServer.url, maxConnections: 2, logger: logger)
         let receiver = ReceiverServer(
             configuration: ReceiverConfiguration(port: port, publicURL: "http://127.0.0.1:\(port)", authToken: token),
-            client: client, carrier: SimulatedCarrier(logger: logger), logger: logger, metrics: metrics)
+            client: client, redis: redis, carrier: SimulatedCarrier(logger: logger), logger: logger, metrics: metrics)
         let group = receiver.serviceGroup()
         let running = Task { try await group.run() }
         try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: port) }
@@ -108,6 +113,7 @@ struct CallbackBench: AsyncParsableCommand {
                 + "\(batches) batches (mean \(overHTTP.count / max(batches, 1)) reports), latency p50 "
                 + "\(Self.milliseconds(sorted[sorted.count / 2])) ms, p99 \(Self.milliseconds(sorted[sorted.count * 99 / 100])) ms; "
                 + "\(applied)/\(overHTTP.count) applied")
+        await redis.close()
         await client.close()
     }
 

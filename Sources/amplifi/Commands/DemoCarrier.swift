@@ -1,8 +1,10 @@
 import AmplifiCarrierSimulator
 import AmplifiCarriers
+import AmplifiEngine
 import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiReceiver
+import AmplifiRedis
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -53,7 +55,9 @@ final class DemoCarrier: Sendable {
 
     /// The carrier-sim server (same failure rates, 3% undelivered, some callbacks out of order or
     /// twice) and a receiver over `client`, both on free ports; the Twilio adapter points at the former.
-    static func overHTTP(client: PostgresClient, logger: Logger) async throws -> DemoCarrier {
+    static func overHTTP(client: PostgresClient, redis: RedisClient, keys: QueueKeys, logger: Logger) async throws
+        -> DemoCarrier
+    {
         let receiverPort = try LocalNetwork.freePort()
         let simulatorPort = try LocalNetwork.freePort()
         let publicURL = "http://127.0.0.1:\(receiverPort)"
@@ -74,7 +78,7 @@ final class DemoCarrier: Sendable {
             logger: logger)
         let receiver = ReceiverServer(
             configuration: ReceiverConfiguration(port: receiverPort, publicURL: publicURL, authToken: token),
-            client: client, carrier: carrier, logger: logger)
+            client: client, redis: redis, keys: keys, carrier: carrier, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: ([simulator] + receiver.services()).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

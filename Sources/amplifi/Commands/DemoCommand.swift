@@ -100,7 +100,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         let overHTTP = carrier == "twilio-sim"
         let demoCarrier = overHTTP
-            ? try await DemoCarrier.overHTTP(client: client, logger: logger) : DemoCarrier.inProcess(logger: logger)
+            ? try await DemoCarrier.overHTTP(client: client, redis: redis, keys: keys, logger: logger) : DemoCarrier.inProcess(logger: logger)
         print(
             overHTTP
                 ? "6. Two workers send the A/B samples over HTTP to the carrier-sim server (signed callbacks → receiver) …"

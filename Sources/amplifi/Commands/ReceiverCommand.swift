@@ -1,6 +1,8 @@
 import AmplifiCarriers
+import AmplifiEngine
 import AmplifiPostgres
 import AmplifiReceiver
+import AmplifiRedis
 import ArgumentParser
 import Foundation
 import Logging
@@ -19,6 +21,7 @@ struct ReceiverCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var redis: RedisOptions
 
     @Option(help: "Address to bind.")
     var host = "127.0.0.1"
@@ -41,10 +44,14 @@ struct ReceiverCommand: AsyncParsableCommand {
         let metrics = ReceiverMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 6)
+        // Auto-replies take their sender number's rate reservations in the workers' buckets.
+        let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
+        let keys = QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:")
         let configuration = ReceiverConfiguration(host: host, port: port, publicURL: publicURL, authToken: authToken)
         try await carrierOptions.withCarrier(logger: logger) { carrier in
             let receiver = ReceiverServer(
-                configuration: configuration, client: client, carrier: carrier, logger: logger, metrics: metrics
+                configuration: configuration, client: client, redis: redisClient, keys: keys, carrier: carrier,
+                logger: logger, metrics: metrics
             ) { boundPort in
                 print("receiver listening on http://\(configuration.host):\(boundPort) (public URL \(publicURL))")
                 fflush(nil)
@@ -52,5 +59,6 @@ struct ReceiverCommand: AsyncParsableCommand {
             try await runServices(receiver.services(), logger: logger)
         }
         await client.close()
+        await redisClient.close()
     }
 }

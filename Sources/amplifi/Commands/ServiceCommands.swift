@@ -27,10 +27,14 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds a claimed row may stay 'sending' before it is marked 'unknown' (never resent blindly; 1-86400).")
     var claimLeaseSeconds = 300
 
+    @Option(help: "Seconds a campaign may stay queued before it is published again, whatever Redis remembers (10-86400).")
+    var requeueAfterSeconds = 120
+
     func validate() throws {
         _ = try FlagValidation.milliseconds(tickMilliseconds, flag: "--tick-milliseconds", in: 10...60_000)
         _ = try FlagValidation.count(reconcileEvery, flag: "--reconcile-every", in: 1...100_000, unit: "ticks")
         _ = try FlagValidation.count(claimLeaseSeconds, flag: "--claim-lease-seconds", in: 1...86_400, unit: "seconds")
+        _ = try FlagValidation.count(requeueAfterSeconds, flag: "--requeue-after-seconds", in: 10...86_400, unit: "seconds")
     }
 
     func run() async throws {
@@ -40,7 +44,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         let service = SchedulerService(
             client: client, redis: redisClient, keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
             tick: .milliseconds(tickMilliseconds), reconcileEvery: reconcileEvery,
-            claimLease: .seconds(claimLeaseSeconds), logger: logger)
+            claimLease: .seconds(claimLeaseSeconds), requeueQueuedAfter: .seconds(requeueAfterSeconds), logger: logger)
         try await runServices([service], logger: logger)
         await client.close()
         await redisClient.close()

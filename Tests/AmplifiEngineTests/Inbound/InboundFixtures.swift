@@ -1,6 +1,8 @@
 import AmplifiCarriers
 import AmplifiEngine
 import AmplifiPostgres
+import AmplifiRedis
+import AmplifiTestSupport
 import Foundation
 import Logging
 
@@ -70,10 +72,49 @@ enum InboundFixtures {
             .decode(Bool.self, at: 0)
     }
 
+    /// A handler over `client` whose replies take rate reservations in the test Redis, under a key
+    /// prefix of its own (returned in `keys` by ``handlerWithKeys``).
+    static func handler(
+        _ client: PostgresClient, carrier: any Carrier, replyWindow: Duration = .seconds(86_400),
+        maxRateWait: Duration = .seconds(2), logger: Logger
+    ) async throws -> InboundMessageHandler {
+        try await handlerWithKeys(
+            client, carrier: carrier, replyWindow: replyWindow, maxRateWait: maxRateWait, logger: logger
+        ).handler
+    }
+
+    /// ``handler(_:carrier:replyWindow:maxRateWait:logger:)`` with the Redis client and keys it uses.
+    static func handlerWithKeys(
+        _ client: PostgresClient, carrier: any Carrier, replyWindow: Duration = .seconds(86_400),
+        maxRateWait: Duration = .seconds(2), logger: Logger = InboundFixtures.logger
+    ) async throws -> (handler: InboundMessageHandler, redis: RedisClient, keys: QueueKeys) {
+        let redis = try await SharedRedisClient.shared.client()
+        let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
+        let handler = InboundMessageHandler(
+            client: client, redis: redis, keys: keys, carrier: carrier, replyWindow: replyWindow,
+            maxRateWait: maxRateWait, logger: logger)
+        return (handler, redis, keys)
+    }
+
     /// A simulator keeping its send log.
     static func carrier(permanentFailureRate: Double = 0) -> SimulatedCarrier {
         SimulatedCarrier(
             configuration: SimulatedCarrierConfiguration(permanentFailureRate: permanentFailureRate, recordsLog: true),
             logger: logger)
+    }
+}
+
+/// One Redis client for every inbound test of the process (handlers are made per test; their
+/// rate buckets are kept apart by key prefixes).
+actor SharedRedisClient {
+    static let shared = SharedRedisClient()
+    private var redis: RedisClient?
+
+    /// The client, connected to the test Redis on first use.
+    func client() async throws -> RedisClient {
+        if let redis { return redis }
+        let made = try RedisClient(url: try await TestRedis.shared.url(), maxConnections: 4)
+        redis = made
+        return made
     }
 }

@@ -19,7 +19,7 @@ struct InboundMessageHandlerTests {
         try await withTestDatabase { client, _ in
             let (org, _, _) = try await F.orgWithContact(client)
             let carrier = F.carrier()
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
             let outcome = try await handler.handle(F.message("who is this?", from: "+14045550199"))
             #expect(outcome.stored && outcome.orgID == org)
             #expect(outcome.contactID == nil && outcome.campaignID == nil && outcome.autoReply == nil)
@@ -45,7 +45,7 @@ struct InboundMessageHandlerTests {
     @Test func aStrangersStopKeepsTheNumberSuppressedThroughALaterImport() async throws {
         try await withTestDatabase { client, _ in
             let (org, _, _) = try await F.orgWithContact(client)
-            let handler = InboundMessageHandler(client: client, carrier: F.carrier(), logger: F.logger)
+            let handler = try await F.handler(client, carrier: F.carrier(), logger: F.logger)
             let outcome = try await handler.handle(F.message("STOP", from: "+14045550199"))
             let contact = try #require(outcome.contactID)
             #expect(outcome.keyword == "opt_out")
@@ -66,7 +66,7 @@ struct InboundMessageHandlerTests {
         try await withTestDatabase { client, _ in
             let (org, _, contact) = try await F.orgWithContact(client)
             try await client.query("UPDATE contacts SET is_textable = NULL WHERE org_id = \(org) AND id = \(contact)")
-            let handler = InboundMessageHandler(client: client, carrier: F.carrier(), logger: F.logger)
+            let handler = try await F.handler(client, carrier: F.carrier(), logger: F.logger)
             let outcome = try await handler.handle(F.message("hello"))
             #expect(outcome.contactID == contact)
             let (textable, optedOut) = try await client.query(
@@ -88,7 +88,7 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client)
             let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier()
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
             let message = F.message("Yes", sid: "SMredelivered")
             let first = try await handler.handle(message)
             #expect(first.stored && first.campaignID == campaign && first.autoReply?.status == .sent)
@@ -116,7 +116,7 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client)
             let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier()
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
 
             let stop = try await handler.handle(F.message("  Stop! "))
             #expect(stop.keyword == "opt_out" && stop.campaignID == campaign && stop.autoReply == nil)
@@ -149,7 +149,7 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client)
             let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier()
-            let outcome = try await InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let outcome = try await F.handler(client, carrier: carrier, logger: F.logger)
                 .handle(F.message("help"))
             #expect(outcome.keyword == "help" && outcome.autoReply == nil)
             #expect(try await F.counters(client, org: org, campaign: campaign) == (1, 0, 0))
@@ -167,7 +167,7 @@ struct InboundMessageHandlerTests {
             _ = try await F.campaign(client, org: org, sender: sender, contact: contact, status: "failed")
             _ = try await F.campaign(client, org: org, sender: sender, contact: contact, status: "pending")
             let carrier = F.carrier()
-            let outcome = try await InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let outcome = try await F.handler(client, carrier: carrier, logger: F.logger)
                 .handle(F.message("Thanks for the reminder"))
             #expect(outcome.campaignID == latest && outcome.contactID == contact)
             let stored = try await client.query(
@@ -184,7 +184,7 @@ struct InboundMessageHandlerTests {
             let campaign = try await F.campaign(
                 client, org: org, sender: sender, contact: contact, no: "No problem \u{2014} thanks.")
             let carrier = F.carrier()
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
 
             let yes = try await handler.handle(F.message("Yeah!"))
             let no = try await handler.handle(F.message("no"))
@@ -237,7 +237,7 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client)
             _ = try await F.campaign(client, org: org, sender: sender, contact: contact, autoReply: false)
             let carrier = F.carrier()
-            let outcome = try await InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let outcome = try await F.handler(client, carrier: carrier, logger: F.logger)
                 .handle(F.message("yes"))
             #expect(outcome.stored && outcome.autoReply == nil && carrier.sendLog().isEmpty)
         }
@@ -248,7 +248,7 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client, credits: 0)
             _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier()
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
             let broke = try await handler.handle(F.message("yes"))
             #expect(broke.autoReply?.status == .failed && broke.autoReply?.errorCode == "INSUFFICIENT_CREDITS")
 
@@ -271,7 +271,7 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client, credits: 5)
             let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier(permanentFailureRate: 1)
-            let outcome = try await InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let outcome = try await F.handler(client, carrier: carrier, logger: F.logger)
                 .handle(F.message("yes"))
             #expect(outcome.autoReply?.status == .failed && outcome.autoReply?.credits == 0)
             #expect(outcome.autoReply?.errorCode == "21211")
@@ -297,7 +297,7 @@ struct InboundMessageHandlerTests {
             let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = SimulatedCarrier(
                 configuration: SimulatedCarrierConfiguration(rateLimitRate: 1, recordsLog: true), logger: F.logger)
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
             let outcome = try await handler.handle(F.message("yes"))
             #expect(outcome.autoReply?.status == .pending && outcome.autoReply?.credits == 0)
             #expect(try await handler.sendPendingReplies(olderThan: .zero, limit: 10) == 0)
@@ -326,13 +326,13 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client)
             let campaign = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier()
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
             // Stored, then the process "dies" before sending.
             let stored = try await handler.store(F.message("yes"))
             #expect(stored.autoReply?.status == .pending && carrier.sendLog().isEmpty)
             // A redelivery of another message finds nothing to send twice either.
             async let first = handler.sendPendingReplies(olderThan: .zero, limit: 10)
-            async let second = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            async let second = try await F.handler(client, carrier: carrier, logger: F.logger)
                 .sendPendingReplies(olderThan: .zero, limit: 10)
             let sent = try await first + second
             #expect(sent == 1)
@@ -353,7 +353,7 @@ struct InboundMessageHandlerTests {
             let (org, sender, contact) = try await F.orgWithContact(client)
             _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let carrier = F.carrier()
-            let handler = InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+            let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
             _ = try await handler.store(F.message("yes"))
             // A process claimed it and died at the carrier.
             try await client.query(
@@ -372,7 +372,7 @@ struct InboundMessageHandlerTests {
             try await SendingFixtures.withRedis { redis in
                 let (org, campaign) = try await SendingFixtures.oneChunkCampaign(client, credits: 100, contacts: 5)
                 let carrier = F.carrier()
-                let outcome = try await InboundMessageHandler(client: client, carrier: carrier, logger: F.logger)
+                let outcome = try await F.handler(client, carrier: carrier, logger: F.logger)
                     .handle(F.message("STOP", from: "+13030000002"))
                 #expect(outcome.keyword == "opt_out" && outcome.contactID != nil)
 

@@ -9,9 +9,15 @@ import Testing
 
 @Suite("From admission to planned chunks, and back after Redis loses everything")
 struct AdmissionToPlanningTests {
-    /// An organization with `contacts` textable contacts (every 10th opted out) and one pending campaign.
+    /// An organization with a default number, `contacts` textable contacts (every 10th opted out) and
+    /// one pending campaign.
     static func seedCampaign(_ client: PostgresClient, contacts: Int) async throws -> (org: UUID, campaign: UUID) {
         let org = try await client.query("INSERT INTO organizations (name) VALUES ('org') RETURNING id")[0].decode(UUID.self, at: 0)
+        try await client.query(
+            """
+            INSERT INTO phone_numbers (org_id, e164, is_default, mps)
+            SELECT \(org), '+1202555' || lpad((count(*) + 1)::text, 4, '0'), true, 10 FROM phone_numbers
+            """)
         try await client.query(
             """
             INSERT INTO contacts (org_id, phone, first_name, is_textable, opted_out_at)
