@@ -14,7 +14,7 @@ import Testing
 /// answering garbage, throttling with 429s, and posting callbacks early, twice, shuffled or never.
 /// Every recipient must be texted exactly once at the carrier, no row may be left open or unknown,
 /// and the books must balance with what the carrier accepted.
-@Suite("Sends on a misbehaving carrier: each recipient once, nothing lost, books balanced")
+@Suite("Sends on a misbehaving carrier: each recipient once, nothing lost, books balanced", .serialized)
 struct MisbehavingCarrierTests {
     typealias Fixture = SenderCrashTests.Fixture
 
@@ -127,6 +127,7 @@ struct MisbehavingCarrierTests {
             let modes = Dictionary(grouping: try stub.lines().compactMap(\.mode), by: { $0 }).mapValues(\.count)
             #expect((modes["late"] ?? 0) > 0 && (modes["drop"] ?? 0) > 0 && (modes["garbage"] ?? 0) > 0)
             #expect(try stub.lines().contains { $0.throttled == true })
+            print("misbehaving carrier: answers late \(modes["late"] ?? 0), dropped \(modes["drop"] ?? 0), garbage \(modes["garbage"] ?? 0), 429s \(try stub.lines().filter { $0.throttled == true }.count)")
             // The cron backfill then settles callbacks the carrier never posted.
             let backfill = try await AmplifiExecutable.run(
                 ["backfill-status", "--older-than", "0s", "--rate", "500"], environment: fleet.environment)
@@ -160,6 +161,7 @@ struct MisbehavingCarrierTests {
                 busiest = max(busiest, times[index...].prefix { $0 - start < 10 }.count)
             }
             #expect(busiest <= 11, "\(busiest) messages within 10 s")
+            print("1 msg/s number: \(times.count) messages in \(span) s, at most \(busiest) in any 10 s")
             // Nothing was swept to unknown or settled: every claim was short.
             let settled = try await client.query(
                 "SELECT count(*)::int FROM delivery_events WHERE org_id = \(fixture.org) AND source = 'backfill'"
@@ -275,6 +277,7 @@ struct MisbehavingCarrierTests {
             try await LocalNetwork.waitUntil("the terminated worker to exit", timeout: 30) { !terminated.isRunning }
             let drained = Date().timeIntervalSince(stopAsked)
             #expect(drained < 15, "the SIGTERMed worker took \(drained) s to exit")
+            print("SIGTERMed worker exited after \(drained) s")
             #expect(try await fixture.count("sent") < fixture.recipients, "the campaign finished before the faults")
             // The terminated worker put back what it had claimed: none of its rows is left in flight
             // (rows it recorded `unknown` because the carrier's answer was lost are the carrier's doing).

@@ -148,28 +148,16 @@ public struct CampaignPlannerService: Service {
         let metadata: Logger.Metadata = [
             "campaign_id": "\(admission.campaignID)", "org_id": "\(admission.orgID)", "worker": "\(workerID)",
         ]
-        let done = try await client.withConnection { connection -> Bool in
-            let locked = try await connection.query(
-                "SELECT pg_try_advisory_lock(\(Self.planningLockSpace), hashtext(\(admission.campaignID.uuidString)))"
-            )[0].decode(Bool.self, at: 0)
-            guard locked else {
-                // Another planner holds the campaign. Leave this entry unacknowledged: if that
-                // planner dies, the entry is reclaimed and the campaign planned; if it finishes,
-                // the next delivery finds the campaign no longer queued and acknowledges it.
-                logger.info("campaign is being planned by another worker", metadata: metadata)
-                return false
-            }
-            let unlock: PostgresQuery =
-                "SELECT pg_advisory_unlock(\(Self.planningLockSpace), hashtext(\(admission.campaignID.uuidString)))"
-            let done: Bool
-            do {
-                done = try await planLocked(admission, metadata: metadata)
-            } catch {
-                _ = try? await connection.query(unlock)
-                throw error
-            }
-            try await connection.query(unlock)
-            return done
+        guard
+            let done = try await client.withAdvisoryLockIfFree(
+                space: Self.planningLockSpace, key: admission.campaignID.uuidString,
+                { try await planLocked(admission, metadata: metadata) })
+        else {
+            // Another planner holds the campaign. Leave this entry unacknowledged: if that planner
+            // dies, the entry is reclaimed and the campaign planned; if it finishes, the next
+            // delivery finds the campaign no longer queued and acknowledges it.
+            logger.info("campaign is being planned by another worker", metadata: metadata)
+            return
         }
         if done { _ = try await admissions.acknowledge(admission) }
     }

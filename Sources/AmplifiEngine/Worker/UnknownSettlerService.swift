@@ -53,27 +53,16 @@ public struct UnknownSettlerService: Service {
 
     /// One pass, when no other settler holds the lock (nil then).
     public func settleOnce() async throws -> StatusBackfillReport? {
-        try await client.withConnection { connection in
-            let locked = try await connection.query(
-                "SELECT pg_try_advisory_lock(\(Self.settlerLockSpace), 0)")[0].decode(Bool.self, at: 0)
-            guard locked else { return nil }
-            let report: StatusBackfillReport
-            do {
-                report = try await backfill.run()
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.settlerLockSpace), 0)")
-                throw error
-            }
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.settlerLockSpace), 0)")
-            if report.checked > 0 {
-                logger.info(
-                    "unknown messages settled",
-                    metadata: [
-                        "checked": "\(report.checked)", "sent": "\(report.updatedTotal)", "put_back": "\(report.putBack)",
-                        "ambiguous": "\(report.ambiguous)", "not_found_yet": "\(report.notFound)",
-                    ])
-            }
-            return report
+        guard let report = try await client.withAdvisoryLockIfFree(space: Self.settlerLockSpace, key: "settle", backfill.run)
+        else { return nil }
+        if report.checked > 0 {
+            logger.info(
+                "unknown messages settled",
+                metadata: [
+                    "checked": "\(report.checked)", "sent": "\(report.updatedTotal)", "put_back": "\(report.putBack)",
+                    "ambiguous": "\(report.ambiguous)", "not_found_yet": "\(report.notFound)",
+                ])
         }
+        return report
     }
 }
