@@ -168,8 +168,11 @@ public struct ChunkSender: Sendable {
 
     /// What became of one claim.
     struct BatchOutcome: Sendable {
-        /// The status the campaign was moved to (or found in) when sending must stop.
+        /// The status the campaign was found in when sending must stop.
         var stop: CampaignStatus?
+        /// Pause the campaign with this reason once the claim is written (`insufficient_credits`, a
+        /// carrier setting, too many content-filtered messages).
+        var pauseReason: String?
         /// Segments per message of the claim's rendered messages (the next claim's estimate).
         var segmentsPerMessage: Double?
     }
@@ -179,8 +182,14 @@ public struct ChunkSender: Sendable {
     func send(_ claimed: [ClaimedMessage], batch: ClaimedBatch) async throws -> BatchOutcome {
         var ledger = ClaimLedger(claimID: batch.claimID, rows: claimed)
         do {
-            let outcome = try await sendClaimed(claimed, batch: batch, ledger: &ledger)
+            var outcome = try await sendClaimed(claimed, batch: batch, ledger: &ledger)
             try await recordWithRetry(ledger.records(), batch: batch)
+            if let reason = outcome.pauseReason {
+                _ = try await campaigns.transition(
+                    campaignID: batch.job.campaignID, orgID: batch.job.orgID, to: .paused, reason: reason)
+                logger.info("campaign paused", metadata: batch.metadata.merging(["reason": "\(reason)"]) { $1 })
+                outcome.stop = .paused
+            }
             return outcome
         } catch {
             // Put back what has no result yet (never handed to the carrier), refunded; keep the rest.
@@ -256,11 +265,8 @@ public struct ChunkSender: Sendable {
                     orgID: job.orgID, campaignID: job.campaignID, batchID: batch.claimID.uuidString.lowercased(),
                     credits: pricing.reduce(0) { $0 + $1.credits }, pricing: pricing)
             } catch let error as EngineError where error.code == .insufficientCredits {
-                try await recordWithRetry(ledger.records(), batch: batch)
-                _ = try await campaigns.transition(
-                    campaignID: job.campaignID, orgID: job.orgID, to: .paused, reason: "insufficient_credits")
-                logger.info("campaign paused: insufficient credits", metadata: batch.metadata)
-                return BatchOutcome(stop: .paused, segmentsPerMessage: segmentsPerMessage)
+                // Nothing was charged: the rows go back to pending (the caller writes them).
+                return BatchOutcome(pauseReason: "insufficient_credits", segmentsPerMessage: segmentsPerMessage)
             }
             for row in pricing { ledger.charged(row.messageID, credits: row.credits) }
         }
@@ -277,15 +283,8 @@ public struct ChunkSender: Sendable {
             try await rateLimiter.backOff(orgID: job.orgID, senderID: campaign.senderID, for: backOff)
         }
         logger.debug("batch sent", metadata: batch.metadata.merging(verdict.metadata) { $1 })
-        if stop == nil, let reason = verdict.pauseReason(contentFilterPause: configuration.contentFilterPause) {
-            try await recordWithRetry(ledger.records(), batch: batch)
-            _ = try await campaigns.transition(
-                campaignID: job.campaignID, orgID: job.orgID, to: .paused, reason: reason)
-            logger.info(
-                "campaign paused by carrier error", metadata: batch.metadata.merging(["reason": "\(reason)"]) { $1 })
-            return BatchOutcome(stop: .paused, segmentsPerMessage: segmentsPerMessage)
-        }
-        return BatchOutcome(stop: stop, segmentsPerMessage: segmentsPerMessage)
+        let reason = stop == nil ? verdict.pauseReason(contentFilterPause: configuration.contentFilterPause) : nil
+        return BatchOutcome(stop: stop, pauseReason: reason, segmentsPerMessage: segmentsPerMessage)
     }
 
     /// Hands each message to the carrier at its slot (messages due together go as one concurrent
