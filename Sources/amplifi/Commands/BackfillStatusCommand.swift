@@ -11,8 +11,10 @@ struct BackfillStatusCommand: AsyncParsableCommand {
         abstract: "Poll the carrier for messages still 'sent' (or 'unknown') and apply what it reports.",
         discussion: """
             Rows with a carrier sid are fetched by sid; 'unknown' rows without one are looked up by \
-            recipient and day and settled only when exactly one message fits (never resent, never \
-            guessed). Checked rows are stamped, so an interrupted run can simply be started again.
+            recipient and day and settled only when exactly one message fits (never guessed). One the \
+            carrier never created, claimed longer ago than --settle-after, goes back to pending (its \
+            charge refunded) to be sent. Checked rows are stamped, so an interrupted run can simply be \
+            started again.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -21,6 +23,13 @@ struct BackfillStatusCommand: AsyncParsableCommand {
         name: .customLong("older-than"),
         help: ArgumentHelp("Only rows with no news for this long, e.g. 90s, 15m, 1h.", valueName: "duration"))
     var olderThan = "15m"
+
+    @Option(
+        name: .customLong("settle-after"),
+        help: ArgumentHelp(
+            "An unknown message the carrier has no trace of, claimed this long ago, is sent again.",
+            valueName: "duration"))
+    var settleAfter = "2m"
 
     @Option(help: "At most this many rows in this run.")
     var limit: Int?
@@ -38,6 +47,7 @@ struct BackfillStatusCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try FlagValidation.duration(olderThan, flag: "older-than", in: .zero ... .seconds(3_650 * 86_400))
+        _ = try FlagValidation.duration(settleAfter, flag: "settle-after", in: .seconds(10) ... .seconds(30 * 86_400))
         _ = try FlagValidation.rate(rate, flag: "rate", in: 0.01...10_000, unit: "requests")
         _ = try FlagValidation.count(concurrency, flag: "concurrency", in: 1...256, unit: "requests in flight")
         if let limit { _ = try FlagValidation.count(limit, flag: "limit", in: 1...100_000_000, unit: "rows") }
@@ -53,7 +63,7 @@ struct BackfillStatusCommand: AsyncParsableCommand {
                     client: client, carrier: carrier,
                     configuration: StatusBackfillConfiguration(
                         olderThan: DurationText.parse(olderThan) ?? .seconds(900), limit: limit, rate: rate,
-                        concurrency: concurrency),
+                        concurrency: concurrency, settleAfter: DurationText.parse(settleAfter) ?? .seconds(120)),
                     logger: logger
                 ).run()
             }
