@@ -93,6 +93,12 @@ struct SenderCrashTests {
         }
     }
 
+    /// Starts `amplifi arguments…` with its output in `<name>.log` under a fresh temporary directory.
+    static func launch(_ name: String, _ arguments: [String], environment: [String: String]) throws -> Process {
+        let logs = try LocalNetwork.temporaryDirectory(prefix: "sender-crash")
+        return try AmplifiExecutable.launch(arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
+    }
+
     static let schedulerArguments = [
         "scheduler", "--tick-milliseconds", "100", "--reconcile-every", "10", "--claim-lease-seconds", "3",
     ]
@@ -107,17 +113,17 @@ struct SenderCrashTests {
         try await withTestDatabase(maxConnections: 4) { client, url in
             let fixture = try await Fixture.make(client)
             let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
-            let scheduler = try AmplifiExecutable.launch(Self.schedulerArguments, environment: environment)
-            defer { scheduler.0.terminate() }
-            let first = try AmplifiExecutable.launch(Self.workerArguments + ["--worker-id", "first"], environment: environment)
+            let scheduler = try Self.launch("scheduler", Self.schedulerArguments, environment: environment)
+            defer { scheduler.terminate() }
+            let first = try Self.launch("first", Self.workerArguments + ["--worker-id", "first"], environment: environment)
             try await LocalNetwork.waitUntil("sending to start", timeout: 60) {
                 ((try? await fixture.count("sent")) ?? 0) >= 500
             }
-            kill(first.0.processIdentifier, SIGKILL)
-            first.0.waitUntilExit()
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
             #expect(try await fixture.count("sent") < fixture.recipients, "the worker finished before it was killed")
-            let second = try AmplifiExecutable.launch(Self.workerArguments + ["--worker-id", "second"], environment: environment)
-            defer { second.0.terminate() }
+            let second = try Self.launch("second", Self.workerArguments + ["--worker-id", "second"], environment: environment)
+            defer { second.terminate() }
             try await fixture.waitForCompletion()
             // At most the killed worker's batches in flight (2 loops × 50) are unknown.
             try await fixture.expectNothingLostNothingTwice(maxUnknown: 100)
@@ -130,12 +136,12 @@ struct SenderCrashTests {
         try await withTestDatabase(maxConnections: 4) { client, url in
             let fixture = try await Fixture.make(client)
             let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
-            let scheduler = try AmplifiExecutable.launch(Self.schedulerArguments, environment: environment)
-            defer { scheduler.0.terminate() }
+            let scheduler = try Self.launch("scheduler", Self.schedulerArguments, environment: environment)
+            defer { scheduler.terminate() }
             let workers = try (0..<2).map {
-                try AmplifiExecutable.launch(Self.workerArguments + ["--worker-id", "w\($0)"], environment: environment)
+                try Self.launch("w\($0)", Self.workerArguments + ["--worker-id", "w\($0)"], environment: environment)
             }
-            defer { for worker in workers { worker.0.terminate() } }
+            defer { for worker in workers { worker.terminate() } }
             try await LocalNetwork.waitUntil("sending to start", timeout: 60) {
                 ((try? await fixture.count("sent")) ?? 0) >= 500
             }

@@ -26,17 +26,23 @@ struct TwilioFleet {
     }
 
     /// Launches the fleet and waits until the receiver (if any) listens.
+    /// Each process writes its output to `<name>.log` in a fresh temporary directory (an unread pipe
+    /// would block a chatty process, and the logs are there to read when a test fails).
     static func launch(environment: [String: String], receiverPort: Int?, workerArguments: [String]) async throws -> TwilioFleet {
+        let logs = try LocalNetwork.temporaryDirectory(prefix: "twilio-fleet")
+        func start(_ name: String, _ arguments: [String]) throws -> Process {
+            try AmplifiExecutable.launch(arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
+        }
         var processes: [Process] = []
         var receiver: Process?
         if let receiverPort {
-            let launched = try AmplifiExecutable.launch(["receiver", "--port", "\(receiverPort)"], environment: environment).0
+            let launched = try start("receiver", ["receiver", "--port", "\(receiverPort)"])
             processes.append(launched)
             receiver = launched
             try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
         }
-        processes.append(try AmplifiExecutable.launch(SenderCrashTests.schedulerArguments, environment: environment).0)
-        processes.append(try AmplifiExecutable.launch(["worker"] + workerArguments, environment: environment).0)
+        processes.append(try start("scheduler", SenderCrashTests.schedulerArguments))
+        processes.append(try start("worker", ["worker"] + workerArguments))
         return TwilioFleet(receiver: receiver, processes: processes)
     }
 
