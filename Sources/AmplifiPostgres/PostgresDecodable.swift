@@ -24,6 +24,13 @@ extension PostgresDecodable {
     }
 }
 
+/// A closed set stored as text (an enum whose raw values are the column's values) decodes by raw
+/// value: declare the conformance (`extension MessageStatus: PostgresDecodable {}`) and an unknown
+/// value is reported as invalid, never guessed.
+extension PostgresDecodable where Self: RawRepresentable, RawValue == String {
+    public init?(postgresText text: String) { self.init(rawValue: text) }
+}
+
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     public init?(postgresText text: String) {
         guard let value = Wrapped(postgresText: text) else { return nil }

@@ -5,7 +5,7 @@ struct BackfillCandidate: Sendable {
     var id: Int64
     var orgID: UUID
     /// `sent` or `unknown`.
-    var status: String
+    var status: MessageStatus
     var providerMessageID: String?
     /// The recipient (E.164).
     var phone: String?

@@ -54,8 +54,8 @@ public struct StatusBackfill: Sendable {
             : "m.status IN ('sent', 'unknown') AND greatest(CASE WHEN m.status = 'sent' THEN m.sent_at ELSE m.claimed_at END, m.status_checked_at)"
         return """
         SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164,
-               m.campaign_id, m.contact_id, m.claim_id, coalesce(m.credits, 0), m.attempt, m.body,
-               m.claimed_at < now() - make_interval(secs => \(settleAfterSeconds)::float8)
+               m.campaign_id, m.contact_id, m.claim_id, coalesce(m.credits, 0) AS credits, m.attempt, m.body,
+               m.claimed_at < now() - make_interval(secs => \(settleAfterSeconds)::float8) AS past_grace
         FROM campaign_messages m
         JOIN campaigns c ON c.org_id = m.org_id AND c.id = m.campaign_id
         LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
@@ -116,7 +116,7 @@ public struct StatusBackfill: Sendable {
                             messageID: candidate.id, report: status, raw: Self.rawFields(status, method: method),
                             source: .backfill))
                     checked.append(candidate)
-                case .notFound where candidate.status == "unknown":
+                case .notFound where candidate.status == .unknown:
                     // The message was never created, or not yet visible. Past the grace the request
                     // cannot still be in flight: put the row back to be sent. Before it: ask again later
                     // (not stamped, so the campaign keeps waiting for it).
@@ -145,7 +145,7 @@ public struct StatusBackfill: Sendable {
                 try await client.query(Self.stampQuery(ids: checked.map(\.id), orgIDs: checked.map(\.orgID)))
             }
             report.putBack += try await putBackNeverCreated(putBack)
-            try await completeSettledCampaigns(page.filter { $0.status == "unknown" })
+            try await completeSettledCampaigns(page.filter { $0.status == .unknown })
             logger.info(
                 "backfill page done",
                 metadata: [
@@ -168,12 +168,12 @@ public struct StatusBackfill: Sendable {
                 guard let claimID = row.claimID else { return nil }
                 let exhausted = row.attempt >= configuration.maxAttempts
                 return RecordedMessage(
-                    id: row.id, contactID: row.contactID, claimID: claimID, status: exhausted ? "failed" : "pending",
+                    id: row.id, contactID: row.contactID, claimID: claimID, status: exhausted ? .failed : .pending,
                     errorCode: exhausted ? "not_created" : nil, credits: row.credits > 0 ? 0 : nil,
                     refund: row.credits)
             }
             let outcome = try await store.record(
-                campaignID: group.key.campaignID, orgID: group.key.orgID, expected: "unknown", rows: records)
+                campaignID: group.key.campaignID, orgID: group.key.orgID, expected: .unknown, rows: records)
             written += outcome.written
             logger.notice(
                 "unknown messages never created at the carrier; put back to be sent",
@@ -213,13 +213,13 @@ public struct StatusBackfill: Sendable {
                 onlyUnknown: configuration.onlyUnknown, limit: limit))
         return try rows.map { row in
             let (id, orgID, status, sid, phone, claimedAt, from) = try row.decode(
-                (Int64, UUID, String, String?, String?, Date?, String?).self)
+                (Int64, UUID, MessageStatus, String?, String?, Date?, String?).self)
             return BackfillCandidate(
                 id: id, orgID: orgID, status: status, providerMessageID: sid, phone: phone, claimedAt: claimedAt,
-                from: from, campaignID: try row.decode(UUID.self, at: 7), contactID: try row.decode(UUID.self, at: 8),
-                claimID: try row.decode(UUID?.self, at: 9), credits: try row.decode(Int.self, at: 10),
-                attempt: try row.decode(Int.self, at: 11), body: try row.decode(String?.self, at: 12),
-                pastGrace: try row.decode(Bool?.self, at: 13) ?? false)
+                from: from, campaignID: try row.decode(UUID.self, named: "campaign_id"),
+                contactID: try row.decode(UUID.self, named: "contact_id"), claimID: try row.decode(UUID?.self, named: "claim_id"),
+                credits: try row.decode(Int.self, named: "credits"), attempt: try row.decode(Int.self, named: "attempt"),
+                body: try row.decode(String?.self, named: "body"), pastGrace: try row.decode(Bool?.self, named: "past_grace") ?? false)
         }
     }
 

@@ -378,7 +378,7 @@ public struct ChunkSender: Sendable {
     }
 
     /// Send-time suppression, in the planner's order of precedence; nil = may be sent.
-    static func skipReason(_ claim: ClaimedMessage) -> String? {
+    static func skipReason(_ claim: ClaimedMessage) -> SkipReason? {
         SuppressionCheck.skipReason(deleted: claim.deleted, optedOut: claim.optedOut, isTextable: claim.isTextable)
     }
 

@@ -36,28 +36,28 @@ struct ClaimLedger: Sendable {
     mutating func handed(_ id: Int64) { handedOver.insert(id) }
 
     /// The row is not sent: the contact may not be texted now (its charge, if any, is refunded).
-    mutating func skip(_ id: Int64, reason: String) {
-        set(RecordedMessage(id: id, contactID: contact(id), claimID: claimID, status: "skipped", skipReason: reason))
+    mutating func skip(_ id: Int64, reason: SkipReason) {
+        set(RecordedMessage(id: id, contactID: contact(id), claimID: claimID, status: .skipped, skipReason: reason))
     }
 
     /// The row failed before reaching the carrier (e.g. its template could not be rendered).
     mutating func fail(_ id: Int64, code: String) {
-        set(RecordedMessage(id: id, contactID: contact(id), claimID: claimID, status: "failed", errorCode: code))
+        set(RecordedMessage(id: id, contactID: contact(id), claimID: claimID, status: .failed, errorCode: code))
     }
 
     /// Quiet hours: the row waits until `opensAt`, its attempt given back.
     mutating func `defer`(_ id: Int64, until opensAt: Date) {
         set(
             RecordedMessage(
-                id: id, contactID: contact(id), claimID: claimID, status: "deferred", deferUntil: opensAt,
+                id: id, contactID: contact(id), claimID: claimID, status: .deferred, deferUntil: opensAt,
                 attemptDelta: -1))
     }
 
     /// Records `record` as the row's result; a charged row that was not sent gets its charge refunded.
     mutating func set(_ record: RecordedMessage) {
         var record = record
-        if record.status == "skipped" || record.status == "pending" || record.status == "deferred"
-            || (record.status == "failed" && !handedOver.contains(record.id))
+        if record.status == .skipped || record.status == .pending || record.status == .deferred
+            || (record.status == .failed && !handedOver.contains(record.id))
         {
             record.refund = charge(of: record.id)
             if record.refund > 0 { record.credits = 0 }
@@ -72,12 +72,12 @@ struct ClaimLedger: Sendable {
             if let result = results[row.id] { return result }
             if handedOver.contains(row.id) {
                 return RecordedMessage(
-                    id: row.id, contactID: row.contactID, claimID: claimID, status: "unknown",
+                    id: row.id, contactID: row.contactID, claimID: claimID, status: .unknown,
                     errorCode: "no_answer", credits: charges[row.id])
             }
             let refund = charge(of: row.id)
             return RecordedMessage(
-                id: row.id, contactID: row.contactID, claimID: claimID, status: "pending",
+                id: row.id, contactID: row.contactID, claimID: claimID, status: .pending,
                 credits: refund > 0 ? 0 : nil, attemptDelta: -1, refund: refund)
         }
     }
@@ -107,8 +107,8 @@ struct BatchVerdict: Sendable {
     ) {
         handed += 1
         var record = RecordedMessage(
-            id: row.claim.id, contactID: row.claim.contactID, claimID: ledger.claimID, status: "sent",
-            body: row.plan.text, encoding: row.plan.encoding == .gsm7 ? "GSM7" : "UCS2",
+            id: row.claim.id, contactID: row.claim.contactID, claimID: ledger.claimID, status: .sent,
+            body: row.plan.text, encoding: row.plan.encoding,
             segments: row.plan.segmentCount > 0 ? row.plan.segmentCount : nil, credits: row.plan.credits)
         switch result {
         case .accepted(let providerID, _, _, _):
@@ -120,28 +120,28 @@ struct BatchVerdict: Sendable {
             record.errorCode = error.code
             switch error.disposition {
             case .retryBatchLater(let retryAfter):
-                record.status = row.claim.attempt >= configuration.maxAttempts ? "failed" : "pending"
+                record.status = row.claim.attempt >= configuration.maxAttempts ? .failed : .pending
                 let wait = min(retryAfter ?? configuration.defaultBackOff, Self.maximumBackOff)
                 backOff = max(backOff ?? .zero, wait)
             case .retryRow(let maxAttempts):
-                record.status = row.claim.attempt >= maxAttempts ? "failed" : "pending"
+                record.status = row.claim.attempt >= maxAttempts ? .failed : .pending
             case .failRow(let markNotTextable, let optOut):
-                record.status = "failed"
+                record.status = .failed
                 record.contactAction = optOut ? .optOut : (markNotTextable ? .markNotTextable : nil)
             case .pauseCampaign(let reason):
-                record.status = "pending"
+                record.status = .pending
                 carrierPause = carrierPause ?? reason
             case .contentFiltered:
-                record.status = "failed"
+                record.status = .failed
                 filtered += 1
             case .settleLater:
                 // The message may exist at the carrier: kept charged, settled by listing it.
-                record.status = "unknown"
+                record.status = .unknown
                 unknown += 1
                 ledger.set(record)
                 return
             }
-            if record.status == "pending" { retried += 1 } else { failed += 1 }
+            if record.status == .pending { retried += 1 } else { failed += 1 }
             if !error.isCharged, row.plan.credits > 0 {
                 record.refund = ledger.charge(of: row.claim.id)
                 record.credits = 0

@@ -1,3 +1,4 @@
+import AmplifiMessaging
 import Foundation
 
 /// What the batch's result statement writes for one claimed row (built in memory, written in one round trip).
@@ -15,15 +16,14 @@ struct RecordedMessage: Sendable {
     /// The claim the row is written under (`campaign_messages.claim_id`): the write is skipped when the
     /// row no longer belongs to it; refunds name its debit.
     var claimID: UUID
-    /// The row's new status: sent, failed, skipped, deferred or pending.
-    var status: String
-    var skipReason: String? = nil
+    /// The row's new status.
+    var status: MessageStatus
+    var skipReason: SkipReason? = nil
     var deferUntil: Date? = nil
     var providerMessageID: String? = nil
     var errorCode: String? = nil
     var body: String? = nil
-    /// `GSM7` / `UCS2`.
-    var encoding: String? = nil
+    var encoding: MessageEncoding? = nil
     var segments: Int? = nil
     /// Credits kept for the row (0 after a refund).
     var credits: Int? = nil

@@ -14,9 +14,10 @@ struct SendBatchStore: Sendable {
     static func campaignQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
         """
         SELECT c.status, c.message, c.ab_test, c.message_variant_a, c.message_variant_b, c.ab_winner,
-               c.media_url, c.force_route, c.normalize_text, c.timezone, o.timezone,
-               to_char(o.quiet_hours_start, 'HH24:MI'), to_char(o.quiet_hours_end, 'HH24:MI'),
-               p.id, p.e164, p.mps::float8
+               c.media_url, c.force_route, c.normalize_text, c.timezone AS campaign_timezone,
+               o.timezone AS org_timezone, to_char(o.quiet_hours_start, 'HH24:MI') AS quiet_start,
+               to_char(o.quiet_hours_end, 'HH24:MI') AS quiet_end, p.id AS sender_id, p.e164 AS sender_e164,
+               p.mps::float8 AS sender_mps
         FROM campaigns c
         JOIN organizations o ON o.id = c.org_id
         LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
@@ -57,8 +58,9 @@ struct SendBatchStore: Sendable {
         )
         SELECT cl.id, cl.contact_id, cl.phone, cl.variant, cl.attempt,
                \(unescaped: ContactMergeColumns.selectList),
-               c.timezone, c.opted_out_at IS NOT NULL, c.is_textable, c.deleted_at IS NOT NULL,
-               (SELECT ab_winner FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID))
+               c.timezone AS contact_timezone, c.opted_out_at IS NOT NULL AS opted_out, c.is_textable,
+               c.deleted_at IS NOT NULL AS deleted,
+               (SELECT ab_winner FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)) AS ab_winner
         FROM claimed cl
         JOIN contacts c ON c.org_id = \(orgID) AND c.id = cl.contact_id
         ORDER BY cl.id
@@ -98,18 +100,18 @@ struct SendBatchStore: Sendable {
     // is committing is waited for, and a cancel that starts later waits for us and sweeps our rows.
     // An `unknown` row starts unsettled (status_checked_at NULL): the campaign waits for its settle.
     static func recordQuery(
-        campaignID: UUID, orgID: UUID, expected: String, rows: [RecordedMessage]
+        campaignID: UUID, orgID: UUID, expected: MessageStatus, rows: [RecordedMessage]
     ) -> PostgresQuery {
         let ids = rows.map(\.id)
         let contacts = rows.map(\.contactID)
         let claims = rows.map(\.claimID)
-        let statuses = rows.map(\.status)
-        let skipReasons = rows.map(\.skipReason)
+        let statuses = rows.map(\.status.rawValue)
+        let skipReasons = rows.map { $0.skipReason?.rawValue }
         let deferUntil = rows.map(\.deferUntil)
         let providerIDs = rows.map(\.providerMessageID)
         let errorCodes = rows.map(\.errorCode)
         let bodies = rows.map(\.body)
-        let encodings = rows.map(\.encoding)
+        let encodings = rows.map { $0.encoding?.databaseValue }
         let segments = rows.map(\.segments)
         let credits = rows.map(\.credits)
         let attemptDeltas = rows.map(\.attemptDelta)
@@ -146,7 +148,7 @@ struct SendBatchStore: Sendable {
                     status_updated_at = now()
                 FROM r, campaign cp
                 WHERE m.org_id = \(orgID) AND m.campaign_id = \(campaignID) AND m.id = r.id
-                  AND m.status = \(expected) AND m.claim_id = r.claim_id
+                  AND m.status = \(expected.rawValue) AND m.claim_id = r.claim_id
                 RETURNING m.id, m.status, m.claim_id, r.refund
             ), marked AS (
                 UPDATE contacts c SET
@@ -223,13 +225,13 @@ struct SendBatchStore: Sendable {
         else { return nil }
         let (status, message, abTest, variantA, variantB, winner, media, route, normalize) = try row.decode(
             (String, String?, Bool, String?, String?, String?, String?, String, Bool).self)
-        let campaignZone = try row.decode(String?.self, at: 9)
-        let orgZone = try row.decode(String?.self, at: 10)
-        let start = try row.decode(String.self, at: 11)
-        let end = try row.decode(String.self, at: 12)
-        let senderID = try row.decode(UUID?.self, at: 13)
-        let e164 = try row.decode(String?.self, at: 14)
-        let mps = try row.decode(Double?.self, at: 15)
+        let campaignZone = try row.decode(String?.self, named: "campaign_timezone")
+        let orgZone = try row.decode(String?.self, named: "org_timezone")
+        let start = try row.decode(String.self, named: "quiet_start")
+        let end = try row.decode(String.self, named: "quiet_end")
+        let senderID = try row.decode(UUID?.self, named: "sender_id")
+        let e164 = try row.decode(String?.self, named: "sender_e164")
+        let mps = try row.decode(Double?.self, named: "sender_mps")
         guard let senderID, let e164, let mps else {
             throw EngineError(
                 .validationFailed,
@@ -275,11 +277,11 @@ struct SendBatchStore: Sendable {
         for row in result {
             let (id, contactID, phone, variant, attempt) = try row.decode((Int64, UUID, String, String?, Int).self)
             let values = try ContactMergeColumns.decode(row, at: 5, phone: phone, decoder: decoder)
-            let zone = try row.decode(String?.self, at: 12)
-            let optedOut = try row.decode(Bool.self, at: 13)
-            let textable = try row.decode(Bool?.self, at: 14)
-            let deleted = try row.decode(Bool.self, at: 15)
-            winner = try row.decode(String?.self, at: 16)
+            let zone = try row.decode(String?.self, named: "contact_timezone")
+            let optedOut = try row.decode(Bool.self, named: "opted_out")
+            let textable = try row.decode(Bool?.self, named: "is_textable")
+            let deleted = try row.decode(Bool.self, named: "deleted")
+            winner = try row.decode(String?.self, named: "ab_winner")
             claimed.append(
                 ClaimedMessage(
                     id: id, contactID: contactID, phone: phone, variant: variant, attempt: attempt, values: values,
@@ -291,12 +293,12 @@ struct SendBatchStore: Sendable {
     /// The campaign's status now and which of `contactIDs` may no longer be texted (opted out, not
     /// textable or awaiting lookup, deleted), with the skip reason for each.
     func recheck(campaignID: UUID, orgID: UUID, contactIDs: [UUID]) async throws
-        -> (status: CampaignStatus?, suppressed: [UUID: String])
+        -> (status: CampaignStatus?, suppressed: [UUID: SkipReason])
     {
         let rows = try await client.query(
             Self.recheckQuery(campaignID: campaignID, orgID: orgID, contactIDs: contactIDs))
         var status: CampaignStatus?
-        var suppressed: [UUID: String] = [:]
+        var suppressed: [UUID: SkipReason] = [:]
         for row in rows {
             let (current, contact, optedOut, textable, deleted) = try row.decode(
                 (String?, UUID?, Bool?, Bool?, Bool?).self)
@@ -319,7 +321,7 @@ struct SendBatchStore: Sendable {
     /// Writes a batch's outcomes (and the refunds of the rows given back) in one statement, over the
     /// rows still in `expected` status under their claims.
     @discardableResult
-    func record(campaignID: UUID, orgID: UUID, expected: String = "sending", rows: [RecordedMessage]) async throws
+    func record(campaignID: UUID, orgID: UUID, expected: MessageStatus = .sending, rows: [RecordedMessage]) async throws
         -> RecordOutcome
     {
         guard !rows.isEmpty else { return RecordOutcome(written: 0, refunded: 0) }

@@ -52,14 +52,14 @@ struct ClaimPacingTests {
         for row in rows { ledger.charged(row.id, credits: 2) }
         ledger.handed(1)
         ledger.handed(2)
-        ledger.set(RecordedMessage(id: 1, contactID: rows[0].contactID, claimID: claim, status: "sent", credits: 2))
-        ledger.skip(3, reason: "opted_out")
+        ledger.set(RecordedMessage(id: 1, contactID: rows[0].contactID, claimID: claim, status: .sent, credits: 2))
+        ledger.skip(3, reason: .optedOut)
         let written = Dictionary(uniqueKeysWithValues: ledger.records().map { ($0.id, $0) })
         #expect(written.count == 4)
-        #expect(written[1]?.status == "sent" && written[1]?.refund == 0)
-        #expect(written[2]?.status == "unknown" && written[2]?.refund == 0)
-        #expect(written[3]?.status == "skipped" && written[3]?.refund == 2 && written[3]?.credits == 0)
-        #expect(written[4]?.status == "pending" && written[4]?.refund == 2 && written[4]?.attemptDelta == -1)
+        #expect(written[1]?.status == .sent && written[1]?.refund == 0)
+        #expect(written[2]?.status == .unknown && written[2]?.refund == 0)
+        #expect(written[3]?.status == .skipped && written[3]?.refund == 2 && written[3]?.credits == 0)
+        #expect(written[4]?.status == .pending && written[4]?.refund == 2 && written[4]?.attemptDelta == -1)
         #expect(ledger.records().allSatisfy { $0.claimID == claim })
     }
 }
