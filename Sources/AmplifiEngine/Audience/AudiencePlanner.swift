@@ -73,7 +73,7 @@ public struct AudiencePlanner: Sendable {
             logger.info(
                 "audience planned",
                 metadata: [
-                    "campaign": "\(campaignID)", "org": "\(orgID)", "audience": "\(summary.audienceCount)",
+                    "campaign_id": .id(campaignID), "org_id": .id(orgID), "audience": "\(summary.audienceCount)",
                     "skipped": "\(summary.skippedCount)", "held": "\(summary.heldCount)",
                     "pages": "\(run.pages)", "inserted": "\(run.inserted)", "complete": "\(summary.isComplete)",
                 ])
@@ -278,7 +278,7 @@ public struct AudiencePlanner: Sendable {
             run.inserted += inserted
             run.cursor = last
             run.chunk += 1
-            logger.debug("audience page", metadata: ["campaign": "\(campaignID)", "chunk": "\(run.chunk - 1)", "rows": "\(count)"])
+            logger.debug("audience page", metadata: ["campaign_id": .id(campaignID), "chunk": "\(run.chunk - 1)", "rows": "\(count)"])
             if count < chunkSize { return }
         }
     }
@@ -325,7 +325,7 @@ public struct AudiencePlanner: Sendable {
                 ids = []
                 run.stoppedEarly = fullPage && limitReached
             }
-            logger.debug("audience page", metadata: ["campaign": "\(campaignID)", "chunk": "\(run.chunk)"])
+            logger.debug("audience page", metadata: ["campaign_id": .id(campaignID), "chunk": "\(run.chunk)"])
             run.cursor = last
             run.chunk += 1
         }

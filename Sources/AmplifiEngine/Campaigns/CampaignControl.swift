@@ -117,12 +117,12 @@ public struct CampaignControl: Sendable {
         } catch {
             logger.warning(
                 "campaign canceled but its queued chunk jobs could not be cleared; workers will drop them",
-                metadata: ["campaign_id": "\(campaignID.uuidString.lowercased())", "error": "\(error)"])
+                metadata: ["campaign_id": .id(campaignID), "error": "\(error)"])
         }
         logger.info(
             "campaign canceled",
             metadata: [
-                "campaign_id": "\(campaignID.uuidString.lowercased())", "org_id": "\(orgID.uuidString.lowercased())",
+                "campaign_id": .id(campaignID), "org_id": .id(orgID),
                 "canceled_messages": "\(canceled)", "cleared_jobs": "\(cleared)",
             ])
         return Outcome(status: .canceled, canceledMessages: canceled, clearedJobs: cleared)

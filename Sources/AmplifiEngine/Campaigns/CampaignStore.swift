@@ -196,7 +196,7 @@ public struct CampaignStore: Sendable {
         logger.info(
             "campaign \(request.draftId == nil || mode == .draft ? "created" : "promoted")",
             metadata: [
-                "campaign_id": "\(campaign.id.uuidString.lowercased())", "org_id": "\(orgID.uuidString.lowercased())",
+                "campaign_id": .id(campaign.id), "org_id": .id(orgID),
                 "status": "\(campaign.status.rawValue)",
             ])
         return campaign
@@ -341,8 +341,8 @@ public struct CampaignStore: Sendable {
             logger.info(
                 "campaign status changed",
                 metadata: [
-                    "campaign_id": "\(campaignID.uuidString.lowercased())",
-                    "org_id": "\(orgID.uuidString.lowercased())",
+                    "campaign_id": .id(campaignID),
+                    "org_id": .id(orgID),
                     "status": "\(to.rawValue)",
                 ])
             return .won

@@ -162,7 +162,7 @@ public struct ContactImporter: Sendable {
         logger.info(
             "contacts imported",
             metadata: [
-                "org_id": "\(org)", "rows": "\(report.rows)", "created": "\(report.created)",
+                "org_id": .id(org), "rows": "\(report.rows)", "created": "\(report.created)",
                 "merged": "\(report.merged)", "rejected": "\(report.rejected)",
             ])
         return report

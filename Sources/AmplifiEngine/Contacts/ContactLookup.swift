@@ -95,13 +95,13 @@ public struct ContactLookup: Sendable {
             }
             logger.debug(
                 "lookup page written",
-                metadata: ["org_id": "\(orgID)", "contacts": "\(page.count)", "resolved": "\(ids.count)"])
+                metadata: ["org_id": .id(orgID), "contacts": "\(page.count)", "resolved": "\(ids.count)"])
         }
         report.elapsedSeconds = (ContinuousClock.now - started).seconds
         logger.info(
             "contact lookup finished",
             metadata: [
-                "org_id": "\(orgID)", "looked_up": "\(report.lookedUp)", "textable": "\(report.textable)",
+                "org_id": .id(orgID), "looked_up": "\(report.lookedUp)", "textable": "\(report.textable)",
                 "not_textable": "\(report.notTextable)", "unresolved": "\(report.unresolved)",
             ])
         return report

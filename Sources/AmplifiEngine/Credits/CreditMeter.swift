@@ -203,7 +203,7 @@ public struct CreditMeter: Sendable {
                 .validationFailed, "is required: the batch id makes the charge idempotent", field: "batchID")
         }
         let metadata: Logger.Metadata = [
-            "org_id": "\(orgID)", "campaign_id": "\(campaignID)", "batch_id": "\(batchID)", "credits": "\(credits)",
+            "org_id": .id(orgID), "campaign_id": .id(campaignID), "batch_id": "\(batchID)", "credits": "\(credits)",
         ]
         let rows: PostgresResult
         do {
@@ -283,7 +283,7 @@ public struct CreditMeter: Sendable {
         logger.debug(
             "refused messages refunded",
             metadata: [
-                "org_id": "\(orgID)", "campaign_id": "\(campaignID)", "batch_id": "\(batchID)",
+                "org_id": .id(orgID), "campaign_id": .id(campaignID), "batch_id": "\(batchID)",
                 "messages": "\(count)", "credits": "\(refunded)",
             ])
         return CreditRefund(messagesRefunded: Int(count), credits: refunded, balanceAfter: balance)

@@ -178,7 +178,7 @@ public struct StatusBackfill: Sendable {
             logger.notice(
                 "unknown messages never created at the carrier; put back to be sent",
                 metadata: [
-                    "org_id": "\(group.key.orgID)", "campaign_id": "\(group.key.campaignID)",
+                    "org_id": .id(group.key.orgID), "campaign_id": .id(group.key.campaignID),
                     "rows": "\(outcome.written)", "refunded_credits": "\(outcome.refunded)",
                 ])
         }
@@ -193,7 +193,7 @@ public struct StatusBackfill: Sendable {
             if try await store.completeIfDone(campaignID: key.campaignID, orgID: key.orgID) {
                 logger.info(
                     "campaign completed (its unknown messages settled)",
-                    metadata: ["org_id": "\(key.orgID)", "campaign_id": "\(key.campaignID)"])
+                    metadata: ["org_id": .id(key.orgID), "campaign_id": .id(key.campaignID)])
             }
         }
     }
@@ -264,7 +264,7 @@ public struct StatusBackfill: Sendable {
         } catch let error as CarrierError {
             logger.warning(
                 "carrier request failed during backfill",
-                metadata: ["message_id": "\(candidate.id)", "org_id": "\(candidate.orgID)", "code": "\(error.code)"])
+                metadata: ["message_id": "\(candidate.id)", "org_id": .id(candidate.orgID), "code": "\(error.code)"])
             return .error(code: error.code)
         } catch is CancellationError {
             throw CancellationError()
@@ -272,7 +272,7 @@ public struct StatusBackfill: Sendable {
             logger.warning(
                 "carrier request failed during backfill",
                 metadata: [
-                    "message_id": "\(candidate.id)", "org_id": "\(candidate.orgID)", "error": "\(type(of: error))",
+                    "message_id": "\(candidate.id)", "org_id": .id(candidate.orgID), "error": "\(type(of: error))",
                 ])
             return .error(code: "transport")
         }

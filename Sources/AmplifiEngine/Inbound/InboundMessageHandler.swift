@@ -118,7 +118,7 @@ public struct InboundMessageHandler: Sendable {
             stored: false, inboundMessageID: nil, orgID: context.orgID, contactID: context.contactID, keyword: stored,
             campaignID: context.campaignID, autoReply: nil)
         var metadata: Logger.Metadata = [
-            "org_id": "\(context.orgID)", "campaign_id": "\(context.campaignID.map { "\($0)" } ?? "")",
+            "org_id": .id(context.orgID), "campaign_id": "\(context.campaignID.map { "\($0)" } ?? "")",
             "keyword": "\(stored ?? "reply")",
         ]
         guard
@@ -167,7 +167,7 @@ public struct InboundMessageHandler: Sendable {
             logger.info(
                 "auto-reply not sendable; none sent",
                 metadata: [
-                    "org_id": "\(context.orgID)", "campaign_id": "\(context.campaignID.map { "\($0)" } ?? "")",
+                    "org_id": .id(context.orgID), "campaign_id": "\(context.campaignID.map { "\($0)" } ?? "")",
                     "reason": "\(error.code)",
                 ])
             return nil

@@ -42,7 +42,7 @@ struct ReplySender: Sendable {
     ) {
         let batchID = reply.batchID
         let metadata: Logger.Metadata = [
-            "org_id": "\(reply.orgID)", "campaign_id": "\(reply.campaignID)", "reply_id": "\(reply.id)",
+            "org_id": .id(reply.orgID), "campaign_id": .id(reply.campaignID), "reply_id": "\(reply.id)",
             "batch_id": "\(batchID)",
         ]
         if reply.credits > 0 {

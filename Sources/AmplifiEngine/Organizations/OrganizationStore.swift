@@ -95,7 +95,7 @@ public struct OrganizationStore: Sendable {
             }
             return organization
         }
-        logger.info("organization created", metadata: ["org_id": "\(organization.id)", "credits": "\(credits)"])
+        logger.info("organization created", metadata: ["org_id": .id(organization.id), "credits": "\(credits)"])
         return organization
     }
 
@@ -108,7 +108,7 @@ public struct OrganizationStore: Sendable {
         do {
             let result = try await client.query(Self.topUpQuery(org: org, amount: amount, reason: reason))
             let balance = try result[0].decode(Int64.self, at: 0)
-            logger.info("credits added", metadata: ["org_id": "\(org)", "amount": "\(amount)"])
+            logger.info("credits added", metadata: ["org_id": .id(org), "amount": "\(amount)"])
             return balance
         } catch let error as PostgresError where error.hasSQLState(.foreignKeyViolation) {
             throw EngineError(.notFound, "no organization with id \(org)", field: "org")

@@ -126,7 +126,7 @@ public struct SenderRateLimiter: Sendable {
         let backOff = RateBackOff(serverTimeMicroseconds: now, pauseEndMicroseconds: pauseEnd)
         logger.info(
             "sender number backing off",
-            metadata: ["org": "\(orgID)", "sender": "\(senderID)", "pausedFor": "\(backOff.pausedFor)"])
+            metadata: ["org_id": .id(orgID), "sender_id": .id(senderID), "paused_for": "\(backOff.pausedFor)"])
         return backOff
     }
 

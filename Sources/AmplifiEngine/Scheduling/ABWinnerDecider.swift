@@ -100,7 +100,7 @@ public struct ABWinnerDecider: Sendable {
                 logger.info(
                     "A/B winner decided by reply rate",
                     metadata: [
-                        "org_id": "\(orgID)", "campaign_id": "\(campaignID)", "winner": "\(winner)",
+                        "org_id": .id(orgID), "campaign_id": .id(campaignID), "winner": "\(winner)",
                         "sent_a": "\(sentA)", "replies_a": "\(repliesA)", "sent_b": "\(sentB)",
                         "replies_b": "\(repliesB)",
                     ])
@@ -108,7 +108,7 @@ public struct ABWinnerDecider: Sendable {
                 // Another scheduler or ops picked a winner, or the campaign finished, since the read.
                 logger.info(
                     "A/B decision skipped",
-                    metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)", "reason": "\(error.message)"])
+                    metadata: ["org_id": .id(orgID), "campaign_id": .id(campaignID), "reason": "\(error.message)"])
             }
         }
         return decisions

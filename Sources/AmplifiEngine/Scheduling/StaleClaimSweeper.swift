@@ -60,10 +60,10 @@ public struct StaleClaimSweeper: Sendable {
             total += Int(count)
             logger.warning(
                 "expired claims marked unknown (worker died before recording; settled, never resent blindly)",
-                metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)", "rows": "\(count)"])
+                metadata: ["org_id": .id(orgID), "campaign_id": .id(campaignID), "rows": "\(count)"])
         }
         for (orgID, campaignID) in try await SendBatchStore(client: client).completeIdle() {
-            logger.info("campaign completed (its last rows settled)", metadata: ["org_id": "\(orgID)", "campaign_id": "\(campaignID)"])
+            logger.info("campaign completed (its last rows settled)", metadata: ["org_id": .id(orgID), "campaign_id": .id(campaignID)])
         }
         return total
     }

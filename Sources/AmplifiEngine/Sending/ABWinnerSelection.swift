@@ -71,7 +71,7 @@ public struct ABWinnerSelection: Sendable {
         let total = released.reduce(0) { $0 + $1.rows }
         logger.info(
             "A/B winner chosen",
-            metadata: ["campaign_id": "\(campaignID)", "winner": "\(winner)", "released": "\(total)"])
+            metadata: ["campaign_id": .id(campaignID), "winner": "\(winner)", "released": "\(total)"])
         return total
     }
 }

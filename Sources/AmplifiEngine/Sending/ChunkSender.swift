@@ -64,8 +64,8 @@ public struct ChunkSender: Sendable {
     /// process shuts down (the lease is handed back: the job is queued again for another worker).
     public func process(_ job: ChunkJob, lease: ChunkLease?) async throws -> ChunkOutcome {
         let metadata: Logger.Metadata = [
-            "campaign_id": "\(job.campaignID.uuidString.lowercased())",
-            "org_id": "\(job.orgID.uuidString.lowercased())", "chunk": "\(job.chunk)",
+            "campaign_id": .id(job.campaignID),
+            "org_id": .id(job.orgID), "chunk": "\(job.chunk)",
         ]
         guard var campaign = try await store.campaign(campaignID: job.campaignID, orgID: job.orgID) else {
             throw EngineError(.notFound, "no campaign \(job.campaignID) in organization \(job.orgID)", field: "campaign")
@@ -131,7 +131,7 @@ public struct ChunkSender: Sendable {
             campaign.abWinner = winner
             let batch = ClaimedBatch(
                 job: job, claimID: claimID, campaign: campaign, reservation: reservation, reservedAt: reservedAt,
-                metadata: metadata.merging(["claim_id": "\(claimID.uuidString.lowercased())"]) { $1 })
+                metadata: metadata.merging(["claim_id": .id(claimID)]) { $1 })
             let outcome = try await send(claimed, batch: batch)
             if let observed = outcome.segmentsPerMessage { segmentsPerMessage = observed }
             if let stop = outcome.stop {

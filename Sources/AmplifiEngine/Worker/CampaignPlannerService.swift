@@ -119,7 +119,7 @@ public struct CampaignPlannerService: Service {
                     logger.warning(
                         "planning failed for a reason that should pass; retrying",
                         metadata: [
-                            "campaign_id": "\(admission.campaignID)", "org_id": "\(admission.orgID)",
+                            "campaign_id": .id(admission.campaignID), "org_id": .id(admission.orgID),
                             "error": "\(error)", "retry_in": "\(wait)",
                         ])
                     try await Task.sleep(for: wait)
@@ -137,7 +137,7 @@ public struct CampaignPlannerService: Service {
         logger.error(
             "campaign planning failed for good",
             metadata: [
-                "campaign_id": "\(admission.campaignID)", "org_id": "\(admission.orgID)", "reason": "\(reason)",
+                "campaign_id": .id(admission.campaignID), "org_id": .id(admission.orgID), "reason": "\(reason)",
                 "failed": "\(outcome == .won)",
             ])
         _ = try await admissions.acknowledge(admission)
@@ -146,7 +146,7 @@ public struct CampaignPlannerService: Service {
     /// Plans one admitted campaign (or acknowledges a stale/duplicate admission).
     public func plan(_ admission: Admission) async throws {
         let metadata: Logger.Metadata = [
-            "campaign_id": "\(admission.campaignID)", "org_id": "\(admission.orgID)", "worker": "\(workerID)",
+            "campaign_id": .id(admission.campaignID), "org_id": .id(admission.orgID), "worker": "\(workerID)",
         ]
         guard
             let done = try await client.withAdvisoryLockIfFree(

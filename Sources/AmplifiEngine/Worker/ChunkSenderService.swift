@@ -67,7 +67,7 @@ public struct ChunkSenderService: Service {
                 logger.debug(
                     "chunk processed",
                     metadata: [
-                        "campaign_id": "\(lease.job.campaignID)", "chunk": "\(lease.job.chunk)",
+                        "campaign_id": .id(lease.job.campaignID), "chunk": "\(lease.job.chunk)",
                         "outcome": "\(outcome)",
                     ])
             } catch is CancellationError {
