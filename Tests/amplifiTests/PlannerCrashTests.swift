@@ -60,7 +60,7 @@ struct PlannerCrashTests {
                 ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "second"], environment: environment,
                 logTo: logs.appendingPathComponent("second.log"))
             defer { second.terminate() }
-            try await LocalNetwork.waitUntil("the campaign to be planned", timeout: 120) {
+            try await LocalNetwork.waitUntil("the campaign to be planned", timeout: 240) {
                 let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(crashed)")[0].decode(String.self, at: 0)
                 return status == "sending"
             }
@@ -74,7 +74,7 @@ struct PlannerCrashTests {
             // …and the same plan (skipped or not, skip reason, chunk per contact) as an uninterrupted run
             // (the workers are sending the planned rows meanwhile, so their status moves on).
             let clean = try await campaign("pending")
-            try await LocalNetwork.waitUntil("the clean campaign to be planned", timeout: 120) {
+            try await LocalNetwork.waitUntil("the clean campaign to be planned", timeout: 240) {
                 let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(clean)")[0].decode(String.self, at: 0)
                 return status == "sending"
             }
