@@ -62,7 +62,7 @@ CREATE TABLE contacts (
     CONSTRAINT contacts_org_id_phone_key UNIQUE (org_id, phone)
 );
 COMMENT ON TABLE contacts IS
-    'An organization''s contacts (seeds/001). One row per phone per org; deleted contacts with history are anonymized (deleted_at), not removed.';
+    'An organization''s contacts (docs/product-rules.md#contacts). One row per phone per org; deleted contacts with history are anonymized (deleted_at), not removed.';
 
 -- Tag filters (`tags && $2` for OR, `tags @> $2` for AND) within one org.
 -- btree_gin puts org_id in the same GIN index, so a popular tag in other orgs

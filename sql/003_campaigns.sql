@@ -9,7 +9,7 @@ CREATE TABLE campaigns (
     -- the carrier's hard limit for one message body.
     message              text NULL CHECK (char_length(message) <= 1600),
 
-    -- Audience: a saved segment XOR an ad-hoc filter (seeds/003).
+    -- Audience: a saved segment XOR an ad-hoc filter (docs/product-rules.md#campaigns).
     segment_id           uuid NULL,
     contact_filter       jsonb NULL CHECK (jsonb_typeof(contact_filter) = 'object'),
 
@@ -37,7 +37,7 @@ CREATE TABLE campaigns (
     auto_reply           boolean NOT NULL DEFAULT false,
     yes_response         text NULL,
     no_response          text NULL,
-    -- [{"question": "...", "answer": "..."}], at most 5 (seeds/003).
+    -- [{"question": "...", "answer": "..."}], at most 5 (docs/product-rules.md#campaigns).
     faq_replies          jsonb NOT NULL DEFAULT '[]'
                          CHECK (jsonb_typeof(faq_replies) = 'array' AND jsonb_array_length(faq_replies) <= 5),
 
@@ -70,7 +70,7 @@ CREATE TABLE campaigns (
     updated_at           timestamptz NOT NULL DEFAULT now(),
 
     -- Exactly one audience source once submitted; a draft may have neither
-    -- yet, but never both (seeds/003: "either ... but not both").
+    -- yet, but never both (docs/product-rules.md#campaigns: "never both").
     CONSTRAINT campaigns_one_audience CHECK (
         (segment_id IS NULL) <> (contact_filter IS NULL)
         OR (status = 'draft' AND segment_id IS NULL AND contact_filter IS NULL)
@@ -105,7 +105,7 @@ CREATE TABLE campaigns (
     CONSTRAINT campaigns_org_id_id_key UNIQUE (org_id, id)
 );
 COMMENT ON TABLE campaigns IS
-    'Bulk sends (seeds/003 body) with lifecycle status, progress counters and A/B state. Transitions are guarded UPDATE ... WHERE status = ANY(allowed).';
+    'Bulk sends (docs/product-rules.md#campaigns) with lifecycle status, progress counters and A/B state. Transitions are guarded UPDATE ... WHERE status = ANY(allowed).';
 
 -- Scheduler: `WHERE status = 'scheduled' AND scheduled_for <= now()`. Partial,
 -- so it holds only the handful of campaigns waiting, not the history.

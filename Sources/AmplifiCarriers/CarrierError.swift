@@ -1,4 +1,4 @@
-/// A classified carrier error: Twilio's code (or our transport code), its class in the design's
+/// A classified carrier error: Twilio's code (or our transport code), its class in the carrier error
 /// table, and what the send pipeline must do about it.
 ///
 /// `description` never contains a phone number or a message body (the carrier's own error text
@@ -89,7 +89,7 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
         CarrierError(code: "invalid_response", httpStatus: httpStatus)
     }
 
-    /// The class of the code in the design's table.
+    /// The class of the code in the carrier error table.
     public var errorClass: CarrierErrorClass { row.errorClass }
 
     /// What the pipeline does; `retryBatchLater` carries this error's `retryAfter`.

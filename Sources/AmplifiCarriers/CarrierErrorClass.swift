@@ -1,4 +1,4 @@
-/// The classes of the design's carrier error table (one per row).
+/// The classes of the carrier error table (one per row; docs/architecture.md, "Carrier errors").
 public enum CarrierErrorClass: String, Hashable, Sendable, CaseIterable {
     /// Not processed, retry the request: HTTP 429 / 20429, 5xx, or a request that never left
     /// (connection refused, connect timeout, no pooled connection in time).

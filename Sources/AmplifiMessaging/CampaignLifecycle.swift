@@ -1,4 +1,4 @@
-/// The campaign state machine, as one table (see the design's "Campaign lifecycle").
+/// The campaign state machine, as one table (docs/architecture.md, "Campaign lifecycle").
 public enum CampaignLifecycle {
     /// Allowed targets for each status. Every non-final status may also go to `failed` and `canceled`.
     static let transitions: [CampaignStatus: Set<CampaignStatus>] = [

@@ -1,4 +1,4 @@
-/// What a message costs in credits (seeds/002: SMS one per segment, MMS two per message).
+/// What a message costs in credits (SMS one per segment, MMS two per message: docs/product-rules.md#credits).
 public enum CreditCost {
     /// Credits one MMS costs.
     public static let mmsCredits = 2

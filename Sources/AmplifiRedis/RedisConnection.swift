@@ -5,7 +5,7 @@ public import Logging
 import Synchronization
 
 /// One hiredis connection. Every hiredis call and socket operation runs on the
-/// connection's own serial queue (its actor executor), never on Swift's cooperative
+/// connection's own thread (its actor executor, a `ThreadExecutor`), never on Swift's cooperative
 /// thread pool.
 ///
 /// A connection is not shared between concurrent tasks: lease one from a

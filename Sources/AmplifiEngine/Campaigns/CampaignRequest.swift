@@ -1,6 +1,6 @@
 public import Foundation
 
-/// The body of `POST /api/campaigns` and `POST /api/campaigns/draft` (seeds/003), as sent:
+/// The body of `POST /api/campaigns` and `POST /api/campaigns/draft` (docs/product-rules.md#campaigns), as sent:
 /// every field optional and not yet checked against the rules (``CampaignValidator`` does that).
 ///
 /// Build it with ``parse(json:)`` from raw JSON (unknown keys and wrong JSON types are
@@ -45,7 +45,7 @@ public struct CampaignRequest: Sendable, Equatable {
     /// A draft to promote in place instead of creating a new campaign.
     public var draftId: UUID?
 
-    /// The JSON keys the body may contain (seeds/003).
+    /// The JSON keys the body may contain (docs/product-rules.md#campaigns).
     public static let knownKeys: Set<String> = [
         "name", "message", "segmentId", "contactFilter", "fromPhoneNumberId", "scheduledFor", "timezone",
         "mediaUrl", "forceRoute", "channel", "normalizeText", "abTest", "messageVariantA", "messageVariantB",

@@ -22,7 +22,7 @@ public import Logging
 ///   filled, `sent_at = coalesce(sent_at, now())`.
 /// - Counters stay equal to row counts: `sent_count` = rows in sent/delivered/undelivered,
 ///   `delivered_count`, `undelivered_count`, `failed_count` = rows in that status.
-/// - Credits do NOT move on status reports: credits are consumed on send (seeds/002), and a
+/// - Credits do NOT move on status reports: credits are consumed on send (docs/product-rules.md#credits), and a
 ///   message the carrier accepted is billed whatever its final status.
 /// - Late errors mark the contact like the send path does (`CarrierErrorTable`'s contact
 ///   actions: 21614/30006 not textable, 21610 opted out).

@@ -151,8 +151,8 @@ public struct InboundMessageHandler: Sendable {
     }
 
     /// The campaign's reply to this message, rendered and planned like a campaign message, or nil.
-    /// Only a known, subscribed contact of a campaign with auto-reply gets one (seeds/002: replies
-    /// to opted-out contacts are blocked).
+    /// Only a known, subscribed contact of a campaign with auto-reply gets one (opted-out contacts get no
+    /// replies: docs/product-rules.md#contacts).
     func planReply(
         message: InboundMessage, keyword: InboundKeyword, context: InboundContext, to: String?
     ) -> (trigger: AutoReplyTrigger, to: String, plan: MessagePlan)? {

@@ -54,12 +54,12 @@ struct InboundStore: Sendable {
     // - The inbound row is inserted ON CONFLICT (provider_message_id, org_id) DO NOTHING and every
     //   other write reads its RETURNING: a redelivered webhook inserts nothing, so it counts,
     //   opts out and replies nothing a second time.
-    // - `counted` bumps the campaign: reply_count for everything but opt-outs (seeds/003), and
+    // - `counted` bumps the campaign: reply_count for everything but opt-outs (docs/product-rules.md#campaigns), and
     //   opt_out_count when the contact is opted in now (read from the statement's snapshot).
     // - `subscription` opts the contact out (opted_out_at = now(), at once: the sender's claim
     //   reads it, so a campaign still sending skips them) or back in, only when that changes
     //   something; a contact whose lookup is pending becomes textable (they just texted us,
-    //   seeds/000). `changed` (old snapshot vs new row) reports only subscription changes. Its WHERE reads `counted`, which makes the campaign row be locked before the
+    //   docs/product-rules.md#contacts). `changed` (old snapshot vs new row) reports only subscription changes. Its WHERE reads `counted`, which makes the campaign row be locked before the
     //   contact row — the order SendBatchStore.recordQuery takes them (campaign, then contacts),
     //   so the two can never deadlock.
     // - `answered` claims the reply window of (campaign, contact, trigger) in auto_reply_windows:
@@ -109,7 +109,7 @@ struct InboundStore: Sendable {
                 SET opted_out_at = CASE WHEN \(keyword)::text = 'opt_out' THEN coalesce(c.opted_out_at, now())
                                         WHEN \(keyword)::text = 'opt_in' THEN NULL
                                         ELSE c.opted_out_at END,
-                    -- seeds/000: a contact who texted in is textable (settles a pending lookup).
+                    -- product rule: a contact who texted in is textable (settles a pending lookup).
                     is_textable = coalesce(c.is_textable, true)
                 FROM inserted, (SELECT opted_out_at AS was FROM contacts
                                 WHERE org_id = \(org) AND id = \(contact)::uuid) old

@@ -67,7 +67,7 @@ struct ReplySender: Sendable {
             logger.debug("auto-reply claimed by another process", metadata: metadata)
             return (.sending, reply.credits, nil, nil)
         }
-        // Replies bypass quiet hours (seeds/002): the contact wrote first. No status callback URL:
+        // Replies bypass quiet hours (docs/product-rules.md#quiet-hours): the contact wrote first. No status callback URL:
         // the receiver's callback path names campaign_messages ids, which a reply id is not.
         let outbound = OutboundMessage(
             id: reply.id, orgID: reply.orgID, from: PhoneNumber(trustedE164: reply.from),

@@ -87,7 +87,7 @@ struct ClaimLedger: Sendable {
     }
 }
 
-/// The carrier's answers for one claim, classified (the design's error table): each row's write,
+/// The carrier's answers for one claim, classified (the carrier error table): each row's write,
 /// and what the claim means for the sender number (backoff) and the campaign (pause).
 struct BatchVerdict: Sendable {
     var backOff: Duration?

@@ -67,7 +67,7 @@ struct CampaignCommand: AsyncParsableCommand {
         @Option(help: "The organization's UUID.")
         var org: String
 
-        @Option(help: ArgumentHelp("The JSON body (seeds/003 fields); - reads stdin.", valueName: "path"))
+        @Option(help: ArgumentHelp("The JSON body (fields in docs/product-rules.md#campaigns); - reads stdin.", valueName: "path"))
         var file: String
 
         @Flag(help: "Save as a draft (POST /api/campaigns/draft): audience and message may be missing.")

@@ -123,7 +123,7 @@ struct InboundMessageHandlerTests {
             #expect(try await F.optedOut(client, org: org, contact: contact))
             #expect(try await F.counters(client, org: org, campaign: campaign) == (0, 1, 0))
             // A second STOP counts no second opt-out; an ordinary message from an opted-out contact
-            // is a reply, but gets no auto-reply (seeds/002: replies to opted-out contacts are blocked).
+            // is a reply, but gets no auto-reply (docs/product-rules.md#contacts: replies to opted-out contacts are blocked).
             _ = try await handler.handle(F.message("UNSUBSCRIBE"))
             let question = try await handler.handle(F.message("hours?"))
             #expect(question.keyword == nil && question.autoReply == nil)
