@@ -350,6 +350,10 @@ class Handler(BaseHTTPRequestHandler):
 
 for _ in range(4):
     threading.Thread(target=callback_worker, daemon=True).start()
+# A listen backlog like a real server's: socketserver's default of 5 makes a burst of concurrent
+# connections overflow the accept queue, and a request written on a connection the kernel then
+# resets is an ambiguous outcome no real carrier produces that way.
+ThreadingHTTPServer.request_queue_size = 256
 server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 print(f"twilio stub listening on 127.0.0.1:{args.port}", flush=True)
 server.serve_forever()

@@ -42,7 +42,9 @@ struct TwilioFleet {
             try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
         }
         processes.append(try start("scheduler", SenderCrashTests.schedulerArguments))
-        processes.append(try start("worker", ["worker"] + workerArguments))
+        // A short settle grace, so an ambiguous outcome (the message never created) is resent within
+        // the tests' waits rather than after the production default of two minutes.
+        processes.append(try start("worker", ["worker", "--settle-after-seconds", "10"] + workerArguments))
         return TwilioFleet(receiver: receiver, processes: processes)
     }
 

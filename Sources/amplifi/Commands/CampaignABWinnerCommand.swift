@@ -38,7 +38,7 @@ struct CampaignABWinnerCommand: AsyncParsableCommand {
             logger.logLevel = .warning
             let released = try await ABWinnerSelection(
                 client: store.client, redis: redisClient,
-                keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"), logger: logger
+                keys: redis.keys, logger: logger
             ).choose(campaignID: campaign, orgID: orgID, variant: variant)
             print("winner \(variant.uppercased()): \(released) held recipients released")
         }

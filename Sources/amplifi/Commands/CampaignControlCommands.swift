@@ -38,7 +38,7 @@ struct CampaignControlOptions: ParsableArguments {
                 logger.logLevel = .warning
                 let control = CampaignControl(
                     client: store.client, redis: redisClient,
-                    keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"), logger: logger)
+                    keys: redis.keys, logger: logger)
                 let outcome = try await body(control, campaign, orgID)
                 print(try Self.render(outcome, verb: verb, campaign: campaign, json: json))
             }

@@ -46,7 +46,7 @@ struct ReceiverCommand: AsyncParsableCommand {
         let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 6)
         // Auto-replies take their sender number's rate reservations in the workers' buckets.
         let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
-        let keys = QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:")
+        let keys = redis.keys
         let configuration = ReceiverConfiguration(host: host, port: port, publicURL: publicURL, authToken: authToken)
         try await carrierOptions.withCarrier(logger: logger) { carrier in
             let receiver = ReceiverServer(

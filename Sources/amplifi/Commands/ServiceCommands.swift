@@ -42,7 +42,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 4)
         let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
         let service = SchedulerService(
-            client: client, redis: redisClient, keys: QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:"),
+            client: client, redis: redisClient, keys: redis.keys,
             tick: .milliseconds(tickMilliseconds), reconcileEvery: reconcileEvery,
             claimLease: .seconds(claimLeaseSeconds), requeueQueuedAfter: .seconds(requeueAfterSeconds), logger: logger)
         try await runServices([service], logger: logger)
@@ -131,7 +131,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let id = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 4 + concurrency)
         let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 2 + concurrency)
-        let keys = QueueKeys(prefix: Environment.value("AMPLIFI_REDIS_PREFIX") ?? "amplifi:")
+        let keys = redis.keys
         let planner = CampaignPlannerService(
             client: client, redis: redisClient, keys: keys,
             workerID: id, chunkSize: chunkSize, leaseTimeout: .seconds(leaseSeconds), logger: logger)
@@ -155,9 +155,10 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs long-lived services until SIGTERM or SIGINT asks them to shut down gracefully.
-/// Past `drain` (when given) the services still running are cancelled.
-func runServices(_ services: [any Service], logger: Logger, drain: Duration? = nil) async throws {
+/// Runs long-lived services until SIGTERM or SIGINT asks them to shut down gracefully. Past
+/// `drain` (default 20 s, below Kubernetes' 30 s grace period) the services still running are
+/// cancelled, so every role exits within a known bound.
+func runServices(_ services: [any Service], logger: Logger, drain: Duration = .seconds(20)) async throws {
     var configuration = ServiceGroupConfiguration(
         services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
         gracefulShutdownSignals: [.sigterm, .sigint],
