@@ -3,7 +3,7 @@
 
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: deps build test demo clean
+.PHONY: deps build test chaos-short demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +21,13 @@ test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --skip '$(FLEET_TESTS)' $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --filter '$(FLEET_TESTS)' $(SWIFT_BUILD_FLAGS)
+	$(MAKE) chaos-short
+
+## A short seeded chaos run (docs/reliability.md): a minute of faults on 3,000 recipients with
+## real worker, scheduler and receiver processes; exits non-zero when an invariant is broken.
+chaos-short:
+	"$$(swift build --show-bin-path $(SWIFT_BUILD_FLAGS))/amplifi" chaos --seed 7 --duration 60 --recipients 3000 \
+		--workers 3 --directory .build/chaos-short
 
 ## The embedded demo: local Postgres + Redis under .amplifi/, migrated, ready.
 demo: build

@@ -76,7 +76,7 @@ let package = Package(
         // MARK: Local Postgres + Redis servers for `amplifi demo` and the tests
         .target(
             name: "AmplifiLocalServers",
-            dependencies: ["AmplifiPostgres"],
+            dependencies: ["AmplifiPostgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -142,12 +142,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: `amplifi chaos`: a private fleet under a seeded fault schedule, judged by invariants
+        .target(
+            name: "AmplifiChaos",
+            dependencies: [
+                "AmplifiEngine", "AmplifiCarrierSimulator", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres",
+                "AmplifiRedis", "AmplifiLocalServers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: The executable
         .executableTarget(
             name: "amplifi",
             dependencies: [
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine", "AmplifiCarriers",
-                "AmplifiCarrierSimulator", "AmplifiReceiver",
+                "AmplifiCarrierSimulator", "AmplifiReceiver", "AmplifiChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -233,6 +248,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiChaosTests",
+            dependencies: ["AmplifiChaos", "AmplifiCarrierSimulator"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -5,8 +5,8 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// The simulator's routes: Twilio's Messages and Lookup endpoints (Basic auth), and `/sim/…`
-/// (no auth) for stats and inbound messages.
+/// The simulator's routes: Twilio's Messages and Lookup endpoints, and `/sim/…` for stats and
+/// inbound messages — all behind the account's Basic credentials (only `/healthz` is open).
 struct CarrierSimulatorAPI: Sendable {
     let configuration: CarrierSimulatorConfiguration
     let carrier: SimulatedCarrier
@@ -34,8 +34,15 @@ struct CarrierSimulatorAPI: Sendable {
             guard authenticator.isAuthorized(request.headers[.authorization]) else { return Self.unauthorized() }
             return lookup(context.parameters.get("number") ?? "", rawQuery: request.uri.query ?? "")
         }
-        router.get("/sim/stats") { _, _ in Self.json(store.stats(), status: .ok) }
-        router.post("/sim/inbound") { request, _ in try await inbound(request) }
+        // `/sim/*` is not Twilio's: no Basic challenge (a browser or URLSession would answer it).
+        router.get("/sim/stats") { request, _ in
+            guard authenticator.isAuthorized(request.headers[.authorization]) else { return Self.error(20003, "Authenticate", status: 401) }
+            return Self.json(store.stats(), status: .ok)
+        }
+        router.post("/sim/inbound") { request, _ in
+            guard authenticator.isAuthorized(request.headers[.authorization]) else { return Self.error(20003, "Authenticate", status: 401) }
+            return try await inbound(request)
+        }
         router.get("/healthz") { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))) }
     }
 
@@ -53,10 +60,47 @@ struct CarrierSimulatorAPI: Sendable {
 
     // MARK: Messages
 
-    /// `POST …/Messages.json`: validates like Twilio, lets the simulated carrier decide, answers 201 or an error.
+    /// `POST …/Messages.json`: validates like Twilio, lets the simulated carrier decide, answers 201 or
+    /// an error — unless an outage or throttle is in force, or the request's transport fate says the
+    /// answer is a 5xx (nothing created), comes late, or is cut off (both after creating).
     private func create(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: Self.maxBodyBytes)
+        switch configuration.control.episode() {
+        case .outage:
+            return refuse(20503, "Service Unavailable", status: 503)
+        case .throttle(let seconds):
+            var response = refuse(20429, Self.refusalMessage(20429), status: 429)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        case .none:
+            break
+        }
+        let fate = configuration.transport.fate(sequence: store.nextCreateRequest(), seed: configuration.carrier.seed)
+        if fate == .serverError { return refuse(20500, "Internal Server Error", status: 500) }
+        let response = try await accept(body)
+        guard response.status == .created else { return response }
+        switch fate {
+        case .late:
+            store.recordTransportFault(late: true)
+            try? await Task.sleep(for: configuration.transport.lateAnswerDelay)
+            return response
+        case .drop:
+            // The head goes out, then the body fails: the connection is closed mid-answer.
+            store.recordTransportFault(late: false)
+            return Response(
+                status: .created, headers: [.contentType: "application/json; charset=utf-8"],
+                body: ResponseBody(contentLength: 512) { _ in throw ConnectionCut() })
+        case .normal, .serverError:
+            return response
+        }
+    }
+
+    /// Thrown by the body of a cut answer.
+    private struct ConnectionCut: Error {}
+
+    /// A create request's body, validated and handed to the simulated carrier.
+    private func accept(_ body: ByteBuffer) async throws -> Response {
         let formBody = String(buffer: body)
         let fields = FormURLEncoding.decode(formBody)
         func value(_ key: String) -> String? {

@@ -48,6 +48,10 @@ public struct CarrierSimulatorConfiguration: Sendable {
     public var callbackRetries: Int
     /// The largest `PageSize` honored by the list endpoint (Twilio's is 1000; tests lower it).
     public var maxPageSize: Int
+    /// Late answers, cut connections and 5xx on create requests.
+    public var transport: SimulatedTransportFaults
+    /// Outages and throttling episodes switched on while the simulator runs.
+    public var control: CarrierSimulatorControl
 
     /// A configuration; the defaults accept everything and deliver it, with callbacks 25 ms apart.
     public init(
@@ -57,7 +61,9 @@ public struct CarrierSimulatorConfiguration: Sendable {
         undeliveredRate: Double = 0, failedRate: Double = 0, callbackDelay: Duration = .milliseconds(25),
         outOfOrderRate: Double = 0, duplicateRate: Double = 0, callbacksEnabled: Bool = true,
         inboundURL: String? = nil, maxConcurrentCallbacks: Int = 32, callbackQueueCapacity: Int = 100_000,
-        callbackRetries: Int = 3, maxPageSize: Int = 1_000
+        callbackRetries: Int = 3, maxPageSize: Int = 1_000,
+        transport: SimulatedTransportFaults = SimulatedTransportFaults(),
+        control: CarrierSimulatorControl = CarrierSimulatorControl()
     ) {
         self.host = host
         self.port = port
@@ -77,5 +83,7 @@ public struct CarrierSimulatorConfiguration: Sendable {
         self.callbackQueueCapacity = max(1, callbackQueueCapacity)
         self.callbackRetries = max(0, callbackRetries)
         self.maxPageSize = min(max(1, maxPageSize), 1_000)
+        self.transport = transport
+        self.control = control
     }
 }

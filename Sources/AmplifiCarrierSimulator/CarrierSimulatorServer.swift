@@ -16,6 +16,8 @@ public final class CarrierSimulatorServer: Service, Sendable {
     /// The configuration it was made with.
     public let configuration: CarrierSimulatorConfiguration
     private let logger: Logger
+    /// Every accepted message and the counters.
+    private let store: SimulatedMessageStore
     /// The bound port once listening, or the error that stopped the server, and who waits for it.
     private let listening = Mutex<(result: Result<Int, any Error>?, waiters: [CheckedContinuation<Int, any Error>])>(
         (nil, []))
@@ -30,6 +32,17 @@ public final class CarrierSimulatorServer: Service, Sendable {
     public init(configuration: CarrierSimulatorConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.store = SimulatedMessageStore(stepDelay: configuration.callbackDelay)
+    }
+
+    /// Every message created so far, in creation order (the carrier's own log).
+    public func createdLog() -> [CarrierSimulatorLogEntry] {
+        store.createdLog()
+    }
+
+    /// The counters behind `/sim/stats`.
+    public func stats() -> CarrierSimulatorStats {
+        store.stats()
     }
 
     /// The port the server listens on; waits until it does. Throws when the server stopped first.
@@ -62,7 +75,6 @@ public final class CarrierSimulatorServer: Service, Sendable {
         // Over HTTP a lost answer is a transport event, not a result the API could encode.
         carrierConfiguration.ambiguousRate = 0
         let carrier = SimulatedCarrier(configuration: carrierConfiguration, logger: logger)
-        let store = SimulatedMessageStore(stepDelay: configuration.callbackDelay)
         let poster = SignedWebhookPoster(
             authToken: configuration.authToken, maxConnections: configuration.maxConcurrentCallbacks,
             retries: configuration.callbackRetries, logger: logger)

@@ -19,11 +19,16 @@ public struct CarrierSimulatorStats: Hashable, Sendable, Codable {
     public var inboundSent: Int
     /// Accepted messages per current status (`queued`, `sent`, `delivered`, …).
     public var byStatus: [String: Int]
+    /// Created messages whose answer was held back past the sender's patience (transport faults).
+    public var lateAnswers: Int
+    /// Created messages whose connection was cut before the answer was complete.
+    public var cutAnswers: Int
 
     /// Stats from their parts.
     public init(
         created: Int, refused: Int, refusedByCode: [String: Int], duplicates: Int, callbacksSent: Int,
-        callbacksFailed: Int, callbacksDropped: Int, inboundSent: Int, byStatus: [String: Int]
+        callbacksFailed: Int, callbacksDropped: Int, inboundSent: Int, byStatus: [String: Int], lateAnswers: Int = 0,
+        cutAnswers: Int = 0
     ) {
         self.created = created
         self.refused = refused
@@ -34,5 +39,7 @@ public struct CarrierSimulatorStats: Hashable, Sendable, Codable {
         self.callbacksDropped = callbacksDropped
         self.inboundSent = inboundSent
         self.byStatus = byStatus
+        self.lateAnswers = lateAnswers
+        self.cutAnswers = cutAnswers
     }
 }

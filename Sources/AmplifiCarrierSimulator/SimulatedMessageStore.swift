@@ -22,6 +22,9 @@ final class SimulatedMessageStore: Sendable {
         var callbacksFailed = 0
         var callbacksDropped = 0
         var inboundSent = 0
+        var createRequests: UInt64 = 0
+        var lateAnswers = 0
+        var cutAnswers = 0
     }
 
     private let state = Mutex(State())
@@ -43,6 +46,32 @@ final class SimulatedMessageStore: Sendable {
             state.byTo[message.to, default: []].append(message.index)
             if !state.acceptedKeys.insert(key).inserted { state.duplicates += 1 }
             return message
+        }
+    }
+
+    /// The arrival number of a new create request (0, 1, 2, …), the draw of its transport fate.
+    func nextCreateRequest() -> UInt64 {
+        state.withLock { state in
+            defer { state.createRequests += 1 }
+            return state.createRequests
+        }
+    }
+
+    /// Counts a created message whose answer is held back (`late`) or cut off.
+    func recordTransportFault(late: Bool) {
+        state.withLock { state in
+            if late { state.lateAnswers += 1 } else { state.cutAnswers += 1 }
+        }
+    }
+
+    /// Every accepted message as first created, in creation order: the carrier's own log.
+    func createdLog() -> [CarrierSimulatorLogEntry] {
+        state.withLock { state in
+            state.messages.map { message in
+                CarrierSimulatorLogEntry(
+                    sid: message.sid, to: message.to, from: message.from, body: message.body,
+                    segments: message.segments, statusCallback: message.statusCallback, createdAt: message.createdAt)
+            }
         }
     }
 
@@ -161,7 +190,8 @@ final class SimulatedMessageStore: Sendable {
                 created: state.messages.count, refused: state.refused, refusedByCode: state.refusedByCode,
                 duplicates: state.duplicates, callbacksSent: state.callbacksSent,
                 callbacksFailed: state.callbacksFailed, callbacksDropped: state.callbacksDropped,
-                inboundSent: state.inboundSent, byStatus: byStatus)
+                inboundSent: state.inboundSent, byStatus: byStatus, lateAnswers: state.lateAnswers,
+                cutAnswers: state.cutAnswers)
         }
     }
 }

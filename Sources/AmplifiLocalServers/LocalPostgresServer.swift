@@ -1,5 +1,6 @@
 public import AmplifiPostgres
 public import Foundation
+import Logging
 
 /// A private Postgres cluster on this machine, for the tests and `amplifi demo`:
 /// `initdb` into a directory (as the `postgres` user when running as root, since
@@ -83,6 +84,22 @@ public final class LocalPostgresServer: Sendable {
         } catch {
             throw LocalServerError("\(error)\n--- postgres log ---\n\(process.logTail())")
         }
+    }
+
+    /// Drops and recreates `database`, migrates it with the SQL files in `migrations`, and returns
+    /// its URL.
+    public func freshDatabase(named database: String, migrations: URL) async throws -> String {
+        let admin = try await PostgresConnection.connect(url: url())
+        try await admin.execute(script: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+        try await admin.execute(script: "CREATE DATABASE \(database)")
+        await admin.close()
+        let url = url(database: database)
+        var quiet = Logger(label: "amplifi.migrate")
+        quiet.logLevel = .warning
+        let connection = try await PostgresConnection.connect(url: url)
+        try await PostgresMigrator(directory: migrations, logger: quiet).migrate(connection)
+        await connection.close()
+        return url
     }
 
     /// Stops the server (fast shutdown) and starts it again on the same port and data.

@@ -9,7 +9,7 @@ struct Amplifi: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
             SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, CarrierSimCommand.self,
-            BackfillStatusCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self,
+            BackfillStatusCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self, ChaosCommand.self,
         ]
     )
 }

@@ -32,7 +32,7 @@ struct CarrierSimulatorServerTests {
                     #expect(report?.priceMicros == SimulatedCarrier.priceMicrosPerSegment)
                 }
                 #expect(try await carrier.fetch(providerMessageID: "SM" + String(repeating: "0", count: 32)) == nil)
-                let (status, data) = try await H.request("GET", baseURL + "/sim/stats")
+                let (status, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
                 #expect(status == 200)
                 let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
                 #expect(stats.created == 12)
@@ -156,7 +156,7 @@ struct CarrierSimulatorServerTests {
             #expect(error?.errorClass == .retryableRequest)
             #expect(error?.retryAfter == .seconds(2))
             #expect(error?.disposition == .retryBatchLater(retryAfter: .seconds(2)))
-            let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
+            let (_, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
             let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
             #expect(stats.refused == 1 && stats.refusedByCode["20429"] == 1 && stats.created == 0)
         }
@@ -201,10 +201,10 @@ struct CarrierSimulatorServerTests {
             let configuration = CarrierSimulatorConfiguration(inboundURL: receiver.baseURL + "/inbound")
             try await H.withSimulator(configuration) { _, baseURL in
                 let (status, _) = try await H.request(
-                    "POST", baseURL + "/sim/inbound", form: [("From", "+19195550123"), ("To", "+19195550100"), ("Body", "STOP")])
+                    "POST", baseURL + "/sim/inbound", form: [("From", "+19195550123"), ("To", "+19195550100"), ("Body", "STOP")], authorization: H.demoAuthorization)
                 #expect(status == 200)
                 let (jsonStatus, _) = try await H.request(
-                    "POST", baseURL + "/sim/inbound", json: #"{"From": "+19195550124", "To": "+19195550100", "Body": "yes"}"#)
+                    "POST", baseURL + "/sim/inbound", json: #"{"From": "+19195550124", "To": "+19195550100", "Body": "yes"}"#, authorization: H.demoAuthorization)
                 #expect(jsonStatus == 200)
                 let posts = receiver.posts
                 #expect(posts.count == 2)
@@ -212,10 +212,16 @@ struct CarrierSimulatorServerTests {
                 #expect(posts[0].value("Body") == "STOP" && posts[0].value("SmsStatus") == "received")
                 #expect(posts[0].value("MessageSid")?.hasPrefix("SM") == true && posts[0].value("NumMedia") == "0")
                 #expect(posts[1].value("From") == "+19195550124" && posts[1].value("AccountSid") == configuration.accountSID)
-                let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
+                let (_, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
                 #expect(try JSONDecoder().decode(CarrierSimulatorStats.self, from: data).inboundSent == 2)
                 let (health, _) = try await H.request("GET", baseURL + "/healthz")
                 #expect(health == 200)
+                // Only the account may drive the simulator.
+                let (anonymous, _) = try await H.request("GET", baseURL + "/sim/stats")
+                #expect(anonymous == 401)
+                let (anonymousInbound, _) = try await H.request(
+                    "POST", baseURL + "/sim/inbound", form: [("From", "+19195550125"), ("To", "+19195550100"), ("Body", "STOP")])
+                #expect(anonymousInbound == 401)
             }
         }
     }
@@ -231,7 +237,7 @@ struct CarrierSimulatorServerTests {
                 #expect(receiver.posts.allSatisfy { $0.value("MessageSid") == sid && $0.signatureValid })
                 #expect(
                     await H.eventually {
-                        guard let (_, data) = try? await H.request("GET", baseURL + "/sim/stats"),
+                        guard let (_, data) = try? await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization),
                             let stats = try? JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
                         else { return false }
                         return stats.callbacksSent == 3 && stats.callbacksFailed == 0
@@ -254,7 +260,7 @@ struct CarrierSimulatorServerTests {
                     return true
                 }
                 #expect(allDelivered)
-                let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
+                let (_, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
                 let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
                 #expect(stats.callbacksDropped > 0)
                 #expect(stats.byStatus["delivered"] == 8)
@@ -267,7 +273,7 @@ struct CarrierSimulatorServerTests {
             let batch = H.messages(3)
             _ = await carrier.send(batch)
             _ = await carrier.send([batch[0]])
-            let (_, data) = try await H.request("GET", baseURL + "/sim/stats")
+            let (_, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
             let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
             #expect(stats.created == 4 && stats.duplicates == 1)
         }

@@ -22,6 +22,25 @@ enum SimulatorHarness {
         _ body: (_ carrier: TwilioCarrier, _ baseURL: String) async throws -> Void
     ) async throws {
         let server = CarrierSimulatorServer(configuration: configuration, logger: logger)
+        try await runServer(server, credentials: credentials) { carrier, baseURL in try await body(carrier, baseURL) }
+    }
+
+    /// Runs `server` and a `TwilioCarrier` for it (giving up on an answer after `requestTimeout`),
+    /// then stops both.
+    static func withServer(
+        _ server: CarrierSimulatorServer, credentials: TwilioCarrierConfiguration.Credentials? = nil,
+        requestTimeout: Duration = .seconds(10), _ body: (_ carrier: TwilioCarrier) async throws -> Void
+    ) async throws {
+        try await runServer(server, credentials: credentials, requestTimeout: requestTimeout) { carrier, _ in
+            try await body(carrier)
+        }
+    }
+
+    private static func runServer(
+        _ server: CarrierSimulatorServer, credentials: TwilioCarrierConfiguration.Credentials?,
+        requestTimeout: Duration = .seconds(10), _ body: (_ carrier: TwilioCarrier, _ baseURL: String) async throws -> Void
+    ) async throws {
+        let configuration = server.configuration
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
         let task = Task { try await group.run() }
         defer { task.cancel() }
@@ -31,7 +50,7 @@ enum SimulatorHarness {
             configuration: TwilioCarrierConfiguration(
                 accountSID: configuration.accountSID,
                 credentials: credentials ?? .authToken(configuration.authToken), baseURL: baseURL,
-                maxConcurrentRequests: 8, requestTimeout: .seconds(10)),
+                maxConcurrentRequests: 8, requestTimeout: requestTimeout),
             logger: logger)
         do {
             try await body(carrier, baseURL)
@@ -90,6 +109,10 @@ enum SimulatorHarness {
     ) async throws -> (Int, Data) {
         try await RawHTTP.send(method: method, url: url, form: form, json: json, authorization: authorization)
     }
+
+    /// Basic credentials of the demo account (the simulator's default).
+    static let demoAuthorization = basic(
+        CarrierSimulatorConfiguration.demoAccountSID, CarrierSimulatorConfiguration.demoAuthToken)
 
     /// `Basic base64(user:password)`.
     static func basic(_ user: String, _ password: String) -> String {

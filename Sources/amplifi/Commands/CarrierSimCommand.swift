@@ -32,8 +32,23 @@ struct CarrierSimCommand: AsyncParsableCommand {
     @Option(help: "The API key's secret (default: $TWILIO_API_KEY_SECRET).")
     var apiKeySecret: String?
 
-    @Option(help: "Milliseconds each create request takes.")
+    @Option(help: "Milliseconds each create request takes (with --latency-max-ms: the least it takes).")
     var latencyMs = 0
+
+    @Option(help: "The most milliseconds a create request takes; each draws uniformly from --latency-ms to this.")
+    var latencyMaxMs: Int?
+
+    @Option(help: "Share of accepted creates answered only after --late-answer-seconds (the message exists).")
+    var lateAnswerRate = 0.0
+
+    @Option(help: "How long a late answer is held back, in seconds.")
+    var lateAnswerSeconds = 5
+
+    @Option(help: "Share of accepted creates whose connection is cut before the answer is complete (the message exists).")
+    var dropRate = 0.0
+
+    @Option(help: "Share of create requests answered 500 without creating anything.")
+    var serverErrorRate = 0.0
 
     @Option(help: "Share of recipients refused as invalid numbers (21211).")
     var permanentFailureRate = 0.0
@@ -73,10 +88,18 @@ struct CarrierSimCommand: AsyncParsableCommand {
             ("permanent-failure-rate", permanentFailureRate), ("rate-limit-rate", rateLimitRate),
             ("transient-failure-rate", transientFailureRate), ("undelivered-rate", undeliveredRate),
             ("failed-rate", failedRate), ("out-of-order-rate", outOfOrderRate), ("duplicate-rate", duplicateRate),
+            ("late-answer-rate", lateAnswerRate), ("drop-rate", dropRate), ("server-error-rate", serverErrorRate),
         ] {
             _ = try FlagValidation.share(rate, flag: name)
         }
         _ = try FlagValidation.milliseconds(latencyMs, flag: "latency-ms", in: 0...60_000)
+        if let latencyMaxMs {
+            _ = try FlagValidation.milliseconds(latencyMaxMs, flag: "latency-max-ms", in: latencyMs...60_000)
+        }
+        _ = try FlagValidation.count(lateAnswerSeconds, flag: "late-answer-seconds", in: 1...600, unit: "seconds")
+        guard lateAnswerRate + dropRate + serverErrorRate <= 1 else {
+            throw ValidationError("--late-answer-rate, --drop-rate and --server-error-rate add up to more than 1")
+        }
         _ = try FlagValidation.milliseconds(callbackDelayMs, flag: "callback-delay-ms", in: 0...60_000)
         _ = try FlagValidation.count(port, flag: "port", in: 0...65_535, unit: "")
     }
@@ -84,6 +107,12 @@ struct CarrierSimCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "amplifi.carrier-sim")
         logger.logLevel = .warning
+        let latency: SimulatedLatency =
+            if let latencyMaxMs, latencyMaxMs > latencyMs {
+                .range(.milliseconds(latencyMs) ... .milliseconds(latencyMaxMs))
+            } else {
+                latencyMs > 0 ? .fixed(.milliseconds(latencyMs)) : .none
+            }
         let configuration = CarrierSimulatorConfiguration(
             host: host, port: port,
             accountSID: accountSid ?? Environment.value("TWILIO_ACCOUNT_SID") ?? CarrierSimulatorConfiguration.demoAccountSID,
@@ -91,12 +120,15 @@ struct CarrierSimCommand: AsyncParsableCommand {
             apiKeySID: apiKeySid ?? Environment.value("TWILIO_API_KEY_SID"),
             apiKeySecret: apiKeySecret ?? Environment.value("TWILIO_API_KEY_SECRET"),
             carrier: SimulatedCarrierConfiguration(
-                latency: latencyMs > 0 ? .fixed(.milliseconds(latencyMs)) : .none,
+                latency: latency,
                 permanentFailureRate: permanentFailureRate, transientFailureRate: transientFailureRate,
                 rateLimitRate: rateLimitRate, seed: seed, recordsLog: false),
             undeliveredRate: undeliveredRate, failedRate: failedRate,
             callbackDelay: .milliseconds(callbackDelayMs), outOfOrderRate: outOfOrderRate,
-            duplicateRate: duplicateRate, callbacksEnabled: !noCallbacks, inboundURL: inboundUrl)
+            duplicateRate: duplicateRate, callbacksEnabled: !noCallbacks, inboundURL: inboundUrl,
+            transport: SimulatedTransportFaults(
+                lateAnswerRate: lateAnswerRate, lateAnswerDelay: .seconds(lateAnswerSeconds), dropRate: dropRate,
+                serverErrorRate: serverErrorRate))
         let server = CarrierSimulatorServer(configuration: configuration, logger: logger)
         let serviceLogger = logger
         try await withThrowingTaskGroup(of: Void.self) { group in

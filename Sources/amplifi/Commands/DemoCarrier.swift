@@ -100,7 +100,9 @@ final class DemoCarrier: Sendable {
     /// The carrier-sim server's counters (nil for the in-process simulator).
     func stats() async throws -> CarrierSimulatorStats? {
         guard let simulatorURL else { return nil }
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: simulatorURL + "/sim/stats"), timeout: .seconds(10))
+        var request = HTTPClientRequest(url: simulatorURL + "/sim/stats")
+        request.headers.add(name: "Authorization", value: Self.simulatorAuthorization)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return try JSONDecoder().decode(CarrierSimulatorStats.self, from: Data(body.readableBytesView))
     }
@@ -112,11 +114,17 @@ final class DemoCarrier: Sendable {
         var request = HTTPClientRequest(url: simulatorURL + "/sim/inbound")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Authorization", value: Self.simulatorAuthorization)
         request.body = .bytes(ByteBuffer(string: FormURLEncoding.encode([("From", from), ("To", to), ("Body", body)])))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
     }
+
+    /// Basic credentials of the demo account, which `/sim/*` requires.
+    private static let simulatorAuthorization = "Basic " + Data(
+        "\(CarrierSimulatorConfiguration.demoAccountSID):\(CarrierSimulatorConfiguration.demoAuthToken)".utf8
+    ).base64EncodedString()
 
     /// Stops the servers (the receiver applies the callbacks it holds first).
     func stop() async {

@@ -218,20 +218,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Drops and recreates the `amplifi` database, so every demo run starts clean, and migrates it.
     private func freshDatabase(_ postgres: LocalPostgresServer) async throws -> String {
-        let admin = try await PostgresConnection.connect(url: postgres.url())
-        try await admin.execute(script: "DROP DATABASE IF EXISTS amplifi WITH (FORCE)")
-        try await admin.execute(script: "CREATE DATABASE amplifi")
-        await admin.close()
-        let url = postgres.url(database: "amplifi")
         guard let sql = PostgresMigrator.defaultDirectory() else {
             throw ValidationError("cannot find the sql/ migrations folder: run the demo from the repository root")
         }
-        var quiet = Logger(label: "amplifi.migrate")
-        quiet.logLevel = .warning
-        let connection = try await PostgresConnection.connect(url: url)
-        try await PostgresMigrator(directory: sql, logger: quiet).migrate(connection)
-        await connection.close()
-        return url
+        return try await postgres.freshDatabase(named: "amplifi", migrations: sql)
     }
 
     private func printOutcome(

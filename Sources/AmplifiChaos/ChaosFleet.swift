@@ -1,0 +1,114 @@
+import Foundation
+
+/// The `amplifi` processes of a chaos run — a receiver, schedulers and workers, each a real child
+/// process of the chaos command — started, killed and restarted by name. Each role's output is
+/// appended to `<logs>/<role>.log`, one header line per incarnation.
+actor ChaosFleet {
+    /// A role in the fleet.
+    enum Role: Hashable, Sendable, CustomStringConvertible {
+        case receiver
+        case scheduler(Int)
+        case worker(Int)
+
+        var description: String {
+            switch self {
+            case .receiver: "receiver"
+            case .scheduler(let index): "scheduler-\(index + 1)"
+            case .worker(let index): "worker-\(index + 1)"
+            }
+        }
+    }
+
+    private let executable: URL
+    private let environment: [String: String]
+    private let logs: URL
+    private let arguments: @Sendable (Role, Int) -> [String]
+    private var running: [Role: Process] = [:]
+    private var incarnations: [Role: Int] = [:]
+
+    /// A fleet of `executable` processes with `environment`; `arguments(role, incarnation)` gives a
+    /// role's command line.
+    init(executable: URL, environment: [String: String], logs: URL, arguments: @escaping @Sendable (Role, Int) -> [String]) {
+        self.executable = executable
+        self.environment = environment
+        self.logs = logs
+        self.arguments = arguments
+    }
+
+    /// Starts `role` (a new incarnation).
+    func start(_ role: Role) throws {
+        let incarnation = (incarnations[role] ?? 0) + 1
+        incarnations[role] = incarnation
+        running[role] = try Self.launch(
+            executable: executable, arguments: arguments(role, incarnation), environment: environment,
+            log: logs.appendingPathComponent("\(role).log"), header: "=== \(role) incarnation \(incarnation) at \(Date()) ===")
+    }
+
+    /// Starts `executable arguments…` with `environment` added to this process's, its output
+    /// appended to `log` after a `header` line.
+    static func launch(
+        executable: URL, arguments: [String], environment: [String: String], log: URL, header: String
+    ) throws -> Process {
+        if !FileManager.default.fileExists(atPath: log.path) {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        handle.write(Data((header + "\n").utf8))
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Sends `signal` to `role` and waits (polling, never blocking a thread) until it has exited,
+    /// up to `timeout`; then kills it.
+    func stop(_ role: Role, signal: Int32, timeout: Duration = .seconds(30)) async {
+        guard let process = running.removeValue(forKey: role) else { return }
+        await Self.end(process, signal: signal, timeout: timeout)
+    }
+
+    /// Sends `signal` to `role`, waits for it to exit, and starts it again.
+    func restart(_ role: Role, signal: Int32) async throws {
+        await stop(role, signal: signal)
+        try start(role)
+    }
+
+    /// Starts every role in `roles` that is not running (a process that died on its own is restarted).
+    func ensureRunning(_ roles: [Role]) throws -> [Role] {
+        var restarted: [Role] = []
+        for role in roles where running[role]?.isRunning != true {
+            running[role] = nil
+            try start(role)
+            restarted.append(role)
+        }
+        return restarted
+    }
+
+    /// Stops every process gracefully (SIGTERM, then SIGKILL past `timeout`).
+    func stopAll(timeout: Duration = .seconds(30)) async {
+        let processes = running
+        running = [:]
+        await withTaskGroup(of: Void.self) { group in
+            for process in processes.values {
+                group.addTask { await Self.end(process, signal: SIGTERM, timeout: timeout) }
+            }
+        }
+    }
+
+    /// Signals `process` and waits for it to exit, killing it past `timeout`.
+    private static func end(_ process: Process, signal: Int32, timeout: Duration) async {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        }
+    }
+}
