@@ -25,6 +25,8 @@ struct ChaosDirector: Sendable {
     let carrierURL: String
     let carrierAuthorization: String
     let journal: ChaosJournal
+    /// Messages the carrier has created so far.
+    let carrierCreated: @Sendable () -> Int
     let logger: Logger
     let say: @Sendable (String) -> Void
 
@@ -37,8 +39,9 @@ struct ChaosDirector: Sendable {
             group.addTask { try await self.inject(schedule, opened: opened) }
             group.addTask { await self.act(opened: opened, window: window) }
             group.addTask { await self.sendStops(opened: opened, window: window) }
+            group.addTask { await self.reportProgress(opened: opened) }
             group.addTask { await self.topUpWhenOutOfCredits(until: opened + window + .seconds(configuration.settleSeconds)) }
-            // The watcher runs until the end of the settling; the others end with the window.
+            // The watcher and the progress lines run until cancelled; the others end with the window.
             for _ in 0..<3 { try await group.next() }
             group.cancelAll()
         }
@@ -64,6 +67,15 @@ struct ChaosDirector: Sendable {
             try await Task.sleep(for: .seconds(2))
         }
         return nil
+    }
+
+    /// A line every 30 s: messages the carrier created so far.
+    private func reportProgress(opened: ContinuousClock.Instant) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(30))
+            if Task.isCancelled { break }
+            say("  \(String(format: "%5.1f", (ContinuousClock.now - opened).asSeconds)) s  … \(carrierCreated()) messages created at the carrier")
+        }
     }
 
     // MARK: Faults

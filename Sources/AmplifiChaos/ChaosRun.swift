@@ -78,21 +78,28 @@ public struct ChaosRun: Sendable {
         let roles: [ChaosFleet.Role] = [.receiver] + (0..<configuration.schedulers).map { .scheduler($0) }
             + (0..<configuration.workers).map { .worker($0) }
         say("starting the fleet: a receiver, \(configuration.schedulers) schedulers, \(configuration.workers) workers …")
-        try await fleet.start(.receiver)
-        try await LocalNetwork.waitUntil("the receiver", timeout: 60) { LocalNetwork.isListening(port: receiverPort) }
-        for role in roles.dropFirst() { try await fleet.start(role) }
-
         let journal = ChaosJournal()
-        let director = ChaosDirector(
-            configuration: configuration, scenario: scenario, fleet: fleet, postgres: postgres, redisServer: redisServer,
-            client: client, redis: redis, control: control, carrierURL: carrierURL,
-            carrierAuthorization: "Basic " + Data("\(accountSID):\(authToken)".utf8).base64EncodedString(),
-            journal: journal, logger: logger, say: say)
-        let schedule = ChaosFaultSchedule.make(
-            seed: seed, seconds: configuration.durationSeconds, workers: configuration.workers,
-            schedulers: configuration.schedulers)
-        say("injecting \(schedule.count) faults over \(Int(configuration.durationSeconds)) s …")
-        let settled = try await director.run(schedule: schedule, roles: roles)
+        let settled: Double?
+        do {
+            try await fleet.start(.receiver)
+            try await LocalNetwork.waitUntil("the receiver", timeout: 60) { LocalNetwork.isListening(port: receiverPort) }
+            for role in roles.dropFirst() { try await fleet.start(role) }
+            let director = ChaosDirector(
+                configuration: configuration, scenario: scenario, fleet: fleet, postgres: postgres,
+                redisServer: redisServer, client: client, redis: redis, control: control, carrierURL: carrierURL,
+                carrierAuthorization: "Basic " + Data("\(accountSID):\(authToken)".utf8).base64EncodedString(),
+                journal: journal, carrierCreated: { simulator.stats().created }, logger: logger, say: say)
+            let schedule = ChaosFaultSchedule.make(
+                seed: seed, seconds: configuration.durationSeconds, workers: configuration.workers,
+                schedulers: configuration.schedulers)
+            say("injecting \(schedule.count) faults over \(Int(configuration.durationSeconds)) s …")
+            settled = try await director.run(schedule: schedule, roles: roles)
+        } catch {
+            // No process of the fleet outlives a run that could not be carried out.
+            await fleet.stopAll(timeout: .seconds(5))
+            await simulatorGroup.triggerGracefulShutdown()
+            throw error
+        }
 
         say("stopping the fleet, then running backfill-status …")
         await fleet.stopAll()
