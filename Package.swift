@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -127,10 +128,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Pieces every HTTP role can share: fixed error bodies, /livez /readyz /healthz from a
+        // cached probe, connection limits and read deadlines, load shedding.
+        .target(
+            name: "AmplifiHTTP",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "AmplifiReceiver",
             dependencies: [
-                "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                "AmplifiHTTP", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -162,7 +178,7 @@ let package = Package(
             name: "amplifi",
             dependencies: [
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine", "AmplifiCarriers",
-                "AmplifiCarrierSimulator", "AmplifiReceiver", "AmplifiChaos",
+                "AmplifiCarrierSimulator", "AmplifiReceiver", "AmplifiHTTP", "AmplifiChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -240,7 +256,7 @@ let package = Package(
         .testTarget(
             name: "AmplifiReceiverTests",
             dependencies: [
-                "AmplifiReceiver", "AmplifiCarrierSimulator", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging",
+                "AmplifiReceiver", "AmplifiHTTP", "AmplifiConcurrency", "AmplifiCarrierSimulator", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging",
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiLocalServers", "AmplifiTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -48,12 +48,11 @@ public actor PostgresConnection: PoolableConnection {
             }
         }
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
-            let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            // libpq's text can quote the URL (and so a password): classify it, then drop it.
+            let failure = conn.map { PostgresConnectFailure.classify(libpqMessage: String(cString: PQerrorMessage($0))) }
+                ?? .other
             PQfinish(conn)
-            throw PostgresError(
-                code: .connectionFailed,
-                message: "could not connect to Postgres: \(message.trimmingTrailingNewlines) "
-                    + "(check AMPLIFI_DATABASE_URL and that the server is running)")
+            throw failure.error
         }
         // Server notices ("relation already exists, skipping") are not errors; keep
         // them off stderr, where libpq's default receiver would print them.

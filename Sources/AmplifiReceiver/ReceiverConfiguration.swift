@@ -1,7 +1,9 @@
 import AmplifiCarriers
+public import AmplifiHTTP
 import Foundation
 
-/// How `amplifi receiver` listens, verifies and batches: address, public URL, auth token, batch limits.
+/// How `amplifi receiver` listens, verifies and batches: address, public URL, auth token, batch
+/// limits, connection limits and deadlines, load shedding and the readiness probe.
 public struct ReceiverConfiguration: Sendable {
     /// The address to bind (127.0.0.1 unless deployed behind a proxy that needs otherwise).
     public var host: String
@@ -24,12 +26,21 @@ public struct ReceiverConfiguration: Sendable {
     public var stagedRetryInterval: Duration
     /// How often auto-replies left pending (a crash between storing and sending) are retried.
     public var pendingReplyInterval: Duration
+    /// Timeouts and the connection limit of the HTTP server.
+    public var limits: HTTPServerLimits
+    /// Webhook requests handled at once; past it a request is answered 503 with Retry-After at
+    /// once (load shedding) instead of waiting for a database connection or a batch slot.
+    public var maxInFlight: Int
+    /// How often `/readyz` re-probes Postgres and Redis (in the background; requests read the cache).
+    public var readinessInterval: Duration
 
     /// A configuration; `publicURL` loses any trailing slash.
     public init(
         host: String = "127.0.0.1", port: Int, publicURL: String, authToken: String, maxBatch: Int = 500,
         maxBatchDelay: Duration = .zero, maxQueued: Int = 20_000,
-        stagedRetryInterval: Duration = .seconds(2), pendingReplyInterval: Duration = .seconds(30)
+        stagedRetryInterval: Duration = .seconds(2), pendingReplyInterval: Duration = .seconds(30),
+        limits: HTTPServerLimits = HTTPServerLimits(), maxInFlight: Int = 4_096,
+        readinessInterval: Duration = .seconds(2)
     ) {
         self.host = host
         self.port = port
@@ -40,6 +51,9 @@ public struct ReceiverConfiguration: Sendable {
         self.maxQueued = max(self.maxBatch, maxQueued)
         self.stagedRetryInterval = stagedRetryInterval
         self.pendingReplyInterval = pendingReplyInterval
+        self.limits = limits
+        self.maxInFlight = max(1, maxInFlight)
+        self.readinessInterval = readinessInterval
     }
 
     /// The status callback base a worker must use so callbacks reach this receiver:

@@ -21,6 +21,8 @@ public struct ReceiverMetrics: Sendable {
     /// Why a request was refused.
     public enum Rejection: String, Sendable, CaseIterable {
         case signature, malformed, overloaded, unknownNumber = "unknown_number", failed
+        /// The database refused the report itself (its batch was then applied row by row).
+        case unstorable
     }
 
     /// What kind of inbound message arrived.

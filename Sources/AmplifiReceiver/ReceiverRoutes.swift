@@ -1,6 +1,7 @@
 import AmplifiCarriers
 public import AmplifiEngine
-public import AmplifiPostgres
+public import AmplifiHTTP
+import AmplifiPostgres
 import AmplifiMessaging
 import Foundation
 import HTTPTypes
@@ -9,7 +10,7 @@ public import Logging
 import NIOCore
 
 /// The receiver's HTTP routes: signed status callbacks (batched), signed inbound messages,
-/// `/healthz` and `/metrics`.
+/// `/livez`, `/readyz`, `/healthz` and `/metrics`.
 public struct ReceiverRoutes: Sendable {
     /// Status callbacks: `POST /twilio/status/<message id>` (the id is the worker's; without it the
     /// report is matched by the carrier's sid).
@@ -19,23 +20,28 @@ public struct ReceiverRoutes: Sendable {
     /// The largest form body read (Twilio's are well under 8 KB).
     static let maxBodyBytes = 64 * 1024
 
+    /// The header a signed webhook carries.
+    static let signatureHeader = HTTPField.Name("X-Twilio-Signature")!
+
     let verifier: TwilioWebhookVerifier
     let batcher: StatusReportBatcher
     let inbound: InboundMessageHandler
-    let client: PostgresClient
+    let health: HealthRoutes
+    let inFlight: InFlightLimit
     let metrics: ReceiverMetrics
     let logger: Logger
 
-    /// Routes that verify with `verifier`, batch status reports into `batcher` and hand inbound
-    /// messages to `inbound`.
+    /// Routes that verify with `verifier`, batch status reports into `batcher`, hand inbound
+    /// messages to `inbound`, answer health from `readiness` and shed webhooks beyond `inFlight`.
     public init(
         verifier: TwilioWebhookVerifier, batcher: StatusReportBatcher, inbound: InboundMessageHandler,
-        client: PostgresClient, metrics: ReceiverMetrics, logger: Logger
+        readiness: ReadinessProbe, inFlight: InFlightLimit, metrics: ReceiverMetrics, logger: Logger
     ) {
         self.verifier = verifier
         self.batcher = batcher
         self.inbound = inbound
-        self.client = client
+        self.health = HealthRoutes(probe: readiness)
+        self.inFlight = inFlight
         self.metrics = metrics
         self.logger = logger
     }
@@ -52,9 +58,7 @@ public struct ReceiverRoutes: Sendable {
         router.post(RouterPath(Self.inboundPath)) { request, _ in
             await self.inboundMessage(request)
         }
-        router.get("/healthz") { _, _ in
-            await self.health()
-        }
+        health.add(to: router)
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -64,7 +68,13 @@ public struct ReceiverRoutes: Sendable {
     }
 
     /// Reads and verifies a signed form post; nil (with the response to send) when it must be refused.
+    /// A request without a signature is refused before its body is read. The verified fields come
+    /// back without the characters Postgres cannot store (the signature covers the raw values).
     private func verifiedFields(_ request: Request) async -> Result<[(key: String, value: String)], Refused> {
+        guard let signature = request.headers[Self.signatureHeader], !signature.isEmpty else {
+            metrics.rejected(.signature)
+            return .failure(Refused(ReceiverResponses.missingSignature))
+        }
         var request = request
         guard let body = try? await request.collectBody(upTo: Self.maxBodyBytes) else {
             metrics.rejected(.malformed)
@@ -75,13 +85,12 @@ public struct ReceiverRoutes: Sendable {
                         message: "the form body is unreadable or larger than \(Self.maxBodyBytes) bytes")))
         }
         let fields = FormURLEncoding.decode(String(decoding: body.readableBytesView, as: UTF8.self))
-        let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!]
         guard verifier.isValid(header: signature, pathAndQuery: request.uri.string, fields: fields) else {
             metrics.rejected(.signature)
             logger.warning("webhook signature mismatch", metadata: ["path": "\(request.uri.path)"])
             return .failure(Refused(ReceiverResponses.badSignature))
         }
-        return .success(fields)
+        return .success(PostgresText.sanitized(fields))
     }
 
     /// A refusal carrying its response.
@@ -90,13 +99,19 @@ public struct ReceiverRoutes: Sendable {
         init(_ response: Response) { self.response = response }
     }
 
-    /// Runs `handle` with the form fields of a verified request, or answers the refusal.
+    /// Runs `handle` with the form fields of a verified request, or answers the refusal; past the
+    /// in-flight limit, answers 503 at once without reading anything.
     private func verified(
         _ request: Request, _ handle: ([(key: String, value: String)]) async -> Response
     ) async -> Response {
-        switch await verifiedFields(request) {
-        case .success(let fields): await handle(fields)
-        case .failure(let refused): refused.response
+        await inFlight.run {
+            switch await verifiedFields(request) {
+            case .success(let fields): await handle(fields)
+            case .failure(let refused): refused.response
+            }
+        } refused: {
+            metrics.rejected(.overloaded)
+            return ReceiverResponses.overloaded
         }
     }
 
@@ -120,6 +135,9 @@ public struct ReceiverRoutes: Sendable {
         } catch is StatusReportBatcher.Refusal {
             metrics.rejected(.overloaded)
             return ReceiverResponses.unavailable
+        } catch is StatusReportBatcher.RowRefused {
+            metrics.rejected(.unstorable)
+            return ReceiverResponses.unstorable
         } catch {
             metrics.rejected(.failed)
             return ReceiverResponses.unavailable
@@ -150,17 +168,6 @@ public struct ReceiverRoutes: Sendable {
             metrics.rejected(.failed)
             logger.error("inbound message not handled", metadata: ["error": "\(error)"])
             return ReceiverResponses.unavailable
-        }
-    }
-
-    /// `GET /healthz`: 200 when Postgres answers, 503 otherwise.
-    func health() async -> Response {
-        do {
-            _ = try await client.query("SELECT 1")
-            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
-        } catch {
-            return ReceiverResponses.error(
-                .serviceUnavailable, code: "DATABASE_UNAVAILABLE", message: "Postgres does not answer: \(error)")
         }
     }
 }

@@ -1,5 +1,6 @@
 public import AmplifiCarriers
 public import AmplifiEngine
+import AmplifiHTTP
 public import AmplifiPostgres
 public import AmplifiRedis
 import Hummingbird
@@ -17,6 +18,7 @@ public struct ReceiverServer: Sendable {
     public let metrics: ReceiverMetrics
     private let batcher: StatusReportBatcher
     private let maintenance: ReceiverMaintenance
+    private let readiness: ReadinessProbe
     private let routes: ReceiverRoutes
     private let logger: Logger
     private let onRunning: @Sendable (Int) async -> Void
@@ -35,7 +37,7 @@ public struct ReceiverServer: Sendable {
         let applier = DeliveryStatusApplier(client: client, logger: logger)
         self.batcher = StatusReportBatcher(
             maxBatch: configuration.maxBatch, maxDelay: configuration.maxBatchDelay, maxQueued: configuration.maxQueued,
-            logger: logger
+            logger: logger, isRowError: Self.isRowError
         ) { events in
             let started = ContinuousClock.now
             _ = try await applier.apply(events)
@@ -45,9 +47,26 @@ public struct ReceiverServer: Sendable {
         self.maintenance = ReceiverMaintenance(
             applier: applier, inbound: inbound, metrics: metrics, stagedInterval: configuration.stagedRetryInterval,
             replyInterval: configuration.pendingReplyInterval, logger: logger)
+        self.readiness = ReadinessProbe(
+            checks: [
+                DependencyCheck(name: "postgres") { try await client.query("SELECT 1") },
+                DependencyCheck(name: "redis") { try await redis.send(["PING"]) },
+            ],
+            interval: configuration.readinessInterval)
         self.routes = ReceiverRoutes(
             verifier: TwilioWebhookVerifier(publicURL: configuration.publicURL, authToken: configuration.authToken),
-            batcher: batcher, inbound: inbound, client: client, metrics: metrics, logger: logger)
+            batcher: batcher, inbound: inbound, readiness: readiness,
+            inFlight: InFlightLimit(limit: configuration.maxInFlight), metrics: metrics, logger: logger)
+    }
+
+    /// Whether a failed status batch should be applied again row by row: yes when the database
+    /// refused something in it (a value, a constraint), no when it could not be reached or the
+    /// statement lost a lock race (those fail every row alike).
+    static func isRowError(_ error: any Error) -> Bool {
+        if error is EncodingError { return true }
+        guard let error = error as? PostgresError else { return false }
+        if error.isConnectionProblem || error.code == .cancelled { return false }
+        return !(error.hasSQLState(.deadlockDetected) || error.hasSQLState(.serializationFailure))
     }
 
     /// The services to run together: the batcher first, so it is shut down (drained) after the
@@ -56,11 +75,13 @@ public struct ReceiverServer: Sendable {
         let onRunning = self.onRunning
         let application = Application(
             router: routes.router(),
-            configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "amplifi-receiver"),
+            server: configuration.limits.server(),
+            configuration: configuration.limits.applicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "amplifi-receiver",
+                logger: logger),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
-        return [batcher, maintenance, application]
+        return [readiness, batcher, maintenance, application]
     }
 
     /// A service group of `services()`; `triggerGracefulShutdown()` on it stops the receiver cleanly

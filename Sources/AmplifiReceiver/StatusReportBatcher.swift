@@ -6,6 +6,10 @@ public import ServiceLifecycle
 /// (one statement for up to `maxBatch` reports), so the receiver answers within milliseconds yet
 /// acknowledges only what is committed — a crash never loses an acknowledged callback.
 ///
+/// When a batch fails for a reason that belongs to its data (`isRowError`: a value the database
+/// refuses, not a connection problem), the batch is applied again row by row, so one bad report
+/// loses only itself (its caller gets ``RowRefused``) and every other report of the batch is stored.
+///
 /// Runs as a `Service`: on graceful shutdown it applies what it holds, then refuses new reports.
 public actor StatusReportBatcher: Service {
     /// Why a report was not accepted.
@@ -16,7 +20,14 @@ public actor StatusReportBatcher: Service {
         case shuttingDown
     }
 
+    /// A report the database refused on its own, after its batch failed and was applied row by row.
+    public struct RowRefused: Error, Sendable {
+        /// The database's error for this report alone.
+        public let underlying: any Error
+    }
+
     private let apply: @Sendable ([DeliveryEvent]) async throws -> Void
+    private let isRowError: @Sendable (any Error) -> Bool
     private let maxBatch: Int
     private let maxDelay: Duration
     private let maxQueued: Int
@@ -28,12 +39,15 @@ public actor StatusReportBatcher: Service {
     private var idle: CheckedContinuation<Void, Never>?
     private var closed = false
 
-    /// A batcher that hands each batch to `apply` (one database round trip per call).
+    /// A batcher that hands each batch to `apply` (one database round trip per call); a batch that
+    /// fails with an error `isRowError` accepts is applied again one report at a time.
     public init(
         maxBatch: Int, maxDelay: Duration, maxQueued: Int, logger: Logger,
+        isRowError: @escaping @Sendable (any Error) -> Bool = { _ in true },
         apply: @escaping @Sendable ([DeliveryEvent]) async throws -> Void
     ) {
         self.apply = apply
+        self.isRowError = isRowError
         self.maxBatch = max(1, maxBatch)
         self.maxDelay = maxDelay
         self.maxQueued = max(self.maxBatch, maxQueued)
@@ -108,9 +122,35 @@ public actor StatusReportBatcher: Service {
         do {
             try await apply(events)
             for caller in callers { caller.resume() }
+        } catch where count > 1 && isRowError(error) {
+            logger.warning("status batch refused; applying its reports one by one", metadata: ["reports": "\(count)"])
+            await applyOneByOne(events, callers)
         } catch {
             logger.error("status batch not applied", metadata: ["reports": "\(count)", "error": "\(error)"])
             for caller in callers { caller.resume(throwing: error) }
+        }
+    }
+
+    /// Applies each report alone: the ones the database takes are acknowledged, a refused one
+    /// fails alone with ``RowRefused`` (a connection problem fails it as is: the carrier retries).
+    private func applyOneByOne(_ events: [DeliveryEvent], _ callers: [CheckedContinuation<Void, any Error>]) async {
+        var refused = 0
+        for (event, caller) in zip(events, callers) {
+            do {
+                try await apply([event])
+                caller.resume()
+            } catch where isRowError(error) {
+                refused += 1
+                logger.error(
+                    "status report refused by the database and dropped",
+                    metadata: ["message_id": "\(event.messageID.map(String.init) ?? "none")", "error": "\(error)"])
+                caller.resume(throwing: RowRefused(underlying: error))
+            } catch {
+                caller.resume(throwing: error)
+            }
+        }
+        if refused > 0 {
+            logger.warning("status batch applied row by row", metadata: ["reports": "\(events.count)", "refused": "\(refused)"])
         }
     }
 }

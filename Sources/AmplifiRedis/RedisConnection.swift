@@ -107,7 +107,9 @@ public actor RedisConnection: PoolableConnection {
         } catch let error as RedisError {
             throw RedisError(
                 code: .connectionFailed,
-                message: "connected to Redis at \(configuration.endpointDescription) but \(what): \(error.message) (\(hint))",
+                // The server's words are not repeated: only its error class (prefix) and a fixed text.
+                message: "connected to Redis at \(configuration.endpointDescription) but \(what) "
+                    + "(\(error.prefix ?? "ERR")) (\(hint))",
                 prefix: error.prefix)
         }
     }

@@ -2,6 +2,7 @@ import AmplifiCarriers
 import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiEngine
+import AmplifiHTTP
 import AmplifiReceiver
 import AmplifiRedis
 import AmplifiTestSupport
@@ -24,6 +25,7 @@ struct ReceiverHarness {
     /// Runs `body` with a receiver started over `client`; stops it afterwards.
     static func with<T: Sendable>(
         _ client: PostgresClient, stagedRetry: Duration = .milliseconds(100),
+        limits: HTTPServerLimits = HTTPServerLimits(), maxInFlight: Int = 4_096,
         _ body: (ReceiverHarness) async throws -> T
     ) async throws -> T {
         let port = try LocalNetwork.freePort()
@@ -33,7 +35,8 @@ struct ReceiverHarness {
         let carrier = SimulatedCarrier(configuration: SimulatedCarrierConfiguration(recordsLog: true), logger: Logger(label: "test"))
         let server = ReceiverServer(
             configuration: ReceiverConfiguration(
-                port: port, publicURL: "http://127.0.0.1:\(port)", authToken: authToken, stagedRetryInterval: stagedRetry),
+                port: port, publicURL: "http://127.0.0.1:\(port)", authToken: authToken, stagedRetryInterval: stagedRetry,
+                limits: limits, maxInFlight: maxInFlight, readinessInterval: .milliseconds(200)),
             client: client, redis: redis,
             keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()), carrier: carrier, logger: Logger(label: "receiver-test"),
             metrics: metrics)
@@ -76,6 +79,19 @@ struct ReceiverHarness {
     /// GETs `path`.
     func get(_ path: String) async throws -> Reply {
         try await execute(HTTPClientRequest(url: publicURL + path))
+    }
+
+    /// Waits until `/readyz` answers 200 (the first background probe has run).
+    func waitUntilReady() async throws {
+        try await LocalNetwork.waitUntil("the receiver ready", timeout: 30) {
+            (try? await self.get("/readyz"))?.status == 200
+        }
+    }
+
+    /// The value of a counter line of `/metrics` (`name` with its labels), 0 when absent.
+    func counter(_ name: String) -> Int {
+        metrics.render().split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
     }
 
     private func execute(_ request: HTTPClientRequest) async throws -> Reply {

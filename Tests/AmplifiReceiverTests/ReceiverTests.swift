@@ -77,7 +77,7 @@ struct ReceiverTests {
                 let fields = ReceiverHarness.statusFields(sid: fixture.sid(0), status: "delivered")
                 let unsigned = try await receiver.post(path, fields: fields, signWith: nil)
                 #expect(unsigned.status == 403)
-                #expect(unsigned.body.contains("SIGNATURE_INVALID"))
+                #expect(unsigned.body.contains("SIGNATURE_MISSING"))
                 let wrong = try await receiver.post(path, fields: fields, signWith: "another-token")
                 #expect(wrong.status == 403)
                 // Signed for another message id: the URL is part of the signature.
@@ -206,8 +206,11 @@ struct ReceiverTests {
     @Test func healthAndMetrics() async throws {
         try await withTestDatabase { client, _ in
             try await ReceiverHarness.with(client) { receiver in
+                try await receiver.waitUntilReady()
                 let health = try await receiver.get("/healthz")
                 #expect(health.status == 200)
+                #expect(health.body == "ready\n")
+                #expect(try await receiver.get("/livez").body == "ok\n")
                 let metrics = try await receiver.get("/metrics")
                 #expect(metrics.status == 200)
                 #expect(metrics.body.contains("amplifi_receiver_status_callbacks_total"))

@@ -363,10 +363,11 @@ public struct DeliveryStatusApplier: Sendable {
         }
     }
 
-    /// The raw fields as one JSON object (a repeated key keeps its last value).
+    /// The raw fields as one JSON object (a repeated key keeps its last value), without the NULs
+    /// `jsonb` refuses: evidence must never cost the report it documents.
     static func rawJSON(_ fields: [(key: String, value: String)]) throws -> PostgresJSON {
         var object: [String: String] = [:]
-        for field in fields { object[field.key] = field.value }
+        for field in PostgresText.sanitized(fields) { object[field.key] = field.value }
         return try PostgresJSON(encoding: object)
     }
 }

@@ -1,3 +1,5 @@
+import AmplifiPostgres
+
 /// A message a contact sent to one of the org's numbers, as the carrier's webhook delivers it.
 public struct InboundMessage: Sendable, Hashable {
     /// The carrier's id (Twilio `MessageSid`): the idempotency key of the webhook.
@@ -11,12 +13,13 @@ public struct InboundMessage: Sendable, Hashable {
     /// Attached media (MMS), if any.
     public var mediaURLs: [String]
 
-    /// A message as received.
+    /// A message as received, with the characters Postgres cannot store (NUL) removed, so a
+    /// `STOP\0` is still a STOP and is never refused by the database.
     public init(providerMessageID: String, from: String, to: String, body: String, mediaURLs: [String] = []) {
-        self.providerMessageID = providerMessageID
-        self.from = from
-        self.to = to
-        self.body = body
-        self.mediaURLs = mediaURLs
+        self.providerMessageID = PostgresText.sanitized(providerMessageID)
+        self.from = PostgresText.sanitized(from)
+        self.to = PostgresText.sanitized(to)
+        self.body = PostgresText.sanitized(body)
+        self.mediaURLs = mediaURLs.map(PostgresText.sanitized)
     }
 }

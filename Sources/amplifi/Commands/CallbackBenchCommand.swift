@@ -119,6 +119,24 @@ struct CallbackBench: AsyncParsableCommand {
 
     /// An org with two sending campaigns of `messages` rows each, all `sent` with sids.
     private func prepare(_ client: PostgresClient) async throws -> ([Int64], [Int64]) {
+        let phases = try await CallbackBenchRows.make(client, campaigns: 2, messagesEach: messages)
+        return (phases[0], phases[1])
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        duration.asSeconds
+    }
+
+    private static func milliseconds(_ duration: Duration) -> String {
+        String(format: "%.1f", seconds(duration) * 1000)
+    }
+}
+
+/// The benchmarks' status-callback targets: an org whose sending campaigns hold `sent` messages
+/// with sids `SMbench<id>`, ready to be reported `delivered`.
+enum CallbackBenchRows {
+    /// `campaigns` sending campaigns of `messagesEach` rows; their message ids, per campaign, sorted.
+    static func make(_ client: PostgresClient, campaigns: Int, messagesEach messages: Int) async throws -> [[Int64]] {
         let org = try await client.query(
             "INSERT INTO organizations (name, timezone) VALUES ('bench', 'UTC') RETURNING id")[0].decode(UUID.self, at: 0)
         try await client.query(
@@ -126,10 +144,10 @@ struct CallbackBench: AsyncParsableCommand {
         try await client.query(
             """
             INSERT INTO contacts (org_id, phone, is_textable)
-            SELECT \(org), '+1919' || (2000000 + n)::text, true FROM generate_series(1, \(2 * messages)) n
+            SELECT \(org), '+1919' || (2000000 + n)::text, true FROM generate_series(1, \(campaigns * messages)) n
             """)
         var phases: [[Int64]] = []
-        for phase in 0..<2 {
+        for phase in 0..<campaigns {
             let campaign = try await client.query(
                 """
                 INSERT INTO campaigns (org_id, name, message, contact_filter, status, sent_count)
@@ -152,14 +170,6 @@ struct CallbackBench: AsyncParsableCommand {
             ).map { try $0.decode(Int64.self, at: 0) }
             phases.append(ids.sorted())
         }
-        return (phases[0], phases[1])
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        duration.asSeconds
-    }
-
-    private static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.1f", seconds(duration) * 1000)
+        return phases
     }
 }

@@ -1,5 +1,7 @@
+import AmplifiCarrierSimulator
 import AmplifiCarriers
 import AmplifiEngine
+import AmplifiHTTP
 import AmplifiPostgres
 import AmplifiReceiver
 import AmplifiRedis
@@ -17,7 +19,8 @@ struct ReceiverCommand: AsyncParsableCommand {
         discussion: """
             Point the carrier at it: status callbacks go to <public URL>/twilio/status/<message id> (workers \
             set this when AMPLIFI_PUBLIC_URL is set), inbound messages to <public URL>/twilio/inbound (the \
-            messaging webhook of your numbers). GET /healthz and /metrics (Prometheus) are served too.
+            messaging webhook of your numbers). GET /livez (the process answers), /readyz and /healthz \
+            (Postgres and Redis answered the last background probe) and /metrics (Prometheus) are served too.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -32,14 +35,42 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "The URL the carrier posts to (Twilio signs it). Default: $AMPLIFI_PUBLIC_URL, else http://<host>:<port>.")
     var publicURL: String?
 
+    @Option(help: "Seconds a connection may stay idle (no request, or a request that stopped arriving) before it is closed (1-3600).")
+    var idleTimeoutSeconds = 30
+
+    @Option(help: "Seconds a request's headers may take to arrive, from its first byte (1-600).")
+    var headerTimeoutSeconds = 5
+
+    @Option(help: "Seconds a request's body may take to arrive, once its headers are in (1-600).")
+    var bodyTimeoutSeconds = 10
+
+    @Option(help: "Connections open at once; more wait in the listen backlog (1-100000).")
+    var maxConnections = 2_048
+
+    @Option(help: "Webhook requests handled at once; more are answered 503 with Retry-After at once (1-1000000).")
+    var maxInFlight = 4_096
+
+    @Option(help: "Status reports waiting for a batch; more are answered 503 (the database is behind) (500-1000000).")
+    var maxQueuedReports = 20_000
+
+    @Flag(help: "Accept the carrier simulator's well-known demo auth token (only for a demo: anyone can sign with it).")
+    var allowDemoToken = false
+
     @OptionGroup var carrierOptions: CarrierOptions
+
+    func validate() throws {
+        _ = try FlagValidation.count(idleTimeoutSeconds, flag: "--idle-timeout-seconds", in: 1...3_600, unit: "seconds")
+        _ = try FlagValidation.count(headerTimeoutSeconds, flag: "--header-timeout-seconds", in: 1...600, unit: "seconds")
+        _ = try FlagValidation.count(bodyTimeoutSeconds, flag: "--body-timeout-seconds", in: 1...600, unit: "seconds")
+        _ = try FlagValidation.count(maxConnections, flag: "--max-connections", in: 1...100_000, unit: "connections")
+        _ = try FlagValidation.count(maxInFlight, flag: "--max-in-flight", in: 1...1_000_000, unit: "requests")
+        _ = try FlagValidation.count(maxQueuedReports, flag: "--max-queued-reports", in: 500...1_000_000, unit: "reports")
+        _ = try Self.authToken(allowDemoToken: allowDemoToken)
+    }
 
     func run() async throws {
         let logger = Logger(label: "amplifi.receiver")
-        guard let authToken = Environment.value("TWILIO_AUTH_TOKEN"), !authToken.isEmpty else {
-            throw ValidationError(
-                "TWILIO_AUTH_TOKEN is not set: the receiver checks X-Twilio-Signature with the account's auth token")
-        }
+        let authToken = try Self.authToken(allowDemoToken: allowDemoToken)
         let publicURL = publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL") ?? "http://\(host):\(port)"
         let metrics = ReceiverMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
@@ -47,7 +78,12 @@ struct ReceiverCommand: AsyncParsableCommand {
         // Auto-replies take their sender number's rate reservations in the workers' buckets.
         let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
         let keys = redis.keys
-        let configuration = ReceiverConfiguration(host: host, port: port, publicURL: publicURL, authToken: authToken)
+        let configuration = ReceiverConfiguration(
+            host: host, port: port, publicURL: publicURL, authToken: authToken, maxQueued: maxQueuedReports,
+            limits: HTTPServerLimits(
+                idleTimeout: .seconds(idleTimeoutSeconds), headerTimeout: .seconds(headerTimeoutSeconds),
+                bodyTimeout: .seconds(bodyTimeoutSeconds), maxConnections: maxConnections),
+            maxInFlight: maxInFlight)
         try await carrierOptions.withCarrier(logger: logger) { carrier in
             let receiver = ReceiverServer(
                 configuration: configuration, client: client, redis: redisClient, keys: keys, carrier: carrier,
@@ -60,5 +96,20 @@ struct ReceiverCommand: AsyncParsableCommand {
         }
         await client.close()
         await redisClient.close()
+    }
+
+    /// `TWILIO_AUTH_TOKEN`, refused when missing, or when it is the carrier simulator's published demo
+    /// token and this is not a demo (anyone could sign an opt-out or a status with it).
+    static func authToken(allowDemoToken: Bool) throws -> String {
+        guard let authToken = Environment.value("TWILIO_AUTH_TOKEN"), !authToken.isEmpty else {
+            throw ValidationError(
+                "TWILIO_AUTH_TOKEN is not set: the receiver checks X-Twilio-Signature with the account's auth token")
+        }
+        if authToken == CarrierSimulatorConfiguration.demoAuthToken && !allowDemoToken {
+            throw ValidationError(
+                "TWILIO_AUTH_TOKEN is the carrier simulator's published demo token, which anyone can sign with: "
+                    + "set the account's real auth token, or pass --allow-demo-token for a demo")
+        }
+        return authToken
     }
 }
