@@ -246,7 +246,6 @@ public final class TwilioCarrier: Carrier {
 
     /// A `Duration` as NIO's `TimeAmount` (nanoseconds).
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        .nanoseconds(Saturating.count(duration, unitsPerSecond: 1_000_000_000))
     }
 }
