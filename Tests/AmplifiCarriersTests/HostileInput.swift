@@ -57,11 +57,15 @@ enum HostileInput {
 /// Runs `body` on `count` inputs drawn from `input` by a generator seeded with `seed`, so a failure
 /// reproduces on every run and machine (`propertyCheck` draws a fresh random seed per case). Each
 /// expectation in `body` should name its input, since the case is not reported otherwise.
+///
+/// Yields every few cases: a fuzz loop must not hold a cooperative thread for seconds, or tests
+/// beside it that wait on I/O (a 300 ms deadline) starve on a two-core machine.
 func seededCheck<T>(
     count: Int, seed: UInt64, input: Generator<T, some Sequence & SendableMetatype>, _ body: (T) throws -> Void
-) rethrows {
+) async rethrows {
     var random = Xoshiro(seed: (seed, seed ^ 0x9E37_79B9_7F4A_7C15, ~seed, seed &* 0xD1B5_4A32_D192_ED03 | 1))
-    for _ in 0..<count {
+    for index in 0..<count {
+        if index % 32 == 0 { await Task.yield() }
         try body(input.run(using: &random))
     }
 }

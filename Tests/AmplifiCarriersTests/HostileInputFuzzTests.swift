@@ -13,9 +13,9 @@ import Testing
 @Suite("Hostile input: fuzzing")
 struct HostileInputFuzzTests {
     @Test("Merge templates: parse or a VALIDATION_FAILED error; a parsed template renders anything")
-    func mergeTemplates() {
+    func mergeTemplates() async {
         let input = HostileInput.text(["{{", "}}", "{", "}", "|", "firstName", "zip", "custom", " "])
-        seededCheck(count: 3_000, seed: 0x4D45_5247, input: input) { source in
+        await seededCheck(count: 3_000, seed: 0x4D45_5247, input: input) { source in
             do {
                 let template = try MergeTemplate(parsing: source, customFieldKeys: ["custom", ""])
                 let rendered = template.render { field in field.description + "{{x}}" }
@@ -31,11 +31,11 @@ struct HostileInputFuzzTests {
     }
 
     @Test("Phone numbers: valid E.164 that normalizes to itself, or a VALIDATION_FAILED error")
-    func phoneNumbers() {
+    func phoneNumbers() async {
         let input = HostileInput.text(
             ["+", "+1", "1", "(", ")", "919", "555", "0101", "x", "ext", "#", ",", ";", "٣", "\u{A0}", "١٢٣"],
             pieces: 0...40)
-        seededCheck(count: 5_000, seed: 0x5048_4F4E, input: input) { raw in
+        await seededCheck(count: 5_000, seed: 0x5048_4F4E, input: input) { raw in
             do {
                 let e164 = try PhoneNumber.normalize(raw)
                 let digits = e164.utf8.dropFirst()
@@ -51,9 +51,9 @@ struct HostileInputFuzzTests {
     }
 
     @Test("Form bodies: decoding never traps, and re-encoding what was decoded round-trips")
-    func formBodies() {
+    func formBodies() async {
         let input = HostileInput.text(["&", "=", "%", "%2", "%zz", "%C3%28", "%00", "%FF", "+", "Body", "To"])
-        seededCheck(count: 3_000, seed: 0x464F_524D, input: input) { body in
+        await seededCheck(count: 3_000, seed: 0x464F_524D, input: input) { body in
             let fields = FormURLEncoding.decode(body)
             let again = FormURLEncoding.decode(FormURLEncoding.encode(fields))
             #expect(again.map(\.key) == fields.map(\.key), "\(body.debugDescription)")
@@ -63,13 +63,13 @@ struct HostileInputFuzzTests {
     }
 
     @Test("Twilio signatures: any URL, form and header is checked without trapping; only the right one passes")
-    func twilioSignatures() {
+    func twilioSignatures() async {
         let signer = TwilioSignature(authToken: "tok-secret-123")
         let input = zip(
             HostileInput.text(["https://", "http://", "hooks.example.com", ":443", ":80", ":", "/", "?", "#", "@", "%"]),
             HostileInput.text(["&", "=", "%", "+", "MessageSid", "SM1"], pieces: 0...30),
             HostileInput.text(["=", "+", "/", "A"], pieces: 0...30))
-        seededCheck(count: 2_000, seed: 0x5349_474E, input: input) { url, form, header in
+        await seededCheck(count: 2_000, seed: 0x5349_474E, input: input) { url, form, header in
             let parameters = FormURLEncoding.decode(form)
             let signature = signer.signature(url: url, parameters: parameters)
             #expect(signer.isValid(signature, url: url, parameters: parameters), "\(url.debugDescription)")
@@ -78,7 +78,7 @@ struct HostileInputFuzzTests {
     }
 
     @Test("Retry-After and error bodies: a wait within 0…600 s or none, and a classified error")
-    func retryAfterAndErrorBodies() {
+    func retryAfterAndErrorBodies() async {
         let now = Date(timeIntervalSince1970: 1_700_000_000)
         let input = zip(
             HostileInput.text(
@@ -87,7 +87,7 @@ struct HostileInputFuzzTests {
             HostileInput.bytes(
                 ["{", "}", "\"code\":", "\"more_info\":", "21211", "1e400", "null", "[", "]", ","].map { Array($0.utf8) }),
             Gen<Int>.value(in: 100...599))
-        seededCheck(count: 3_000, seed: 0x5245_5452, input: input) { header, body, status in
+        await seededCheck(count: 3_000, seed: 0x5245_5452, input: input) { header, body, status in
             if let wait = TwilioErrorResponse.parseRetryAfter(header, now: now) {
                 #expect(wait >= .zero && wait <= CarrierError.maxRetryAfter, "\(header.debugDescription)")
             }
