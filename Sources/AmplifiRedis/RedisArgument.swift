@@ -29,6 +29,9 @@ extension Duration {
     /// Whole milliseconds, rounded down, never negative.
     var wholeMilliseconds: Int {
         let (seconds, attoseconds) = components
-        return max(0, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+        // Saturating: a duration past Int's milliseconds (never a real timeout) is clamped, not a trap.
+        let (millis, overflow) = Int(seconds).multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? 0 : .max }
+        return max(0, millis.addingReportingOverflow(Int(attoseconds / 1_000_000_000_000_000)).partialValue)
     }
 }

@@ -22,6 +22,10 @@ import Testing
     static let silent = "+19195550005"
     static let dropped = "+19195550006"
     static let garbage = "+19195550007"
+    /// Listing messages to this number answers a `next_page_uri` on another host.
+    static let foreignPages = "+19195550008"
+    /// Listing messages to this number answers a `next_page_uri` (to the same list) on every page.
+    static let endlessPages = "+19195550009"
 
     static func message(_ id: Int64, to: String, body: String = "Hi & welcome, 50% off = today!") -> OutboundMessage {
         OutboundMessage(
@@ -36,13 +40,13 @@ import Testing
     /// Runs `body` with a started stub server and a carrier pointed at it; shuts both down afterwards.
     static func withCarrier(
         credentials: TwilioCarrierConfiguration.Credentials = .authToken(authToken),
-        maxConcurrentRequests: Int = 4,
+        maxConcurrentRequests: Int = 4, maxListPages: Int = TwilioCarrierConfiguration.defaultMaxListPages,
         _ body: (TwilioCarrier, StubServer) async throws -> Void
     ) async throws {
         let server = try await StubServer.start()
         let configuration = TwilioCarrierConfiguration(
             accountSID: accountSID, credentials: credentials, baseURL: "http://127.0.0.1:\(server.port)/",
-            maxConcurrentRequests: maxConcurrentRequests, requestTimeout: .seconds(5))
+            maxConcurrentRequests: maxConcurrentRequests, requestTimeout: .seconds(5), maxListPages: maxListPages)
         let carrier = TwilioCarrier(configuration: configuration, logger: Logger(label: "test.twilio"))
         do {
             try await body(carrier, server)
@@ -258,6 +262,30 @@ import Testing
         }
     }
 
+    /// A `next_page_uri` on another host is refused before any request goes there (it would carry
+    /// our Basic credentials): one request, then `CARRIER_FOREIGN_NEXT_PAGE`.
+    @Test func aForeignNextPageIsNeverFollowed() async throws {
+        try await Self.withCarrier { carrier, server in
+            let error = await #expect(throws: TwilioPageError.self) {
+                try await carrier.listMessages(to: PhoneNumber(trustedE164: Self.foreignPages), sentOnOrAfter: Date())
+            }
+            #expect(error?.code == TwilioPageError.foreignNextPageCode)
+            #expect(server.recorder.requests.count == 1)
+        }
+    }
+
+    /// A carrier that pages without end is walked at most `maxListPages` pages, then refused.
+    @Test func thePageCapBoundsTheWalk() async throws {
+        try await Self.withCarrier(maxListPages: 3) { carrier, server in
+            let error = await #expect(throws: TwilioPageError.self) {
+                try await carrier.listMessages(to: PhoneNumber(trustedE164: Self.endlessPages), sentOnOrAfter: Date())
+            }
+            #expect(error?.code == TwilioPageError.pageLimitCode)
+            #expect(server.recorder.requests.count == 3)
+            #expect(server.recorder.requests.dropFirst().allSatisfy { $0.uri.contains("PageToken=next") })
+        }
+    }
+
     @Test func emptyBatchSendsNothing() async throws {
         try await Self.withCarrier { carrier, server in
             #expect(await carrier.send([]).isEmpty)
@@ -414,6 +442,15 @@ final class StubHandler: ChannelInboundHandler {
 
     static func answer(_ request: RecordedRequest) -> (HTTPResponseStatus, [(String, String)], String) {
         if request.method == "GET", request.uri.contains("/Messages.json?") {
+            for (number, next) in [
+                (TwilioCarrierTests.foreignPages, #""https://evil.example/2010-04-01/Accounts/AC1/Messages.json""#),
+                (
+                    TwilioCarrierTests.endlessPages,
+                    #""/2010-04-01/Accounts/AC1/Messages.json?To=%2B19195550009&PageToken=next""#
+                ),
+            ] where request.uri.contains(FormURLEncoding.encodeComponent(number)) {
+                return (.ok, [], #"{"messages": [], "next_page_uri": \#(next), "page": 0, "page_size": 1000}"#)
+            }
             return (
                 .ok, [],
                 #"""

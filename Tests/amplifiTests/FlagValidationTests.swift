@@ -23,6 +23,20 @@ struct FlagValidationTests {
         ),
         (["contacts", "lookup", "--org", "x", "--concurrency", "0"], "--concurrency must be between 1 and 256"),
         (["bench", "send", "--workers", "1,x"], "--workers must be comma-separated counts like 1,2,4"),
+        (["backfill-status", "--rate", "1e-10"], "--rate must be between 0.01 and 10000 requests per second, got 1e-10"),
+        (["worker", "--lease-seconds", "0"], "--lease-seconds must be between 1 and 3600 seconds, got 0"),
+        (["worker", "--lease-seconds", "99999999999999999999"], "--lease-seconds"),
+        (["worker", "--burst-seconds", "nan"], "--burst-seconds must be between 0 and 60 seconds, got nan"),
+        (
+            ["worker", "--carrier-timeout-seconds", "1e300"],
+            "--carrier-timeout-seconds must be between 1 and 120 seconds, got 1e+300"
+        ),
+        (
+            ["scheduler", "--claim-lease-seconds", "9223372036854775807"],
+            "--claim-lease-seconds must be between 1 and 86400 seconds, got 9223372036854775807"
+        ),
+        (["scheduler", "--tick-milliseconds", "5"], "--tick-milliseconds must be between 10 and 60000 milliseconds, got 5"),
+        (["campaign", "list", "--org", "x", "--limit", "0"], "--limit must be between 1 and 500 campaigns, got 0"),
     ]
 
     @Test(arguments: cases)

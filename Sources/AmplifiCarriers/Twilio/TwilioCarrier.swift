@@ -106,11 +106,15 @@ public final class TwilioCarrier: Carrier {
     }
 
     /// Lists the messages to `to` sent on or after `since`'s UTC day (`To` + `DateSent>=`), following
-    /// `next_page_uri` to the last page.
+    /// `next_page_uri` to the last page. Throws a `CarrierError` for a failed request, and a
+    /// `TwilioPageError` when a `next_page_uri` leads off the base URL's origin or the list has more
+    /// than `maxListPages` pages (a partial listing is never returned as if it were whole).
     public func listMessages(to: PhoneNumber, sentOnOrAfter since: Date) async throws -> [CarrierMessage] {
+        var walk = TwilioPageWalk(baseURL: configuration.baseURL, maxPages: configuration.maxListPages)
         var url: String? = configuration.listURL(to: to.e164, sentOnOrAfter: since)
         var found: [CarrierMessage] = []
         while let pageURL = url {
+            try walk.countPage()
             let page = try TwilioMessagePage.decode(json: try await getJSON(pageURL) ?? Data("{\"messages\":[]}".utf8))
             for message in page.messages {
                 found.append(
@@ -118,7 +122,7 @@ public final class TwilioCarrier: Carrier {
                         report: message.statusReport, to: message.to ?? to.e164, from: message.from,
                         dateCreated: message.dateCreated, body: message.body))
             }
-            url = page.nextPageURI.map { configuration.baseURL + $0 }
+            url = try walk.url(after: page.nextPageURI)
         }
         return found
     }
@@ -246,7 +250,6 @@ public final class TwilioCarrier: Carrier {
 
     /// A `Duration` as NIO's `TimeAmount` (nanoseconds).
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        .nanoseconds(Saturating.count(duration, unitsPerSecond: 1_000_000_000))
     }
 }

@@ -27,6 +27,12 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
     public var requestTimeout: Duration
     /// The connect timeout of one connection attempt.
     public var connectTimeout: Duration
+    /// The most pages one message listing follows (`next_page_uri`), 100 by default: past it the
+    /// listing fails with `CARRIER_PAGE_LIMIT` rather than walking a carrier's pages without end.
+    public var maxListPages: Int
+
+    /// The default `maxListPages`: 100 pages of up to 1,000 messages.
+    public static let defaultMaxListPages = 100
 
     /// HTTP Basic credentials: the account's auth token, or an API key (sid + secret).
     public enum Credentials: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -85,7 +91,8 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
     public init(
         accountSID: String, credentials: Credentials, baseURL: String = Self.defaultBaseURL,
         lookupBaseURL: String? = nil, messagingServiceSID: String? = nil, maxConcurrentRequests: Int = 32,
-        requestTimeout: Duration = .seconds(15), connectTimeout: Duration = .seconds(5)
+        requestTimeout: Duration = .seconds(15), connectTimeout: Duration = .seconds(5),
+        maxListPages: Int = Self.defaultMaxListPages
     ) {
         self.accountSID = accountSID
         self.credentials = credentials
@@ -97,6 +104,7 @@ public struct TwilioCarrierConfiguration: Hashable, Sendable, CustomStringConver
         self.maxConcurrentRequests = max(1, maxConcurrentRequests)
         self.requestTimeout = requestTimeout
         self.connectTimeout = connectTimeout
+        self.maxListPages = max(1, maxListPages)
     }
 
     /// Reads `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN` or `TWILIO_API_KEY_SID` + `TWILIO_API_KEY_SECRET`,

@@ -14,6 +14,17 @@ extension CampaignRequest {
     /// add the rule violations of the well-typed fields and report everything together.
     /// A field with the wrong type is left absent in the returned request.
     public static func parseCollectingProblems(json: Data) -> (request: CampaignRequest, problems: [EngineError]) {
+        if JSONNesting.exceeds(JSONNesting.campaignBodyLimit, in: json) {
+            return (
+                CampaignRequest(),
+                [
+                    EngineError(
+                        .validationFailed,
+                        "nests arrays or objects more than \(JSONNesting.campaignBodyLimit) levels deep; flatten it",
+                        field: "body")
+                ]
+            )
+        }
         guard let value = try? JSONDecoder().decode(CampaignJSON.self, from: json), case .object(let object) = value
         else {
             return (
@@ -26,8 +37,12 @@ extension CampaignRequest {
             problems.append(EngineError(.validationFailed, message, field: field))
         }
         for key in object.keys.sorted() where !knownKeys.contains(key) {
-            problem(
-                key, "is not a campaign field; remove it (known fields: \(knownKeys.sorted().joined(separator: ", ")))")
+            let known = "known fields: \(knownKeys.sorted().joined(separator: ", "))"
+            if key.isEmpty {
+                problem("body", "has a member with an empty name; remove it (\(known))")
+            } else {
+                problem(key, "is not a campaign field; remove it (\(known))")
+            }
         }
         /// The value of `key` unless absent or null.
         func present(_ key: String) -> CampaignJSON? {

@@ -4,11 +4,12 @@ public struct CSVRecord: Sendable, Equatable {
     public var line: Int
     /// The field values, unquoted.
     public var fields: [String]
-    /// Set when the record is malformed (e.g. an unterminated quote); the fields are then partial.
-    public var problem: String?
+    /// Set when the record is malformed (an unterminated quote, a cap exceeded, invalid UTF-8);
+    /// the fields are then partial.
+    public var problem: CSVRecordProblem?
 
     /// Creates a record.
-    public init(line: Int, fields: [String], problem: String? = nil) {
+    public init(line: Int, fields: [String], problem: CSVRecordProblem? = nil) {
         self.line = line
         self.fields = fields
         self.problem = problem

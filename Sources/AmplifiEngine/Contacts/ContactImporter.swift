@@ -23,16 +23,19 @@ public struct ContactImporter: Sendable {
     public var batchSize: Int
     /// How many rejections the report lists (all are counted).
     public var maxReportedRejections: Int
+    /// The CSV reader's caps (field and record bytes, columns) for `importFile`.
+    public var csv: CSVReaderConfiguration
 
     /// An importer over `client`.
     public init(
         client: PostgresClient, logger: Logger = Logger(label: "amplifi.contacts.import"), batchSize: Int = 1000,
-        maxReportedRejections: Int = 10_000
+        maxReportedRejections: Int = 10_000, csv: CSVReaderConfiguration = CSVReaderConfiguration()
     ) {
         self.client = client
         self.logger = logger
         self.batchSize = max(1, batchSize)
         self.maxReportedRejections = maxReportedRejections
+        self.csv = csv
     }
 
     // Why this shape:
@@ -95,7 +98,7 @@ public struct ContactImporter: Sendable {
 
     /// Imports the CSV file at `path` into `org`.
     public func importFile(org: UUID, path: String) async throws -> ContactImportReport {
-        let reader = try CSVStreamReader(path: path)
+        let reader = try CSVStreamReader(path: path, configuration: csv)
         return try await importCSV(org: org, reader: reader)
     }
 
@@ -112,7 +115,8 @@ public struct ContactImporter: Sendable {
                 .validationFailed, "the file is empty: it needs a header row (phone,firstName,…)", field: "file")
         }
         if let problem = headerRecord.problem {
-            throw EngineError(.validationFailed, "the header row is malformed: \(problem)", field: "header")
+            throw EngineError(
+                .validationFailed, "the header row is malformed (\(problem.code)): \(problem.message)", field: "header")
         }
         let header = try ContactImportHeader(fields: headerRecord.fields)
         let parser = ContactRowParser(header: header, timeZones: try await TimeZoneCatalog.load(from: client))

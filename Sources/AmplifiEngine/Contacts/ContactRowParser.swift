@@ -17,12 +17,12 @@ struct ContactRowParser: Sendable {
     /// The row, or the rejection with every problem found.
     func parse(_ record: CSVRecord) -> Result<ContactImportRow, ContactImportRejection> {
         if let problem = record.problem {
-            return .failure(ContactImportRejection(line: record.line, field: nil, reason: problem))
+            return .failure(ContactImportRejection(line: record.line, problem: problem))
         }
         if record.fields.count != header.fieldCount {
             return .failure(
                 ContactImportRejection(
-                    line: record.line, field: nil,
+                    line: record.line, code: ContactImportRejection.fieldCountMismatch, field: nil,
                     reason: "has \(record.fields.count) fields but the header has \(header.fieldCount)"))
         }
         var problems: [(field: String, reason: String)] = []
@@ -72,13 +72,7 @@ struct ContactRowParser: Sendable {
             }
         }
 
-        var tags: [String] = []
-        if let raw = cell(.tags) {
-            for part in raw.split(whereSeparator: { $0 == ";" || $0 == "," }) {
-                let tag = String(part).trimmingWhitespace()
-                if !tag.isEmpty, !tags.contains(tag) { tags.append(tag) }
-            }
-        }
+        let tags = cell(.tags).map(Self.tags) ?? []
 
         var custom: [String: String] = [:]
         for (key, index) in header.custom {
@@ -103,6 +97,18 @@ struct ContactRowParser: Sendable {
     static func clean(_ value: String) -> String {
         let trimmed = value.trimmingWhitespace()
         return trimmed.contains("\0") ? trimmed.replacingOccurrences0() : trimmed
+    }
+
+    /// The tags of a `tags` cell: split on `;` or `,`, trimmed, blanks dropped, duplicates removed
+    /// keeping first-seen order (a set remembers what was seen, so a cell of many tags stays linear).
+    static func tags(_ raw: String) -> [String] {
+        var tags: [String] = []
+        var seen = Set<String>()
+        for part in raw.split(whereSeparator: { $0 == ";" || $0 == "," }) {
+            let tag = String(part).trimmingWhitespace()
+            if !tag.isEmpty, seen.insert(tag).inserted { tags.append(tag) }
+        }
+        return tags
     }
 
     static func boolean(_ raw: String) -> Bool? {

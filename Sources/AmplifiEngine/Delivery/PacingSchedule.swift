@@ -1,3 +1,4 @@
+import AmplifiMessaging
 /// The pure part of `PacingLimiter`: hands out start times at most `rate` per second, evenly spaced.
 ///
 /// Times are offsets on any monotonic timeline (the limiter uses its clock's time since it
@@ -9,10 +10,11 @@ public struct PacingSchedule: Sendable, Hashable {
     /// The earliest start the next reservation may get.
     private var next: Duration?
 
-    /// A schedule allowing `rate` starts per second (rate > 0).
+    /// A schedule allowing `rate` starts per second (rate > 0; a NaN or non-positive rate is refused by
+    /// the callers' validation, and here gives the longest interval rather than a trap).
     public init(rate: Double) {
-        precondition(rate > 0, "rate must be positive")
-        self.interval = .nanoseconds(Int64((1e9 / rate).rounded(.up)))
+        let nanoseconds = rate > 0 ? 1e9 / rate : .infinity
+        self.interval = .nanoseconds(Saturating.int64(nanoseconds, rounding: .up, nan: .max))
     }
 
     /// Reserves the next start for a caller arriving at `now`; returns when it may start (>= now).

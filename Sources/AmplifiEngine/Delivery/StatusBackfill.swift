@@ -268,6 +268,14 @@ public struct StatusBackfill: Sendable {
             return .error(code: error.code)
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as any AmplifiError {
+            // A listing refused as a whole (a foreign next page, too many pages): its code, like a carrier's.
+            logger.warning(
+                "carrier request failed during backfill",
+                metadata: [
+                    "message_id": "\(candidate.id)", "org_id": .id(candidate.orgID), "code": "\(error.code)",
+                ])
+            return .error(code: error.code.rawValue)
         } catch {
             logger.warning(
                 "carrier request failed during backfill",

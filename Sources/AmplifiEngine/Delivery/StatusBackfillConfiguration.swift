@@ -19,7 +19,7 @@ public struct StatusBackfillConfiguration: Sendable {
     /// Attempts after which an `unknown` row never created fails (`not_created`) instead of going back.
     public var maxAttempts: Int
 
-    /// A configuration; `rate` and `concurrency` are clamped to sensible minimums.
+    /// A configuration; `rate` and `concurrency` are clamped to sensible minimums (a NaN rate is the default, 10).
     public init(
         olderThan: Duration = .seconds(15 * 60), limit: Int? = nil, rate: Double = 10, concurrency: Int = 4,
         pageSize: Int = 200, onlyUnknown: Bool = false, settleAfter: Duration = .seconds(120),
@@ -27,7 +27,7 @@ public struct StatusBackfillConfiguration: Sendable {
     ) {
         self.olderThan = olderThan
         self.limit = limit
-        self.rate = max(rate, 0.001)
+        self.rate = rate.isNaN ? 10 : max(rate, 0.001)
         self.concurrency = max(concurrency, 1)
         self.pageSize = max(pageSize, 1)
         self.onlyUnknown = onlyUnknown

@@ -1,3 +1,4 @@
+import AmplifiMessaging
 public import AmplifiRedis
 public import Foundation
 public import Logging
@@ -192,5 +193,5 @@ public struct FairChunkQueue: Sendable {
     }
 
     /// Whole milliseconds of `seconds`, at least 1.
-    static func milliseconds(_ seconds: Double) -> Int { max(1, Int((seconds * 1000).rounded())) }
+    static func milliseconds(_ seconds: Double) -> Int { max(1, Saturating.int(seconds * 1000, nan: 1)) }
 }

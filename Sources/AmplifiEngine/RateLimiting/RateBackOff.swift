@@ -1,3 +1,4 @@
+import AmplifiMessaging
 /// The answer of ``SenderRateLimiter/backOff(orgID:senderID:for:)``: the fleet-wide pause
 /// of one sender number now in force, on the Redis server's clock.
 public struct RateBackOff: Sendable, Hashable {
@@ -15,5 +16,7 @@ public struct RateBackOff: Sendable, Hashable {
 
     /// How long the number is paused from ``serverTimeMicroseconds`` (a longer pause
     /// already in force is kept, so this may exceed the duration asked for).
-    public var pausedFor: Duration { .microseconds(Int64(max(0, pauseEndMicroseconds - serverTimeMicroseconds))) }
+    public var pausedFor: Duration {
+        .microseconds(max(0, Saturating.difference(pauseEndMicroseconds, serverTimeMicroseconds)))
+    }
 }

@@ -1,3 +1,4 @@
+import AmplifiMessaging
 /// Send slots reserved for one batch on one sender number: when each of its segments
 /// may go to the carrier, measured from the moment ``SenderRateLimiter/reserve(orgID:senderID:segments:ratePerSecond:burst:maxWait:)``
 /// returned — or, exactly, on the Redis server's clock (the limiter's only clock).
@@ -41,7 +42,7 @@ public struct RateReservation: Sendable, Hashable {
     /// when they may go now).
     public func delay(throughSegment segment: Int) -> Duration {
         let micros = Double(baseMicroseconds) + Double(segment) * intervalMicroseconds
-        return micros <= 0 ? .zero : .microseconds(Int64(micros.rounded(.up)))
+        return micros <= 0 ? .zero : .microseconds(Saturating.int64(micros, rounding: .up))
     }
 
     /// The Redis server time (µs since 1970, rounded up) at which segments 1…`segment`
@@ -49,6 +50,6 @@ public struct RateReservation: Sendable, Hashable {
     /// had spare burst.
     public func serverTimeMicroseconds(throughSegment segment: Int) -> Int {
         let micros = Double(baseMicroseconds) + Double(segment) * intervalMicroseconds
-        return serverTimeMicroseconds + Int(micros.rounded(.up))
+        return Saturating.sum(serverTimeMicroseconds, Saturating.int(micros, rounding: .up))
     }
 }

@@ -132,7 +132,6 @@ public struct SenderRateLimiter: Sendable {
 
     /// Whole microseconds of `duration`, rounded up (a wait is never shortened).
     static func microseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1_000_000 + Int((attoseconds + 999_999_999_999) / 1_000_000_000_000)
+        Int(Saturating.count(duration, unitsPerSecond: 1_000_000, roundingUp: true))
     }
 }

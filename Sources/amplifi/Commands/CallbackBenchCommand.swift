@@ -1,6 +1,7 @@
 import AmplifiCarriers
 import AmplifiEngine
 import AmplifiLocalServers
+import AmplifiMessaging
 import AmplifiPostgres
 import AmplifiReceiver
 import AmplifiRedis
@@ -51,7 +52,7 @@ struct CallbackBench: AsyncParsableCommand {
             _ = try await applier.apply(events)
         }
         let directSeconds = Self.seconds(clock.now - started)
-        print("  applier alone, batches of 500:  \(Int(Double(direct.count) / directSeconds)) reports/s")
+        print("  applier alone, batches of 500:  \(Saturating.int(Double(direct.count) / directSeconds, rounding: .down)) reports/s")
 
         let port = try LocalNetwork.freePort()
         let token = "bench-token"
@@ -109,7 +110,7 @@ struct CallbackBench: AsyncParsableCommand {
             "SELECT count(*)::int FROM campaign_messages WHERE id = ANY(\(overHTTP)::bigint[]) AND status = 'delivered'"
         )[0].decode(Int.self, at: 0)
         print(
-            "  receiver over HTTP, \(concurrency) clients: \(Int(Double(overHTTP.count) / httpSeconds)) callbacks/s, "
+            "  receiver over HTTP, \(concurrency) clients: \(Saturating.int(Double(overHTTP.count) / httpSeconds, rounding: .down)) callbacks/s, "
                 + "\(batches) batches (mean \(overHTTP.count / max(batches, 1)) reports), latency p50 "
                 + "\(Self.milliseconds(sorted[sorted.count / 2])) ms, p99 \(Self.milliseconds(sorted[sorted.count * 99 / 100])) ms; "
                 + "\(applied)/\(overHTTP.count) applied")

@@ -111,6 +111,10 @@ struct CampaignCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        func validate() throws {
+            _ = try FlagValidation.count(limit, flag: "limit", in: 1...500, unit: "campaigns")
+        }
+
         func run() async throws {
             let orgID = try CampaignCommand.uuid(org, option: "--org")
             try await CampaignCommand.run(database: database) { store in

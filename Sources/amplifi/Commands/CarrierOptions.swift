@@ -1,3 +1,4 @@
+import AmplifiMessaging
 import AmplifiCarriers
 import ArgumentParser
 import Foundation
@@ -13,10 +14,10 @@ struct CarrierOptions: ParsableArguments {
     var carrierTimeoutSeconds: Double = 15
 
     /// The carrier request deadline (`--carrier-timeout-seconds`).
-    var requestTimeout: Duration { .milliseconds(Int64((carrierTimeoutSeconds * 1_000).rounded())) }
+    var requestTimeout: Duration { Saturating.duration(seconds: carrierTimeoutSeconds) }
 
     func validate() throws {
-        _ = try FlagValidation.seconds(carrierTimeoutSeconds, flag: "--carrier-timeout-seconds", in: 1...120)
+        _ = try FlagValidation.seconds(carrierTimeoutSeconds, flag: "carrier-timeout-seconds", in: 1...120)
     }
 
     /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`.

@@ -1,4 +1,5 @@
 import AmplifiEngine
+import AmplifiMessaging
 import ArgumentParser
 import Foundation
 import Logging
@@ -44,12 +45,14 @@ struct ContactsCommand: AsyncParsableCommand {
                     print(try CommandJSON.encode(report))
                     return
                 }
-                let rate = report.elapsedSeconds > 0 ? Int(Double(report.rows) / report.elapsedSeconds) : report.rows
+                let rate =
+                    report.elapsedSeconds > 0
+                    ? Saturating.int(Double(report.rows) / report.elapsedSeconds, rounding: .down) : report.rows
                 print(
                     "imported \(report.imported) of \(report.rows) rows (\(report.created) created, "
                         + "\(report.merged) merged), rejected \(report.rejected) — \(rate) rows/s")
                 for rejection in report.rejections.prefix(20) {
-                    print("  line \(rejection.line): \(rejection.reason)")
+                    print("  line \(rejection.line) [\(rejection.code)]: \(rejection.reason)")
                 }
                 if report.rejected > 20 {
                     print(

@@ -1,4 +1,5 @@
 import AmplifiEngine
+import AmplifiMessaging
 import AmplifiPostgres
 import Foundation
 
@@ -99,7 +100,7 @@ struct DemoProgress {
         if left == 0 {
             eta = "0s"
         } else if rate > 0 {
-            let seconds = Int((Double(left) / rate).rounded())
+            let seconds = Saturating.int(Double(left) / rate)
             eta = seconds == 0 ? "<1s" : "\(seconds)s"
         } else {
             eta = "-"
@@ -111,7 +112,7 @@ struct DemoProgress {
         for extra in ["delivered", "undelivered"] where (counts[extra] ?? 0) > 0 {
             parts.append("\(extra) \(counts[extra] ?? 0)")
         }
-        return "\(bar) " + parts.joined(separator: "  ") + "  \(Int(rate.rounded())) msg/s  ETA \(eta)"
+        return "\(bar) " + parts.joined(separator: "  ") + "  \(Saturating.int(rate)) msg/s  ETA \(eta)"
     }
 
     /// Writes `line` in place (carriage return, no newline) on a terminal, or as its own line otherwise

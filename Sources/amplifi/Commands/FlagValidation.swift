@@ -1,3 +1,4 @@
+import AmplifiMessaging
 import AmplifiEngine
 import ArgumentParser
 
@@ -36,7 +37,7 @@ enum FlagValidation {
 
     /// A duration given in seconds (decimals allowed), in `range` seconds, as a `Duration`.
     static func seconds(_ value: Double, flag: String, in range: ClosedRange<Double>) throws -> Duration {
-        .milliseconds(Int64((try number(value, flag: flag, in: range, unit: "seconds") * 1_000).rounded()))
+        Saturating.duration(seconds: try number(value, flag: flag, in: range, unit: "seconds"))
     }
 
     /// A duration given in whole milliseconds, in `range` milliseconds, as a `Duration`.
@@ -47,7 +48,7 @@ enum FlagValidation {
     /// A duration written like `90s`, `15m`, `1h30m` or `2d` (see `DurationText`), in `range`.
     static func duration(_ text: String, flag: String, in range: ClosedRange<Duration>) throws -> Duration {
         guard let duration = DurationText.parse(text) else {
-            throw ValidationError("--\(flag) \"\(text)\" is not a duration: use e.g. 90s, 15m, 1h or 1h30m")
+            throw ValidationError("\(spelled(flag)) \"\(text)\" is not a duration: use e.g. 90s, 15m, 1h or 1h30m")
         }
         guard range.contains(duration) else {
             let low = "\(range.lowerBound.components.seconds)s"
@@ -60,7 +61,12 @@ enum FlagValidation {
     /// `--flag must be between low and high unit, got value`.
     private static func refusal(flag: String, low: String, high: String, unit: String, got: String) -> ValidationError {
         let range = unit.isEmpty ? "between \(low) and \(high)" : "between \(low) and \(high) \(unit)"
-        return ValidationError("--\(flag) must be \(range), got \(got)")
+        return ValidationError("\(spelled(flag)) must be \(range), got \(got)")
+    }
+
+    /// The flag as typed: `--name` (callers pass the name with or without its dashes).
+    private static func spelled(_ flag: String) -> String {
+        "--" + flag.drop(while: { $0 == "-" })
     }
 
     /// A number as a person writes it: `10000`, `0.01`, `nan`, `1e+300`.

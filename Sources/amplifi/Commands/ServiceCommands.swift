@@ -31,10 +31,10 @@ struct SchedulerCommand: AsyncParsableCommand {
     var requeueAfterSeconds = 120
 
     func validate() throws {
-        _ = try FlagValidation.milliseconds(tickMilliseconds, flag: "--tick-milliseconds", in: 10...60_000)
-        _ = try FlagValidation.count(reconcileEvery, flag: "--reconcile-every", in: 1...100_000, unit: "ticks")
-        _ = try FlagValidation.count(claimLeaseSeconds, flag: "--claim-lease-seconds", in: 1...86_400, unit: "seconds")
-        _ = try FlagValidation.count(requeueAfterSeconds, flag: "--requeue-after-seconds", in: 10...86_400, unit: "seconds")
+        _ = try FlagValidation.milliseconds(tickMilliseconds, flag: "tick-milliseconds", in: 10...60_000)
+        _ = try FlagValidation.count(reconcileEvery, flag: "reconcile-every", in: 1...100_000, unit: "ticks")
+        _ = try FlagValidation.count(claimLeaseSeconds, flag: "claim-lease-seconds", in: 1...86_400, unit: "seconds")
+        _ = try FlagValidation.count(requeueAfterSeconds, flag: "requeue-after-seconds", in: 10...86_400, unit: "seconds")
     }
 
     func run() async throws {
@@ -101,15 +101,15 @@ struct WorkerCommand: AsyncParsableCommand {
     var publicURL: String?
 
     func validate() throws {
-        _ = try FlagValidation.count(leaseSeconds, flag: "--lease-seconds", in: 1...3_600, unit: "seconds")
-        _ = try FlagValidation.milliseconds(claimHorizonMs, flag: "--claim-horizon-ms", in: 50...10_000)
-        _ = try FlagValidation.number(burstSeconds, flag: "--burst-seconds", in: 0...60, unit: "seconds")
-        _ = try FlagValidation.count(drainSeconds, flag: "--drain-seconds", in: 1...600, unit: "seconds")
-        _ = try FlagValidation.count(settleAfterSeconds, flag: "--settle-after-seconds", in: 10...86_400, unit: "seconds")
-        _ = try FlagValidation.count(concurrency, flag: "--concurrency", in: 1...256, unit: "sender loops")
-        _ = try FlagValidation.count(batchSize, flag: "--batch-size", in: 1...10_000, unit: "messages")
-        _ = try FlagValidation.count(chunkSize, flag: "--chunk-size", in: 1...1_000_000, unit: "contacts")
-        _ = try FlagValidation.milliseconds(simLatencyMilliseconds, flag: "--sim-latency-milliseconds", in: 0...60_000)
+        _ = try FlagValidation.count(leaseSeconds, flag: "lease-seconds", in: 1...3_600, unit: "seconds")
+        _ = try FlagValidation.milliseconds(claimHorizonMs, flag: "claim-horizon-ms", in: 50...10_000)
+        _ = try FlagValidation.number(burstSeconds, flag: "burst-seconds", in: 0...60, unit: "seconds")
+        _ = try FlagValidation.count(drainSeconds, flag: "drain-seconds", in: 1...600, unit: "seconds")
+        _ = try FlagValidation.count(settleAfterSeconds, flag: "settle-after-seconds", in: 10...86_400, unit: "seconds")
+        _ = try FlagValidation.count(concurrency, flag: "concurrency", in: 1...256, unit: "sender loops")
+        _ = try FlagValidation.count(batchSize, flag: "batch-size", in: 1...10_000, unit: "messages")
+        _ = try FlagValidation.count(chunkSize, flag: "chunk-size", in: 1...1_000_000, unit: "contacts")
+        _ = try FlagValidation.milliseconds(simLatencyMilliseconds, flag: "sim-latency-milliseconds", in: 0...60_000)
         let bound = senderConfiguration(workerID: "check", callbackBase: nil)
             .claimHoldBound(carrierTimeout: carrierOptions.requestTimeout)
         guard bound * 4 <= StaleClaimSweeper.defaultLease else {

@@ -98,6 +98,10 @@ struct ContactImporterTests {
             #expect(report.rejections[1].reason.contains("'XYZ'"))
             #expect(report.rejections[2].reason.contains("Mars/Olympus"))
             #expect(report.rejections[4].reason.contains("has 2 fields"))
+            #expect(report.rejections.map(\.code.rawValue) == [
+                "VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED",
+                "CSV_FIELD_COUNT_MISMATCH",
+            ])
 
             let rows = try await Self.contacts(client, org: org.id)
             #expect(
@@ -189,6 +193,42 @@ struct ContactImporterTests {
             #expect(report.created == 1)
             #expect(report.rejected == 1)
             #expect(report.rejections.first?.line == 2)
+        }
+    }
+
+    /// Hostile rows (invalid UTF-8, a cell past the cap, too many columns, a quote never closed) are
+    /// each rejected with their line and a stable code; every valid row, before and after, imports.
+    @Test func hostileRowsAreRejectedWithCodesAndNothingValidIsLost() async throws {
+        try await withTestDatabase { client, _ in
+            let org = try await OrganizationStore(client: client).create(name: "Acme")
+            var bytes = Array("phone,firstName,tags\n".utf8)  // 1
+            bytes += Array("9195550101,Ann,x;y;x; y ;;x\n".utf8)  // 2
+            bytes += Array("9195550102,".utf8) + [0xC3, 0x28] + Array(",b\n".utf8)  // 3: invalid UTF-8
+            bytes += Array("9195550103,\(String(repeating: "x", count: 200)),c\n".utf8)  // 4: cell too large
+            bytes += Array("9195550104,Dan,t,1,2,3,4\n".utf8)  // 5: too many columns
+            bytes += Array("9195550105,\"Eve,d\n".utf8)  // 6: a quote never closed
+            bytes += Array("9195550106,Fay,e\n9195550107,Gus,f\n".utf8)  // 7, 8
+            let path = ContactImportFixture.temporaryPath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let importer = ContactImporter(
+                client: client, csv: CSVReaderConfiguration(maxFieldBytes: 100, maxRecordBytes: 1_000, maxColumns: 5))
+
+            let report = try await importer.importFile(org: org.id, path: path)
+            #expect(report.rejections.map(\.line) == [3, 4, 5, 6])
+            #expect(
+                report.rejections.map(\.code.rawValue) == [
+                    "CSV_INVALID_UTF8", "CSV_FIELD_TOO_LARGE", "CSV_TOO_MANY_COLUMNS", "CSV_UNCLOSED_QUOTE",
+                ])
+            #expect(report.created == 3)
+            let rows = try await Self.contacts(client, org: org.id)
+            #expect(rows.map(\.phone) == ["+19195550101", "+19195550106", "+19195550107"])
+            #expect(rows[0].tags == ["x", "y"])
+            #expect(!rows.contains { ($0.firstName ?? "").contains("\u{FFFD}") })
+            // The report's JSON carries each code.
+            let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            #expect(json.contains(#""code":"CSV_UNCLOSED_QUOTE""#))
+            #expect(try JSONDecoder().decode(ContactImportReport.self, from: Data(json.utf8)) == report)
         }
     }
 
