@@ -225,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "AmplifiCarriersTests",
             dependencies: [
-                "AmplifiCarriers", "AmplifiMessaging",
+                "AmplifiCarriers", "AmplifiMessaging", "AmplifiTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AmplifiTestSupport
 import PropertyBased
 import Testing
 
@@ -5,45 +6,14 @@ import Testing
 /// parsers (delimiters, escapes, NUL, invalid UTF-8, combining marks, long runs), and a seeded
 /// runner so every CI run checks the same cases.
 enum HostileInput {
-    /// Pieces every soup draws from: NUL and control bytes, invalid UTF-8 (a lone continuation
-    /// byte, a truncated sequence, an encoded surrogate, an overlong form), a BOM, combining and
-    /// prepend marks, a ZWJ sequence, and the delimiters most text formats care about.
-    static let commonAtoms: [[UInt8]] = [
-        [0], [0x01], [0x7F], [0xFF], [0xC3], [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80],
-        Array("\u{FEFF}".utf8), Array("\u{0301}".utf8), Array("\u{0600}".utf8), Array("👨‍👩‍👧".utf8),
-        Array("é".utf8), Array("\u{2028}".utf8), Array(" ".utf8), Array("\t".utf8), Array("\n".utf8),
-        Array("\r\n".utf8), Array("\r".utf8), Array("\"".utf8), Array("'".utf8), Array("\\".utf8),
-        Array("a".utf8), Array("Z".utf8), Array("0".utf8), Array("9".utf8), Array("-".utf8), Array(".".utf8),
-    ]
-
-    /// Bytes built from `extra` pieces and `commonAtoms`, random bytes, and now and then (about one
-    /// input in eight) one piece repeated up to two thousand times (a huge input, deep nesting).
+    /// Bytes built from `extra` pieces and the common ones (`HostileSoup`).
     static func bytes(_ extra: [[UInt8]], pieces: ClosedRange<Int> = 0...120)
         -> Generator<[UInt8], some Sequence & SendableMetatype>
     {
-        let atoms = extra + commonAtoms
+        let atoms = extra + HostileSoup.commonAtoms
         return Gen<UInt64>.value(in: 0...UInt64.max).array(of: pieces).map { codes in
-            var out: [UInt8] = []
-            for code in codes {
-                let atom = atoms[Int(code % UInt64(atoms.count))]
-                switch (code >> 32) % 512 {
-                case 0: out += repeated(atom, 200 + Int((code >> 40) % 1_800))
-                case 1...64: out.append(UInt8(truncatingIfNeeded: code >> 16))
-                default: out += atom
-                }
-            }
-            return out
+            HostileSoup.bytes(codes: codes, atoms: atoms)
         }
-    }
-
-    /// `atom` `count` times over, built by doubling (one copy per step, fast in debug builds too).
-    static func repeated(_ atom: [UInt8], _ count: Int) -> [UInt8] {
-        let total = atom.count * count
-        var run = atom
-        run.reserveCapacity(total)
-        while !run.isEmpty, run.count * 2 <= total { run += run }
-        run += run.prefix(total - run.count)
-        return run
     }
 
     /// `bytes` as a Swift string (invalid UTF-8 repaired to U+FFFD, as any String input would be).
