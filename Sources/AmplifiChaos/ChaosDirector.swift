@@ -129,19 +129,23 @@ struct ChaosDirector: Sendable {
 
     /// The scenario's actions, in order, each no earlier than its share of the window and, for
     /// pause and cancel, once the campaign is under way (a tenth of its audience texted), so they
-    /// land mid-send: A/B winner from 15%, pause from 25%, cancel from 35%, resume from 45%. Each is
+    /// land mid-send: A/B winner from 15%, pause from 25%, cancel from 35%, resume from 45% and at
+    /// least 15% of the window after the cancel (so the campaign stays paused a while). Each is
     /// retried (Postgres or Redis may be down at that moment); one whose campaign never got under way
     /// is done anyway once the window has closed.
     private func act(opened: ContinuousClock.Instant, window: Duration) async {
-        let actions: [(Double, String, @Sendable () async throws -> Void)] = [
-            (0.15, "A/B winner A chosen for \"ab\"", { try await self.chooseWinner() }),
-            (0.25, "\"pause\" paused mid-send", { try await self.apply(.pause, "pause", underWay: true) }),
-            (0.35, "\"cancel\" canceled mid-send", { try await self.apply(.cancel, "cancel", underWay: true) }),
-            (0.45, "\"pause\" resumed", { try await self.apply(.resume, "pause", underWay: false) }),
+        // (share of the window, least share after the action before it, what, how)
+        let actions: [(Double, Double, String, @Sendable () async throws -> Void)] = [
+            (0.15, 0, "A/B winner A chosen for \"ab\"", { try await self.chooseWinner() }),
+            (0.25, 0, "\"pause\" paused mid-send", { try await self.apply(.pause, "pause", underWay: true) }),
+            (0.35, 0, "\"cancel\" canceled mid-send", { try await self.apply(.cancel, "cancel", underWay: true) }),
+            (0.45, 0.15, "\"pause\" resumed", { try await self.apply(.resume, "pause", underWay: false) }),
         ]
         let forced = opened + window
-        for (share, what, action) in actions {
-            try? await Task.sleep(until: opened + window * share, clock: .continuous)
+        var previous = opened
+        for (share, gap, what, action) in actions {
+            try? await Task.sleep(until: max(opened + window * share, previous + window * gap), clock: .continuous)
+            defer { previous = .now }
             let deadline = forced + window * 0.5
             while true {
                 do {
