@@ -16,11 +16,15 @@ build: deps
 ## The fleets on a misbehaving carrier (dozens of processes each) and the planner crash test
 ## (60,000 contacts planned twice by real processes) run after the rest, so they do not starve the
 ## timing-sensitive tests of a 2-core machine, nor are starved by them.
+## The fuzz tests (thousands of seeded cases per parser, CPU-bound) run on their own too, so they
+## do not slow the rate limiter's and the fleets' timing-sensitive tests.
 FLEET_TESTS = MisbehavingCarrierTests|PlannerCrashTests
+FUZZ_TESTS = FuzzTests
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build --skip '$(FLEET_TESTS)' $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build --skip '$(FLEET_TESTS)|$(FUZZ_TESTS)' $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --filter '$(FLEET_TESTS)' $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build --filter '$(FUZZ_TESTS)' $(SWIFT_BUILD_FLAGS)
 	$(MAKE) chaos-short
 
 ## A short seeded chaos run (docs/reliability.md): a minute of faults on 3,000 recipients with

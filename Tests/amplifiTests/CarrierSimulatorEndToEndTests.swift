@@ -25,9 +25,13 @@ struct CarrierSimulatorEndToEndTests {
         var byStatus: [String: Int]
     }
 
+    /// Basic credentials of the test account, which `/sim/*` requires.
+    static let authorization = "Basic " + Data("\(accountSID):\(authToken)".utf8).base64EncodedString()
+
     static func stats(port: Int) async throws -> Stats {
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: "http://127.0.0.1:\(port)/sim/stats"), timeout: .seconds(10))
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/sim/stats")
+        request.headers.add(name: "Authorization", value: authorization)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return try JSONDecoder().decode(Stats.self, from: Data(body.readableBytesView))
     }
@@ -37,6 +41,7 @@ struct CarrierSimulatorEndToEndTests {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/sim/inbound")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Authorization", value: authorization)
         request.body = .bytes(
             ByteBuffer(string: FormURLEncoding.encode([("From", from), ("To", "+19195550123"), ("Body", body)])))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
