@@ -66,6 +66,7 @@ struct CarrierSimulatorAPI: Sendable {
     private func create(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: Self.maxBodyBytes)
+        let receivedAt = Date()
         switch configuration.control.episode() {
         case .outage:
             return refuse(20503, "Service Unavailable", status: 503)
@@ -78,7 +79,7 @@ struct CarrierSimulatorAPI: Sendable {
         }
         let fate = configuration.transport.fate(sequence: store.nextCreateRequest(), seed: configuration.carrier.seed)
         if fate == .serverError { return refuse(20500, "Internal Server Error", status: 500) }
-        let response = try await accept(body)
+        let response = try await accept(body, receivedAt: receivedAt)
         guard response.status == .created else { return response }
         switch fate {
         case .late:
@@ -99,8 +100,8 @@ struct CarrierSimulatorAPI: Sendable {
     /// Thrown by the body of a cut answer.
     private struct ConnectionCut: Error {}
 
-    /// A create request's body, validated and handed to the simulated carrier.
-    private func accept(_ body: ByteBuffer) async throws -> Response {
+    /// A create request's body (arrived at `receivedAt`), validated and handed to the simulated carrier.
+    private func accept(_ body: ByteBuffer, receivedAt: Date) async throws -> Response {
         let formBody = String(buffer: body)
         let fields = FormURLEncoding.decode(formBody)
         func value(_ key: String) -> String? {
@@ -166,7 +167,7 @@ struct CarrierSimulatorAPI: Sendable {
                 SimulatedMessage(
                     index: index, sid: sid, to: to.e164, from: from.e164, messagingServiceSID: serviceSID,
                     body: parsed.body, numMedia: parsed.mediaURLs.count, segments: segments,
-                    statusCallback: parsed.statusCallback, createdAt: now,
+                    statusCallback: parsed.statusCallback, receivedAt: receivedAt, createdAt: now,
                     plan: SimulatedDeliveryPlan(sequence: UInt64(index), configuration: configuration),
                     status: .queued, sentAt: nil, updatedAt: now, followsClock: !posts)
             }

@@ -22,6 +22,8 @@ struct SimulatedMessage: Hashable, Sendable {
     let segments: Int
     /// Where status callbacks go, if anywhere.
     let statusCallback: String?
+    /// When its create request arrived (before the simulated processing time).
+    let receivedAt: Date
     /// When it was created.
     let createdAt: Date
     /// How it ends and how its callbacks are posted.

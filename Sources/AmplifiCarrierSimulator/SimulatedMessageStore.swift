@@ -70,7 +70,8 @@ final class SimulatedMessageStore: Sendable {
             state.messages.map { message in
                 CarrierSimulatorLogEntry(
                     sid: message.sid, to: message.to, from: message.from, body: message.body,
-                    segments: message.segments, statusCallback: message.statusCallback, createdAt: message.createdAt)
+                    segments: message.segments, statusCallback: message.statusCallback, receivedAt: message.receivedAt,
+                    createdAt: message.createdAt)
             }
         }
     }

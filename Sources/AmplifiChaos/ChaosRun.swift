@@ -108,8 +108,10 @@ public struct ChaosRun: Sendable {
         if backfill != 0 { await journal.note("backfill-status exited \(backfill)") }
 
         say("judging …")
+        let carrierLog = simulator.createdLog()
+        try Self.write(carrierLog, to: root.appendingPathComponent("carrier-log.jsonl"))
         let evidence = try await ChaosEvidenceReader(client: client, scenario: scenario).read(
-            carrierLog: simulator.createdLog(), burstSeconds: ChaosConfiguration.burstSeconds)
+            carrierLog: carrierLog, burstSeconds: ChaosConfiguration.burstSeconds)
         var figures = try await ChaosEvidenceReader(client: client, scenario: scenario).figures()
         let stats = simulator.stats()
         figures["carrier: messages created"] = stats.created
@@ -180,6 +182,19 @@ public struct ChaosRun: Sendable {
                 "--burst-seconds", "\(ChaosConfiguration.burstSeconds)",
             ]
         }
+    }
+
+    /// Keeps the carrier's log beside the run's other logs, one JSON object a line, for a post-mortem.
+    static func write(_ log: [CarrierSimulatorLogEntry], to file: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        var data = Data()
+        for entry in log {
+            data.append(try encoder.encode(entry))
+            data.append(0x0A)
+        }
+        try data.write(to: file)
     }
 
     /// Runs `amplifi backfill-status` for every row not final, as the cron job would; its exit status.

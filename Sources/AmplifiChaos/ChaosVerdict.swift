@@ -89,9 +89,9 @@ public enum ChaosVerdict {
         for (entry, row) in traced {
             guard let contactID = row?.contactID, let contact = contacts[contactID] else { continue }
             if contact.notTextableAtStart { late.append("\(entry.sid) to non-textable \(entry.to)") }
-            if let optedOut = contact.optedOutAt, entry.createdAt > optedOut {
-                if entry.createdAt.timeIntervalSince(optedOut) > grace {
-                    late.append("\(entry.sid) to \(entry.to) \(String(format: "%.3f", entry.createdAt.timeIntervalSince(optedOut))) s after the opt-out")
+            if let optedOut = contact.optedOutAt, entry.sentAt > optedOut {
+                if entry.sentAt.timeIntervalSince(optedOut) > grace {
+                    late.append("\(entry.sid) to \(entry.to) \(String(format: "%.3f", entry.sentAt.timeIntervalSince(optedOut))) s after the opt-out")
                 } else {
                     raced += 1
                 }
@@ -109,7 +109,7 @@ public enum ChaosVerdict {
         var outside: [String] = []
         for (entry, row) in traced {
             guard let contactID = row?.contactID, let contact = contacts[contactID] else { continue }
-            if !ChaosTimeZones.isInsideWindow(entry.createdAt, zone: contact.timezone, state: contact.state) {
+            if !ChaosTimeZones.isInsideWindow(entry.sentAt, zone: contact.timezone, state: contact.state) {
                 outside.append("\(entry.sid) to \(entry.to) (\(contact.timezone)\(contact.state.map { " " + $0 } ?? ""))")
             }
         }
@@ -166,7 +166,7 @@ public enum ChaosVerdict {
         var figures: [String] = []
         var broken: [String] = []
         for budget in evidence.budgets.sorted(by: { $0.number < $1.number }) {
-            let times = (byNumber[budget.number] ?? []).map(\.createdAt.timeIntervalSince1970).sorted()
+            let times = (byNumber[budget.number] ?? []).map(\.receivedAt.timeIntervalSince1970).sorted()
             let peak = maxInAnySecond(times)
             figures.append("\(budget.number) \(peak)/\(budget.perSecondBound)")
             if peak > budget.perSecondBound { broken.append("\(budget.number): \(peak) in one second, bound \(budget.perSecondBound)") }
@@ -188,17 +188,18 @@ public enum ChaosVerdict {
     }
 }
 
-/// A carrier log entry with the row id its status callback URL ends in.
+/// A carrier log entry with the row id its status callback URL ends in; `sentAt` is when its
+/// request reached the carrier (the simulated processing time after it is the carrier's own).
 struct CarrierSimulatorLogEntryView {
     let sid: String
     let to: String
-    let createdAt: Date
+    let sentAt: Date
     let rowID: Int64?
 
     init(_ entry: CarrierSimulatorLogEntry) {
         sid = entry.sid
         to = entry.to
-        createdAt = entry.createdAt
+        sentAt = entry.receivedAt
         rowID = entry.statusCallback.flatMap { url in url.split(separator: "/").last.flatMap { Int64($0) } }
     }
 }

@@ -22,7 +22,8 @@ struct ChaosVerdictTests {
             CarrierSimulatorLogEntry(
                 sid: "SM\(index)", to: "+1919555000\(index)", from: "+19195550100", body: "hi", segments: 1,
                 statusCallback: "http://127.0.0.1:1/twilio/status/\(index + 1)",
-                createdAt: morning.addingTimeInterval(Double(index) * 0.5))
+                receivedAt: morning.addingTimeInterval(Double(index) * 0.5),
+                createdAt: morning.addingTimeInterval(Double(index) * 0.5 + 0.2))
         }
         return ChaosEvidence(
             carrierLog: log, rows: rows,
@@ -54,7 +55,7 @@ struct ChaosVerdictTests {
         var evidence = Self.healthy()
         var again = evidence.carrierLog[0]
         again.sid = "SM9"
-        again.createdAt = again.createdAt.addingTimeInterval(5)
+        again.receivedAt = again.receivedAt.addingTimeInterval(5)
         evidence.carrierLog.append(again)
         #expect(Self.broken(evidence) == ["recipients texted twice"])
     }
@@ -82,10 +83,10 @@ struct ChaosVerdictTests {
 
     @Test func aTextAfterTheOptOutPastTheGraceIsCaughtAndOneInFlightIsNot() {
         var inFlight = Self.healthy()
-        inFlight.contacts[1].optedOutAt = inFlight.carrierLog[1].createdAt.addingTimeInterval(-0.4)
+        inFlight.contacts[1].optedOutAt = inFlight.carrierLog[1].receivedAt.addingTimeInterval(-0.4)
         #expect(Self.broken(inFlight).isEmpty)
         var late = Self.healthy()
-        late.contacts[1].optedOutAt = late.carrierLog[1].createdAt.addingTimeInterval(-5)
+        late.contacts[1].optedOutAt = late.carrierLog[1].receivedAt.addingTimeInterval(-5)
         #expect(Self.broken(late) == ["opted-out or non-textable recipients texted after the opt-out was stored"])
         var notTextable = Self.healthy()
         notTextable.contacts[2].notTextableAtStart = true
@@ -116,7 +117,7 @@ struct ChaosVerdictTests {
     @Test func aBurstOverTheBudgetIsCaught() {
         var evidence = Self.healthy()
         // Three messages inside one second on a 1 msg/s number with one second of burst (bound 2).
-        evidence.carrierLog[2].createdAt = evidence.carrierLog[1].createdAt.addingTimeInterval(0.1)
+        evidence.carrierLog[2].receivedAt = evidence.carrierLog[1].receivedAt.addingTimeInterval(0.1)
         #expect(Self.broken(evidence) == ["max messages in any second per sender number vs its budget + burst"])
     }
 
