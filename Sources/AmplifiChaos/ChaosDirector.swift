@@ -103,8 +103,12 @@ struct ChaosDirector: Sendable {
             try await fleet.restart(.worker(index), signal: SIGTERM)
         case .killScheduler(let index):
             try await restartSoon(.scheduler(index), signal: SIGKILL)
+        case .terminateScheduler(let index):
+            try await fleet.restart(.scheduler(index), signal: SIGTERM)
         case .killReceiver:
             try await restartSoon(.receiver, signal: SIGKILL)
+        case .terminateReceiver:
+            try await fleet.restart(.receiver, signal: SIGTERM)
         case .restartRedis:
             try await redisServer.restart()
         case .flushRedis:

@@ -6,8 +6,12 @@ public enum ChaosFault: Hashable, Sendable, Codable, CustomStringConvertible {
     case terminateWorker(index: Int)
     /// `kill -9` of scheduler `index` (restarted).
     case killScheduler(index: Int)
+    /// SIGTERM of scheduler `index`: it finishes its tick, exits and is restarted.
+    case terminateScheduler(index: Int)
     /// `kill -9` of the receiver (restarted); callbacks and STOPs meanwhile are retried or lost.
     case killReceiver
+    /// SIGTERM of the receiver: it applies the callbacks it holds, exits and is restarted.
+    case terminateReceiver
     /// Redis stopped and started again, empty.
     case restartRedis
     /// `FLUSHALL` on the running Redis.
@@ -24,7 +28,9 @@ public enum ChaosFault: Hashable, Sendable, Codable, CustomStringConvertible {
         case .killWorker(let index): "kill -9 worker \(index + 1)"
         case .terminateWorker(let index): "SIGTERM worker \(index + 1)"
         case .killScheduler(let index): "kill -9 scheduler \(index + 1)"
+        case .terminateScheduler(let index): "SIGTERM scheduler \(index + 1)"
         case .killReceiver: "kill -9 receiver"
+        case .terminateReceiver: "SIGTERM receiver"
         case .restartRedis: "restart Redis (empty)"
         case .flushRedis: "Redis FLUSHALL"
         case .restartPostgres: "restart Postgres (fast shutdown)"

@@ -4,8 +4,9 @@ import AmplifiCarriers
 /// and fleet give the same schedule, so a failing run can be repeated exactly.
 ///
 /// Every kind of fault appears at least once — at least ten worker deaths (about 60% `kill -9`, the
-/// rest SIGTERM), one scheduler and one receiver `kill -9`, a Redis restart, a Redis `FLUSHALL`, a
-/// Postgres restart, a 429 burst and an outage — each in its own slot of the window's middle 80%,
+/// rest SIGTERM), a scheduler and the receiver each `kill -9`ed and SIGTERMed, a Redis restart, a
+/// Redis `FLUSHALL`, a Postgres restart, a 429 burst and an outage — each in its own slot of the
+/// window's middle 80%,
 /// so two faults are never closer than a slot's width apart.
 public enum ChaosFaultSchedule {
     /// The schedule for a window of `seconds`, `workers` workers and `schedulers` schedulers.
@@ -18,8 +19,9 @@ public enum ChaosFaultSchedule {
             faults.append(death % 5 < 3 ? .killWorker(index: index) : .terminateWorker(index: index))
         }
         faults.append(.killScheduler(index: Int(random.next() % UInt64(max(1, schedulers)))))
+        faults.append(.terminateScheduler(index: Int(random.next() % UInt64(max(1, schedulers)))))
         faults += [
-            .killReceiver, .restartRedis, .flushRedis, .restartPostgres,
+            .killReceiver, .terminateReceiver, .restartRedis, .flushRedis, .restartPostgres,
             .throttle(seconds: 4, retryAfterSeconds: 2), .outage(seconds: 4),
         ]
         // Shuffle (Fisher–Yates on the seeded generator), then one fault per slot, jittered inside it.

@@ -17,7 +17,8 @@ struct ChaosFaultScheduleTests {
         #expect(schedule.contains { if case .killWorker = $0.fault { true } else { false } })
         #expect(schedule.contains { if case .terminateWorker = $0.fault { true } else { false } })
         #expect(schedule.contains { if case .killScheduler = $0.fault { true } else { false } })
-        for fault in [ChaosFault.killReceiver, .restartRedis, .flushRedis, .restartPostgres] {
+        #expect(schedule.contains { if case .terminateScheduler = $0.fault { true } else { false } })
+        for fault in [ChaosFault.killReceiver, .terminateReceiver, .restartRedis, .flushRedis, .restartPostgres] {
             #expect(schedule.contains { $0.fault == fault })
         }
         #expect(schedule.contains { if case .throttle = $0.fault { true } else { false } })
@@ -29,7 +30,7 @@ struct ChaosFaultScheduleTests {
         for event in schedule {
             switch event.fault {
             case .killWorker(let index), .terminateWorker(let index): #expect((0..<3).contains(index))
-            case .killScheduler(let index): #expect((0..<2).contains(index))
+            case .killScheduler(let index), .terminateScheduler(let index): #expect((0..<2).contains(index))
             default: break
             }
         }
