@@ -173,12 +173,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: `amplifi bench`: benchmarks that print numbers (never shipped in the engine library)
+        .target(
+            name: "AmplifiBench",
+            dependencies: [
+                "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // MARK: The executable
         .executableTarget(
             name: "amplifi",
             dependencies: [
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine", "AmplifiCarriers",
-                "AmplifiCarrierSimulator", "AmplifiReceiver", "AmplifiHTTP", "AmplifiChaos",
+                "AmplifiCarrierSimulator", "AmplifiReceiver", "AmplifiHTTP", "AmplifiChaos", "AmplifiBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -231,6 +241,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiBenchTests",
+            dependencies: [
+                "AmplifiBench", "AmplifiEngine", "AmplifiPostgres", "AmplifiLocalServers", "AmplifiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

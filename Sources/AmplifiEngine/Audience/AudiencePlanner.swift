@@ -161,7 +161,7 @@ public struct AudiencePlanner: Sendable {
     /// the legal one, then there is no number, then the carrier lookup says
     /// landline/VOIP or has not answered yet. NULL = sendable. (contact_deleted
     /// only when a contact is anonymized between reading a page and writing it.)
-    static let skipReasonSQL = """
+    public static let skipReasonSQL = """
         CASE WHEN c.deleted_at IS NOT NULL THEN 'contact_deleted' \
         WHEN c.opted_out_at IS NOT NULL THEN 'opted_out' \
         WHEN c.phone IS NULL THEN 'no_phone' \

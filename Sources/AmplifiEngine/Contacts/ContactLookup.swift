@@ -97,7 +97,7 @@ public struct ContactLookup: Sendable {
                 "lookup page written",
                 metadata: ["org_id": .id(orgID), "contacts": "\(page.count)", "resolved": "\(ids.count)"])
         }
-        report.elapsedSeconds = (ContinuousClock.now - started).seconds
+        report.elapsedSeconds = (ContinuousClock.now - started).asSeconds
         logger.info(
             "contact lookup finished",
             metadata: [

@@ -125,7 +125,7 @@ struct InboundStore: Sendable {
                 FROM inserted
                 WHERE \(replyBody)::text IS NOT NULL AND (SELECT count(*) FROM counted) >= 0
                 ON CONFLICT (org_id, campaign_id, contact_id, trigger) DO UPDATE SET last_reply_at = excluded.last_reply_at
-                WHERE w.last_reply_at <= now() - make_interval(secs => \(write.replyWindow.seconds))
+                WHERE w.last_reply_at <= now() - make_interval(secs => \(write.replyWindow.asSeconds))
                 RETURNING 1
             ), reply AS (
                 INSERT INTO reply_messages (org_id, inbound_message_id, campaign_id, contact_id, phone_number_id,

@@ -108,7 +108,7 @@ struct ReplyStore: Sendable {
 
     /// Up to `limit` replies left pending for longer than `olderThan`, oldest first.
     func pending(olderThan: Duration, limit: Int) async throws -> [PendingReply] {
-        let rows = try await client.query(Self.pendingQuery(olderThanSeconds: olderThan.seconds, limit: limit))
+        let rows = try await client.query(Self.pendingQuery(olderThanSeconds: olderThan.asSeconds, limit: limit))
         return try rows.map { row in
             let (id, org, inbound, campaign, from, to, body, credits, attempt) = try row.decode(
                 (Int64, UUID, UUID, UUID, String, String, String, Int, Int).self)
@@ -123,6 +123,6 @@ struct ReplyStore: Sendable {
 
     /// Moves claims older than `olderThan` to unknown; returns how many.
     func expireClaims(olderThan: Duration) async throws -> Int {
-        try await client.query(Self.expireQuery(olderThanSeconds: olderThan.seconds)).affectedRows
+        try await client.query(Self.expireQuery(olderThanSeconds: olderThan.asSeconds)).affectedRows
     }
 }

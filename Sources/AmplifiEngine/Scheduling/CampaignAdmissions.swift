@@ -100,7 +100,7 @@ public struct CampaignAdmissions: Sendable {
     public func queuedCampaigns(staleAfter: Duration, limit: Int = 1_000) async throws -> [(change: Change, stale: Bool)] {
         let rows = try await client.query(
             """
-            SELECT id, org_id, status_changed_at <= now() - make_interval(secs => \(staleAfter.seconds)) FROM campaigns
+            SELECT id, org_id, status_changed_at <= now() - make_interval(secs => \(staleAfter.asSeconds)) FROM campaigns
             WHERE status = 'queued' ORDER BY status_changed_at LIMIT \(limit)
             """)
         return try rows.map { row in

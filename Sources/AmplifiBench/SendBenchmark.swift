@@ -1,4 +1,5 @@
-public import AmplifiCarriers
+public import AmplifiEngine
+import AmplifiCarriers
 public import AmplifiPostgres
 public import AmplifiRedis
 import AmplifiMessaging

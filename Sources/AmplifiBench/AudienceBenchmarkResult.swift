@@ -1,3 +1,4 @@
+import AmplifiEngine
 /// The numbers of one ``AudienceBenchmark`` run.
 public struct AudienceBenchmarkResult: Sendable, CustomStringConvertible {
     /// Contacts generated.

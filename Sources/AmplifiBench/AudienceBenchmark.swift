@@ -1,3 +1,4 @@
+import AmplifiEngine
 public import AmplifiPostgres
 import Foundation
 public import Logging
@@ -38,9 +39,9 @@ public enum AudienceBenchmark {
         let plannerTime = clock.now - plannerStart
 
         let result = AudienceBenchmarkResult(
-            contacts: contacts, chunkSize: chunkSize, abTest: abTest, loadSeconds: loadTime.seconds,
-            rawRows: rawRows, rawSeconds: rawTime.seconds, plannerRows: summary.audienceCount,
-            plannerSeconds: plannerTime.seconds)
+            contacts: contacts, chunkSize: chunkSize, abTest: abTest, loadSeconds: loadTime.asSeconds,
+            rawRows: rawRows, rawSeconds: rawTime.asSeconds, plannerRows: summary.audienceCount,
+            plannerSeconds: plannerTime.asSeconds)
         if printReport { print(result.description) }
         return result
     }
@@ -67,13 +68,5 @@ public enum AudienceBenchmark {
         WHERE c.org_id = \(orgID)::uuid AND c.deleted_at IS NULL
         ON CONFLICT (campaign_id, contact_id) DO NOTHING
         """
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) / 1e18
     }
 }
