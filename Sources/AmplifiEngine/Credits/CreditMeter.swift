@@ -61,17 +61,21 @@ public struct CreditMeter: Sendable {
     //    order: org row (trigger) before campaign row (UPDATE).
     //  * Overdraft / inactive billing raise 23514 from the trigger or the CHECK; the
     //    statement then writes nothing at all.
-    //  * With `pricing` (a send claim: the batch id is the claim id), the same statement
-    //    writes each claimed row's price (campaign_messages.credits), guarded by the
-    //    claim, and only when the debit was really written: whoever later puts a row
-    //    back or settles it refunds what its claim charged without the worker's memory.
+    //  * With `pricing` (a send claim: the batch id is the claim id), the debit row
+    //    itself carries each claimed row's price (priced_message_ids / priced_credits,
+    //    sql/012): no second write of every row. The worker writes the prices with the
+    //    results; a row whose worker died gets its price from here when the stale-claim
+    //    sweep moves it to `unknown`, so whoever settles it refunds what it was charged.
     static func reserveQuery(
         org: UUID, campaign: UUID, batch: String, credits: Int64, pricing: [(messageID: Int64, credits: Int)] = []
     ) -> PostgresQuery {
-        var query: PostgresQuery = """
+        let ids: [Int64]? = pricing.isEmpty ? nil : pricing.map(\.messageID)
+        let prices: [Int64]? = pricing.isEmpty ? nil : pricing.map { Int64($0.credits) }
+        return """
             WITH debit AS (
-                INSERT INTO credit_ledger (org_id, campaign_id, batch_id, kind, amount, reason)
-                VALUES (\(org), \(campaign), \(batch), 'debit', \(-credits), 'batch')
+                INSERT INTO credit_ledger (org_id, campaign_id, batch_id, kind, amount, reason, priced_message_ids,
+                                           priced_credits)
+                VALUES (\(org), \(campaign), \(batch), 'debit', \(-credits), 'batch', \(ids)::bigint[], \(prices)::int[])
                 ON CONFLICT DO NOTHING
                 RETURNING campaign_id, amount, balance_after
             ), used AS (
@@ -80,22 +84,8 @@ public struct CreditMeter: Sendable {
                 WHERE c.org_id = \(org) AND c.id = d.campaign_id
                 RETURNING c.credits_used
             )
+            SELECT d.balance_after, u.credits_used FROM debit d CROSS JOIN used u
             """
-        if !pricing.isEmpty {
-            query.append(
-                """
-                , priced AS (
-                    UPDATE campaign_messages m SET credits = p.credits
-                    FROM unnest(\(pricing.map(\.messageID))::bigint[], \(pricing.map { Int64($0.credits) })::bigint[])
-                         AS p(id, credits), debit d
-                    WHERE m.org_id = \(org) AND m.campaign_id = \(campaign) AND m.id = p.id
-                      AND m.claim_id::text = \(batch) AND m.status = 'sending'
-                    RETURNING 1
-                )
-                """)
-        }
-        query.append(" SELECT d.balance_after, u.credits_used FROM debit d CROSS JOIN used u")
-        return query
     }
 
     // One statement for all of a batch's refused messages (arrays + unnest, never a
@@ -187,8 +177,8 @@ public struct CreditMeter: Sendable {
     /// Throws `INSUFFICIENT_CREDITS` when the balance is too low or billing is inactive
     /// (nothing is written; the caller pauses the campaign with `insufficient_credits`),
     /// `NOT_FOUND` for an unknown organization or a campaign not in it.
-    /// With `pricing` (a send claim whose id is `batchID`), each claimed row's price is written in
-    /// the same statement (`campaign_messages.credits`), so whoever puts the row back later can
+    /// With `pricing` (a send claim whose id is `batchID`), each claimed row's price is kept on the
+    /// debit row itself (`priced_message_ids` / `priced_credits`), so whoever puts the row back later can
     /// refund exactly what was charged.
     public func reserve(
         orgID: UUID, campaignID: UUID, batchID: String, credits: Int, pricing: [(messageID: Int64, credits: Int)] = []

@@ -37,12 +37,21 @@ public struct StaleClaimSweeper: Sendable {
     // writes nothing. Counters are not touched: nothing was sent, failed or skipped as far as we
     // know. Deliberately across all organizations — a scheduler duty, like promotion; org_id is
     // returned so every campaign is reported with its organization.
+    // The row's price comes from its claim's debit (credit_ledger.priced_message_ids /
+    // priced_credits, found through credit_ledger_batch_once): the worker would have written it
+    // with the result, and whoever settles the row refunds exactly that. A claim that died before
+    // its debit has no price: nothing to refund.
     static func sweepQuery(leaseSeconds: Double) -> PostgresQuery {
         """
         WITH swept AS (
-            UPDATE campaign_messages SET status = 'unknown', status_checked_at = NULL, status_updated_at = now()
-            WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(leaseSeconds)::float8)
-            RETURNING org_id, campaign_id
+            UPDATE campaign_messages m SET status = 'unknown', status_checked_at = NULL, status_updated_at = now(),
+                credits = coalesce(m.credits, (
+                    SELECT p.credits
+                    FROM credit_ledger d
+                    CROSS JOIN LATERAL unnest(d.priced_message_ids, d.priced_credits) AS p(id, credits)
+                    WHERE d.org_id = m.org_id AND d.batch_id = m.claim_id::text AND d.kind = 'debit' AND p.id = m.id))
+            WHERE m.status = 'sending' AND m.claimed_at < now() - make_interval(secs => \(leaseSeconds)::float8)
+            RETURNING m.org_id, m.campaign_id
         )
         SELECT org_id, campaign_id, count(*)::bigint FROM swept GROUP BY org_id, campaign_id ORDER BY org_id, campaign_id
         """

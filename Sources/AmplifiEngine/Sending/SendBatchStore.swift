@@ -51,7 +51,7 @@ struct SendBatchStore: Sendable {
         ), claimed AS (
             UPDATE campaign_messages m
             SET status = 'sending', claimed_by = \(worker), claimed_at = now(), claim_id = \(claimID),
-                attempt = m.attempt + 1, status_updated_at = now()
+                attempt = m.attempt + 1, credits = NULL, status_updated_at = now()
             FROM picked p
             WHERE m.id = p.id AND m.org_id = \(orgID)
             RETURNING m.id, m.contact_id, m.phone, m.variant, m.attempt

@@ -153,4 +153,55 @@ struct StaleClaimSweeperTests {
             #expect(written.affectedRows == 0)
         }
     }
+    @Test func aDeadWorkersChargedRowsTakeTheirPriceFromTheDebitAndAreRefundedWhenPutBack() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, campaign) = try await Self.seed(client, count: 3)
+            try await client.query(
+                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', 100, 'test')")
+            // A worker claimed all three rows, charged two of them (2 and 3 credits; the third was
+            // suppressed at send time and not charged) and died before recording anything.
+            let claim = UUID()
+            try await client.query(
+                """
+                UPDATE campaign_messages SET status = 'sending', claimed_by = 'dead-worker', claim_id = \(claim),
+                    claimed_at = now() - interval '1 hour', attempt = 1 WHERE campaign_id = \(campaign)
+                """)
+            let ids = try await client.query(
+                "SELECT id FROM campaign_messages WHERE campaign_id = \(campaign) ORDER BY id"
+            ).map { try $0.decode(Int64.self, at: 0) }
+            _ = try await CreditMeter(client: client).reserve(
+                orgID: org, campaignID: campaign, batchID: claim.uuidString.lowercased(), credits: 5,
+                pricing: [(messageID: ids[0], credits: 2), (messageID: ids[1], credits: 3)])
+            // The debit carries the prices; the rows were not written again.
+            let unpriced = try await client.query(
+                "SELECT count(*)::int FROM campaign_messages WHERE campaign_id = \(campaign) AND credits IS NULL")[0]
+                .decode(Int.self, at: 0)
+            #expect(unpriced == 3)
+
+            let sweeper = StaleClaimSweeper(client: client, logger: Logger(label: "test"))
+            #expect(try await sweeper.sweep(olderThan: .seconds(60)) == 3)
+            let prices = try await client.query(
+                "SELECT credits FROM campaign_messages WHERE campaign_id = \(campaign) ORDER BY id"
+            ).map { try $0.decode(Int?.self, at: 0) }
+            #expect(prices == [2, 3, nil])
+
+            // The carrier never saw them: the settle step puts them back, refunding exactly the charge.
+            let settle = StatusBackfill(
+                client: client, carrier: SimulatedCarrier(logger: Logger(label: "test")),
+                configuration: StatusBackfillConfiguration(olderThan: .zero, rate: 1_000, onlyUnknown: true),
+                logger: Logger(label: "test"))
+            _ = try await settle.run()
+            let (pending, rowCredits, used, balance) = try await client.query(
+                """
+                SELECT (SELECT count(*)::int FROM campaign_messages WHERE campaign_id = \(campaign) AND status = 'pending'),
+                       (SELECT coalesce(sum(credits), 0)::int FROM campaign_messages WHERE campaign_id = \(campaign)),
+                       (SELECT credits_used::int FROM campaigns WHERE id = \(campaign)),
+                       (SELECT credit_balance::int FROM organizations WHERE id = \(org))
+                """)[0].decode((Int, Int, Int, Int).self)
+            #expect(pending == 3)
+            #expect(rowCredits == 0)
+            #expect(used == 0)
+            #expect(balance == 100)
+        }
+    }
 }
