@@ -178,6 +178,7 @@ let package = Package(
             name: "AmplifiBench",
             dependencies: [
                 "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                "AmplifiLocalServers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -6,37 +6,11 @@ import AmplifiMessaging
 public import Foundation
 public import Logging
 
-/// Measures the send pipeline end to end against the zero-latency simulated carrier:
-/// a campaign of `recipients` is planned and then sent by `workers` sender loops in
-/// this process; it reports messages per second, CPU time per message and peak RSS,
-/// and, in the same database, the raw Postgres baseline (insert + update of the same
-/// number of `campaign_messages` rows, each in one statement) with the ratio.
-/// Not a test: `amplifi bench send` runs it.
+/// The data `amplifi bench send` works on: an organization with `recipients` textable contacts, a
+/// sender number that is never the limit and enough credits, and the raw Postgres baseline
+/// (insert + update of the same number of `campaign_messages` rows, each in one statement) that
+/// the send path is compared with. Not a test.
 public enum SendBenchmark {
-    /// The numbers of one run.
-    public struct Result: Sendable, CustomStringConvertible {
-        public var workers: Int
-        public var messages: Int
-        public var seconds: Double
-        public var cpuSecondsPerMessage: Double
-        public var peakRSSKilobytes: Int
-        public var messagesPerSecond: Double { Double(messages) / max(seconds, 1e-9) }
-
-        public init(workers: Int, messages: Int, seconds: Double, cpuSecondsPerMessage: Double, peakRSSKilobytes: Int) {
-            self.workers = workers
-            self.messages = messages
-            self.seconds = seconds
-            self.cpuSecondsPerMessage = cpuSecondsPerMessage
-            self.peakRSSKilobytes = peakRSSKilobytes
-        }
-
-        public var description: String {
-            "\(workers) worker(s): \(messages) messages in \(String(format: "%.2f", seconds)) s = "
-                + "\(Int(messagesPerSecond)) msg/s, CPU \(String(format: "%.1f", cpuSecondsPerMessage * 1e6)) µs/msg, "
-                + "peak RSS \(peakRSSKilobytes / 1024) MB"
-        }
-    }
-
     /// Loads an organization with `recipients` contacts (COPY) once.
     public static func prepare(client: PostgresClient, recipients: Int) async throws -> UUID {
         try await client.withConnection { connection in
@@ -57,32 +31,6 @@ public enum SendBenchmark {
         }
     }
 
-    /// A campaign planned and queued for a run, under its own Redis key prefix.
-    public struct PreparedCampaign: Sendable {
-        public var id: UUID
-        public var keys: QueueKeys
-    }
-
-    /// Creates a campaign in an IANA zone where it is midday now (the bench measures
-    /// sending, not quiet hours), plans it and pushes its chunks.
-    public static func prepareCampaign(
-        client: PostgresClient, redis: RedisClient, org: UUID, chunkSize: Int = 2_000, logger: Logger
-    ) async throws -> PreparedCampaign {
-        let campaign = try await client.query(
-            """
-            INSERT INTO campaigns (org_id, name, message, contact_filter, status, timezone)
-            VALUES (\(org), 'bench', 'Hi {{firstName|there}}, the bench is running.', '{}'::jsonb, 'sending',
-                    \(middayZone()))
-            RETURNING id
-            """)[0].decode(UUID.self, at: 0)
-        let keys = QueueKeys(prefix: "bench:\(UUID().uuidString.prefix(8)):")
-        let summary = try await AudiencePlanner(client: client, logger: logger).expand(
-            campaignID: campaign, orgID: org, chunkSize: chunkSize)
-        let queue = FairChunkQueue(client: redis, keys: keys, logger: logger)
-        _ = try await queue.push(jobs: summary.sendableChunks.map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
-        return PreparedCampaign(id: campaign, keys: keys)
-    }
-
     /// An `Etc/GMT±N` zone where the local hour is about noon now.
     public static func middayZone(now: Date = Date()) -> String {
         let hour = Int(now.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) / 3_600)
@@ -91,43 +39,6 @@ public enum SendBenchmark {
         if offset < -11 { offset += 24 }
         // POSIX sign convention: Etc/GMT-N is UTC+N.
         return offset == 0 ? "Etc/GMT" : "Etc/GMT\(offset > 0 ? "-" : "+")\(abs(offset))"
-    }
-
-    /// Plans and sends one campaign with `workers` sender loops in this process; returns the numbers.
-    public static func run(
-        client: PostgresClient, redis: RedisClient, org: UUID, workers: Int, batchSize: Int = 500,
-        chunkSize: Int = 2_000, logger: Logger
-    ) async throws -> Result {
-        let prepared = try await prepareCampaign(client: client, redis: redis, org: org, chunkSize: chunkSize, logger: logger)
-        let campaign = prepared.id
-        let keys = prepared.keys
-        let queue = FairChunkQueue(client: redis, keys: keys, logger: logger)
-        let carrier = SimulatedCarrier(configuration: SimulatedCarrierConfiguration(recordsLog: false), logger: logger)
-        let cpuBefore = processCPUSeconds()
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<workers {
-                let sender = ChunkSender(
-                    client: client, queue: queue, rateLimiter: SenderRateLimiter(client: redis, keys: keys, logger: logger),
-                    carrier: carrier,
-                    configuration: ChunkSenderConfiguration(
-                        workerID: "bench-\(index)", batchSize: batchSize),
-                    logger: logger)
-                group.addTask {
-                    while let lease = try await queue.pop(worker: "bench-\(index)", leaseSeconds: 120) {
-                        _ = try await sender.process(lease.job, lease: lease)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let seconds = (clock.now - start).asSeconds
-        let sent = try await sentCount(client: client, campaign: campaign)
-        return Result(
-            workers: workers, messages: sent, seconds: seconds,
-            cpuSecondsPerMessage: (processCPUSeconds() - cpuBefore) / Double(max(sent, 1)),
-            peakRSSKilobytes: peakRSSKilobytes())
     }
 
     /// Messages of `campaign` that reached the carrier.
@@ -160,19 +71,5 @@ public enum SendBenchmark {
             WHERE campaign_id = \(campaign)
             """)
         return Double(rows) / max((clock.now - start).asSeconds, 1e-9)
-    }
-
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-            + Double(usage.ru_stime.tv_usec) / 1e6
-    }
-
-    static func peakRSSKilobytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-        else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import AmplifiLocalServers
 
 /// The `amplifi` processes of a chaos run — a receiver, schedulers and workers, each a real child
 /// process of the chaos command — started, killed and restarted by name. Each role's output is
@@ -39,38 +40,16 @@ actor ChaosFleet {
     func start(_ role: Role) throws {
         let incarnation = (incarnations[role] ?? 0) + 1
         incarnations[role] = incarnation
-        running[role] = try Self.launch(
+        running[role] = try ChildProcess.launch(
             executable: executable, arguments: arguments(role, incarnation), environment: environment,
             log: logs.appendingPathComponent("\(role).log"), header: "=== \(role) incarnation \(incarnation) at \(Date()) ===")
-    }
-
-    /// Starts `executable arguments…` with `environment` added to this process's, its output
-    /// appended to `log` after a `header` line.
-    static func launch(
-        executable: URL, arguments: [String], environment: [String: String], log: URL, header: String
-    ) throws -> Process {
-        if !FileManager.default.fileExists(atPath: log.path) {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        handle.write(Data((header + "\n").utf8))
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 
     /// Sends `signal` to `role` and waits (polling, never blocking a thread) until it has exited,
     /// up to `timeout`; then kills it.
     func stop(_ role: Role, signal: Int32, timeout: Duration = .seconds(30)) async {
         guard let process = running.removeValue(forKey: role) else { return }
-        await Self.end(process, signal: signal, timeout: timeout)
+        await ChildProcess.end(process, signal: signal, timeout: timeout)
     }
 
     /// Sends `signal` to `role`, waits for it to exit, and starts it again.
@@ -96,19 +75,8 @@ actor ChaosFleet {
         running = [:]
         await withTaskGroup(of: Void.self) { group in
             for process in processes.values {
-                group.addTask { await Self.end(process, signal: SIGTERM, timeout: timeout) }
+                group.addTask { await ChildProcess.end(process, signal: SIGTERM, timeout: timeout) }
             }
-        }
-    }
-
-    /// Signals `process` and waits for it to exit, killing it past `timeout`.
-    private static func end(_ process: Process, signal: Int32, timeout: Duration) async {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
         }
     }
 }

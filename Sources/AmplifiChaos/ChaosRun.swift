@@ -199,7 +199,7 @@ public struct ChaosRun: Sendable {
 
     /// Runs `amplifi backfill-status` for every row not final, as the cron job would; its exit status.
     static func runBackfill(executable: URL, environment: [String: String], log: URL) async throws -> Int32 {
-        let process = try ChaosFleet.launch(
+        let process = try ChildProcess.launch(
             executable: executable, arguments: ["backfill-status", "--older-than", "0s", "--rate", "200"],
             environment: environment, log: log, header: "=== backfill-status at \(Date()) ===")
         while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }

@@ -102,6 +102,24 @@ public final class LocalPostgresServer: Sendable {
         return url
     }
 
+    /// Creates `database` as a copy of `template` (a file-level copy: fast, whatever the data) and
+    /// returns its URL; an existing `database` is dropped first. Nobody may be connected to
+    /// `template` meanwhile.
+    public func cloneDatabase(_ template: String, as database: String) async throws -> String {
+        let admin = try await PostgresConnection.connect(url: url())
+        defer { Task { await admin.close() } }
+        try await admin.execute(script: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+        try await admin.execute(script: "CREATE DATABASE \(database) TEMPLATE \(template)")
+        return url(database: database)
+    }
+
+    /// Drops `database` (disconnecting whoever is still connected to it).
+    public func dropDatabase(_ database: String) async throws {
+        let admin = try await PostgresConnection.connect(url: url())
+        try await admin.execute(script: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)")
+        await admin.close()
+    }
+
     /// Stops the server (fast shutdown) and starts it again on the same port and data.
     public func restart() async throws {
         process.stop()

@@ -1,4 +1,6 @@
 import AmplifiBench
+import AmplifiCarrierSimulator
+import AmplifiCarriers
 import AmplifiEngine
 import AmplifiLocalServers
 import AmplifiPostgres
@@ -6,6 +8,7 @@ import AmplifiRedis
 import Logging
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 
 /// `amplifi bench`: performance numbers, printed (never asserted by tests).
 struct BenchCommand: AsyncParsableCommand {
@@ -69,134 +72,162 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    /// The send pipeline end to end against the zero-latency simulator.
+    /// The send pipeline in the shape users deploy: `amplifi worker` processes, against the
+    /// zero-latency in-process simulator (the database path) or the Twilio adapter over HTTP to the
+    /// carrier simulator with latency and an account concurrency limit (the HTTP path).
     struct SendBench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "send",
-            abstract: "Send a campaign through the zero-latency simulator with 1, 2, 4 sender loops; "
-                + "msg/s, CPU per message, peak RSS, and the raw Postgres insert+update baseline.")
+            abstract: "Plan and send a campaign with `amplifi worker` processes; msg/s beside its limit "
+                + "(raw Postgres, or the carrier account's concurrency ÷ latency), CPU per message, peak RSS.",
+            discussion: """
+                Every (recipients, workers) cell runs --runs times, each from a fresh copy of a database \
+                prepared once per audience size, and the medians are reported. The database path \
+                (--carrier sim) compares each run with the raw insert + update of the same rows in the \
+                same database; the HTTP path (--carrier twilio-sim) with --account-concurrency ÷ \
+                --latency-ms. Worker logs go to --directory. docs/benchmarks.md has the figures.
+                """)
 
-        @Option(help: "Recipients.")
-        var recipients = 100_000
+        @Option(help: "Comma-separated audience sizes (one prepared database each).")
+        var recipients = "100000"
 
-        @Option(help: "Comma-separated sender-loop counts to measure.")
+        @Option(help: "Comma-separated worker process counts to measure.")
         var workers = "1,2,4"
 
-        @Option(help: "Messages per batch.")
+        @Option(help: "Runs per (recipients, workers) cell; medians are reported (1-20).")
+        var runs = 3
+
+        @Option(help: "Sender loops per worker process (`amplifi worker --concurrency`).")
+        var loops = 2
+
+        @Option(help: "Messages per claim (`amplifi worker --batch-size`).")
         var batchSize = 500
 
-        @Flag(help: "Run each worker as its own `amplifi worker` process (CPU and peak RSS read from /proc per worker).")
-        var processes = false
+        @Option(help: "Contacts per chunk job (`amplifi worker --chunk-size`).")
+        var chunkSize = 2_000
+
+        @Option(help: "sim: the in-process zero-latency simulator (database path); twilio-sim: the Twilio adapter over HTTP to a carrier simulator in this process (HTTP path).")
+        var carrier = "sim"
+
+        @Option(help: "twilio-sim: milliseconds the simulator takes per create request.")
+        var latencyMs = 150
+
+        @Option(help: "twilio-sim: create requests the simulated account allows at once; beyond it 429 / 20429, like Twilio (0 = unlimited).")
+        var accountConcurrency = 100
+
+        @Option(help: "More `amplifi worker` arguments, space-separated (e.g. \"--claim-horizon-ms 500\").")
+        var workerArguments = ""
+
+        @Option(help: "Where the workers' logs go.")
+        var directory = ".build/bench-send"
+
+        @Flag(help: "Print the report as JSON on standard output (progress goes to standard error).")
+        var json = false
+
+        @Option(help: "Write the charts as SVG files: <prefix>-throughput.svg and <prefix>-cost.svg.")
+        var svg: String?
+
+        var sizes: [Int] { recipients.split(separator: ",").compactMap { Int($0) } }
+        var workerCounts: [Int] { workers.split(separator: ",").compactMap { Int($0) } }
 
         func validate() throws {
-            _ = try FlagValidation.count(recipients, flag: "recipients", in: 1...10_000_000, unit: "recipients")
-            _ = try FlagValidation.count(batchSize, flag: "batch-size", in: 1...10_000, unit: "messages")
-            let counts = workers.split(separator: ",", omittingEmptySubsequences: false)
-            guard !counts.isEmpty, counts.allSatisfy({ Int($0) != nil }) else {
-                throw ValidationError("--workers must be comma-separated counts like 1,2,4, got \"\(workers)\"")
+            for (text, flag, range, unit) in [
+                (recipients, "recipients", 1...10_000_000, "recipients"), (workers, "workers", 1...64, "worker processes"),
+            ] {
+                let items = text.split(separator: ",", omittingEmptySubsequences: false)
+                guard !items.isEmpty, items.allSatisfy({ Int($0) != nil }) else {
+                    throw ValidationError("--\(flag) must be comma-separated counts like 1,2,4, got \"\(text)\"")
+                }
+                for count in items.compactMap({ Int($0) }) {
+                    _ = try FlagValidation.count(count, flag: flag, in: range, unit: unit)
+                }
             }
-            for count in counts.compactMap({ Int($0) }) {
-                _ = try FlagValidation.count(count, flag: "workers", in: 1...64, unit: "sender loops")
+            _ = try FlagValidation.count(runs, flag: "runs", in: 1...20, unit: "runs")
+            _ = try FlagValidation.count(loops, flag: "loops", in: 1...256, unit: "sender loops")
+            _ = try FlagValidation.count(batchSize, flag: "batch-size", in: 1...10_000, unit: "messages")
+            _ = try FlagValidation.count(chunkSize, flag: "chunk-size", in: 1...1_000_000, unit: "contacts")
+            _ = try FlagValidation.milliseconds(latencyMs, flag: "latency-ms", in: 1...60_000)
+            _ = try FlagValidation.count(accountConcurrency, flag: "account-concurrency", in: 0...100_000, unit: "requests")
+            guard ["sim", "twilio-sim"].contains(carrier) else {
+                throw ValidationError("--carrier must be sim or twilio-sim, got \"\(carrier)\"")
             }
         }
 
         func run() async throws {
             var logger = Logger(label: "amplifi.bench")
             logger.logLevel = .warning
-            let postgres = try await BenchDatabase.start(logger: logger)
+            let json = self.json
+            let say: @Sendable (String) -> Void = { line in
+                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+                fflush(nil)
+            }
+            guard let migrations = PostgresMigrator.defaultDirectory() else {
+                throw ValidationError("cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
+            }
+            let logs = URL(fileURLWithPath: directory)
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            let postgres = try await LocalPostgresServer.start(durable: true)
             let redisServer = try await LocalRedisServer.start()
             defer {
                 redisServer.stop()
                 postgres.stop()
             }
-            let client = PostgresClient(url: postgres.url(), maxConnections: 12, logger: logger)
-            let redis = try RedisClient(url: redisServer.url, maxConnections: 8, logger: logger)
-            let org = try await SendBenchmark.prepare(client: client, recipients: recipients)
-            print("send benchmark: \(recipients) recipients, batches of \(batchSize), zero-latency simulator")
-            var best = 0.0
-            var sent = recipients
-            for count in workers.split(separator: ",").compactMap({ Int($0) }) {
-                let result =
-                    processes
-                    ? try await runProcesses(
-                        count: count, client: client, redis: redis, org: org, databaseURL: postgres.url(),
-                        redisURL: redisServer.url, logger: logger)
-                    : try await SendBenchmark.run(
-                        client: client, redis: redis, org: org, workers: count, batchSize: batchSize, logger: logger)
-                print("  \(result)")
-                best = max(best, result.messagesPerSecond)
-                sent = result.messages
-            }
-            fflush(nil)
-            let raw = try await SendBenchmark.rawBaseline(client: client, org: org, rows: sent)
-            print("  raw Postgres baseline (INSERT … SELECT + UPDATE of the same \(sent) rows): \(Int(raw)) rows/s")
-            print("  best pipeline rate / raw baseline: \(String(format: "%.0f", best / max(raw, 1) * 100))%")
-            await client.close()
-            await redis.close()
-        }
-    
-        /// Sends a prepared campaign with `count` separate `amplifi worker` processes and reads
-        /// each worker's CPU time and peak RSS from /proc just before stopping it.
-        private func runProcesses(
-            count: Int, client: PostgresClient, redis: RedisClient, org: UUID, databaseURL: String, redisURL: String,
-            logger: Logger
-        ) async throws -> SendBenchmark.Result {
-            let campaign = try await SendBenchmark.prepareCampaign(client: client, redis: redis, org: org, logger: logger)
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            var environment = ProcessInfo.processInfo.environment
-            environment["AMPLIFI_DATABASE_URL"] = databaseURL
-            environment["AMPLIFI_REDIS_URL"] = redisURL
-            environment["AMPLIFI_REDIS_PREFIX"] = campaign.keys.prefix
-            let clock = ContinuousClock()
-            let start = clock.now
-            var workers: [Process] = []
-            for index in 0..<count {
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = ["worker", "--concurrency", "1", "--batch-size", "\(batchSize)", "--worker-id", "bench-\(index)"]
-                process.environment = environment
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                workers.append(process)
+            var carrierPath = FleetSendBenchmark.Carrier.simulator
+            var limit = SendBenchmarkSuite.Limit.rawPostgres
+            var refusals: @Sendable () -> Int = { 0 }
+            var simulatorGroup: ServiceGroup?
+            if carrier == "twilio-sim" {
+                let simulator = CarrierSimulatorServer(
+                    configuration: CarrierSimulatorConfiguration(
+                        carrier: SimulatedCarrierConfiguration(
+                            latency: .fixed(.milliseconds(latencyMs)), recordsLog: false),
+                        callbacksEnabled: false),
+                    logger: logger)
+                let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [simulator], logger: logger))
+                simulatorGroup = group
+                Task { try await group.run() }
+                carrierPath = .twilio(
+                    baseURL: "http://127.0.0.1:\(try await simulator.boundPort())",
+                    accountSID: CarrierSimulatorConfiguration.demoAccountSID,
+                    authToken: CarrierSimulatorConfiguration.demoAuthToken)
+                limit = .fixed(accountConcurrency > 0 ? Double(accountConcurrency) / (Double(latencyMs) / 1_000) : 0)
+                refusals = { simulator.stats().refused }
             }
-            while try await client.query(
-                """
-                SELECT count(*) FROM campaign_messages
-                WHERE campaign_id = \(campaign.id) AND status IN ('pending', 'sending')
-                """)[0].decode(Int.self, at: 0) > 0
-            {
-                try await Task.sleep(for: .milliseconds(100))
+            let benchmark = FleetSendBenchmark(
+                configuration: FleetSendBenchmark.Configuration(
+                    executable: executable, loops: loops, batchSize: batchSize, chunkSize: chunkSize, carrier: carrierPath,
+                    extraWorkerArguments: workerArguments.split(separator: " ").map(String.init), logDirectory: logs),
+                logger: logger)
+            let path = carrier == "sim" ? "postgres" : "http"
+            let suite = SendBenchmarkSuite(
+                sizes: sizes, workerCounts: workerCounts, runs: runs, path: path, limit: limit, benchmark: benchmark,
+                carrierRefusals: refusals)
+            say(
+                "send benchmark (\(path) path): recipients \(recipients), workers \(workers), \(runs) run(s) each, "
+                    + "\(loops) loop(s) per worker, claims of \(batchSize)"
+                    + (carrier == "sim" ? "" : ", \(latencyMs) ms per create, account concurrency \(accountConcurrency)"))
+            let measurements: [SendMeasurement]
+            do {
+                measurements = try await suite.run(
+                    postgres: postgres, migrations: migrations, redisURL: redisServer.url, logger: logger, say: say)
+            } catch {
+                await simulatorGroup?.triggerGracefulShutdown()
+                throw error
             }
-            let seconds = Double((clock.now - start).components.seconds)
-                + Double((clock.now - start).components.attoseconds) / 1e18
-            let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-            var cpu = 0.0
-            var peak = 0
-            for worker in workers {
-                let pid = worker.processIdentifier
-                if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                    let close = stat.lastIndex(of: ")")
-                {
-                    let fields = stat[stat.index(after: close)...].split(separator: " ")
-                    // After the command name: state is field 3, utime 14 and stime 15 (1-based).
-                    if fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) {
-                        cpu += (user + system) / ticks
-                    }
+            await simulatorGroup?.triggerGracefulShutdown()
+            let report = SendBenchReport(path: path, machine: BenchMachine.description(), runs: measurements)
+            if json { print(try report.json()) } else { print("\n" + report.table) }
+            if let svg {
+                var anchors = [SVGChart.Anchor(label: "listmonk ≈ 830/s", y: 830)]
+                if let cell = report.medians.last, cell.limitPerSecond > 0 {
+                    anchors.append(SVGChart.Anchor(label: path == "postgres" ? "raw Postgres" : "account ÷ latency", y: cell.limitPerSecond))
                 }
-                if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                    let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
-                {
-                    peak = max(peak, kilobytes)
-                }
-                worker.terminate()
+                try report.throughputChart(anchors: anchors).render()
+                    .write(toFile: svg + "-throughput.svg", atomically: true, encoding: .utf8)
+                try report.costChart().render().write(toFile: svg + "-cost.svg", atomically: true, encoding: .utf8)
+                say("charts: \(svg)-throughput.svg, \(svg)-cost.svg")
             }
-            for worker in workers { worker.waitUntilExit() }
-            let sent = try await SendBenchmark.sentCount(client: client, campaign: campaign.id)
-            return SendBenchmark.Result(
-                workers: count, messages: sent, seconds: seconds, cpuSecondsPerMessage: cpu / Double(max(sent, 1)),
-                peakRSSKilobytes: peak)
         }
     }
 }

@@ -1,3 +1,4 @@
+import AmplifiBench
 import AmplifiCarriers
 import AmplifiConcurrency
 import AmplifiEngine
@@ -127,9 +128,7 @@ struct ReceiverProcess {
 
     /// The process' peak resident set (VmHWM), in KiB.
     func peakResidentKilobytes() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }
-        return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+        ProcessUsage.read(pid: process.processIdentifier)?.peakRSSKilobytes
     }
 
     /// SIGTERM, then waits for the graceful exit (the batcher applies what it holds).
