@@ -2,26 +2,36 @@
 /// (`{a,"b c",NULL}`).
 enum PostgresArrayLiteral {
     /// Every element is double-quoted (so commas, braces, spaces and the word NULL
-    /// inside values are safe); nil elements become an unquoted NULL.
+    /// inside values are safe); nil elements become an unquoted NULL. Built as UTF-8 bytes: a
+    /// send batch binds arrays of thousands of elements. `"` and `\` are ASCII and never part of
+    /// a multi-byte sequence, so escaping byte by byte is exact.
     static func encode(_ elements: some Sequence<String?>) -> String {
-        var out = "{"
+        var out: [UInt8] = []
+        out.reserveCapacity(elements.underestimatedCount * 24 + 2)
+        out.append(UInt8(ascii: "{"))
         var first = true
         for element in elements {
-            if !first { out.append(",") }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            guard let element else {
-                out.append("NULL")
+            guard var element else {
+                out.append(contentsOf: "NULL".utf8)
                 continue
             }
-            out.append("\"")
-            for scalar in element.unicodeScalars {
-                if scalar == "\"" || scalar == "\\" { out.append("\\") }
-                out.unicodeScalars.append(scalar)
+            out.append(UInt8(ascii: "\""))
+            element.withUTF8 { bytes in
+                if !bytes.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                    out.append(contentsOf: bytes)
+                    return
+                }
+                for byte in bytes {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                    out.append(byte)
+                }
             }
-            out.append("\"")
+            out.append(UInt8(ascii: "\""))
         }
-        out.append("}")
-        return out
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses the output form of a one-dimensional array. Returns nil when the text is

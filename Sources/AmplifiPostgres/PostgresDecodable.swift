@@ -86,7 +86,10 @@ extension Bool: PostgresDecodable {
 }
 
 extension UUID: PostgresDecodable {
-    public init?(postgresText text: String) { self.init(uuidString: text) }
+    public init?(postgresText text: String) {
+        guard let uuid = PostgresUUIDText.parse(text) else { return nil }
+        self = uuid
+    }
 }
 
 extension Date: PostgresDecodable {

@@ -40,7 +40,7 @@ extension Bool: PostgresEncodable {
 }
 
 extension UUID: PostgresEncodable {
-    public var postgresText: String? { uuidString.lowercased() }
+    public var postgresText: String? { PostgresUUIDText.format(self) }
 }
 
 extension Date: PostgresEncodable {

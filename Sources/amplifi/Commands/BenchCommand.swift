@@ -121,6 +121,9 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Where the workers' logs go.")
         var directory = ".build/bench-send"
 
+        @Option(help: "Start the workers from this `amplifi` binary instead of this one (to measure another build with the same harness).")
+        var workerExecutable: String?
+
         @Flag(help: "Print the report as JSON on standard output (progress goes to standard error).")
         var json = false
 
@@ -172,7 +175,8 @@ struct BenchCommand: AsyncParsableCommand {
                 redisServer.stop()
                 postgres.stop()
             }
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let executable = workerExecutable.map { URL(fileURLWithPath: $0) }
+                ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             var carrierPath = FleetSendBenchmark.Carrier.simulator
             var limit = SendBenchmarkSuite.Limit.rawPostgres
             var refusals: @Sendable () -> Int = { 0 }
