@@ -178,8 +178,9 @@ let package = Package(
             name: "AmplifiBench",
             dependencies: [
                 "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
-                "AmplifiLocalServers",
+                "AmplifiLocalServers", "AmplifiCarrierSimulator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -257,7 +258,7 @@ let package = Package(
             name: "AmplifiEngineTests",
             dependencies: [
                 "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
-                "AmplifiLocalServers", "AmplifiTestSupport",
+                "AmplifiLocalServers", "AmplifiCarrierSimulator", "AmplifiTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -11,17 +11,21 @@ public import Logging
 /// (insert + update of the same number of `campaign_messages` rows, each in one statement) that
 /// the send path is compared with. Not a test.
 public enum SendBenchmark {
-    /// Loads an organization with `recipients` contacts (COPY) once.
-    public static func prepare(client: PostgresClient, recipients: Int) async throws -> UUID {
+    /// Loads an organization named `name` with `recipients` contacts (COPY) and a default sender
+    /// `number` that may send a million messages a second (never the limit).
+    public static func prepare(
+        client: PostgresClient, recipients: Int, name: String = "send bench",
+        number: String = "+1919555\(Int.random(in: 1_000...9_999))"
+    ) async throws -> UUID {
         try await client.withConnection { connection in
             let org = try await connection.query(
-                "INSERT INTO organizations (name) VALUES ('send bench') RETURNING id")[0].decode(UUID.self, at: 0)
+                "INSERT INTO organizations (name) VALUES (\(name)) RETURNING id")[0].decode(UUID.self, at: 0)
             try await connection.query(
-                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', \(recipients * 20), 'bench')")
+                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', \(max(recipients * 20, 1_000)), 'bench')")
             try await connection.query(
                 """
                 INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind)
-                VALUES (\(org), '+1919555' || lpad((floor(random() * 9000) + 1000)::int::text, 4, '0'), true, 1000000, 'short_code')
+                VALUES (\(org), \(number), true, 1000000, 'short_code')
                 """)
             try await GeneratedContacts(orgID: org, count: recipients).copy(into: connection)
             try await connection.query(

@@ -4,7 +4,8 @@ public import Foundation
 /// A deterministic synthetic contact list for benchmarks and tests, produced
 /// row by row (never held in memory) and loaded with COPY.
 ///
-/// Contact `i` (0-based) has: phone `+1` + (2000000000 + i) except every 50th
+/// Contact `i` (0-based) has: phone `+1` + (2012000000 + i) — area code 201, exchanges from 200,
+/// valid NANP numbers a Twilio-compatible carrier accepts, up to 7.9 million contacts — except every 50th
 /// (i % 50 == 7: no phone); state NC/SC/CA/NY by i % 4; zip 27600 + i % 100;
 /// tags `vip`+`donor` when i % 10 == 0, `donor` when i is otherwise even;
 /// `is_textable` false when i % 100 == 3, NULL (lookup pending) when
@@ -42,7 +43,7 @@ public struct GeneratedContacts: Sequence, Sendable {
             guard index < end else { return nil }
             let i = index
             index += 1
-            let phone: String? = i % 50 == 7 ? nil : "+1\(2_000_000_000 + i)"
+            let phone: String? = i % 50 == 7 ? nil : "+1\(2_012_000_000 + i)"
             let tags: [String] = i % 10 == 0 ? ["vip", "donor"] : (i % 2 == 0 ? ["donor"] : [])
             let textable: Bool? = i % 100 == 3 ? false : (i % 100 == 5 ? nil : true)
             let optedOut: Date? = i % 100 == 11 ? Self.optedOutAt : nil

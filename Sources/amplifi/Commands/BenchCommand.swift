@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print their numbers.",
-        subcommands: [ExpansionBench.self, SendBench.self, CallbackBench.self, ReceiverLoadBench.self],
+        subcommands: [ExpansionBench.self, SendBench.self, LatencyBench.self, CallbackBench.self, ReceiverLoadBench.self],
         defaultSubcommand: ExpansionBench.self)
 
     /// Audience expansion rate against a raw INSERT … SELECT of the same rows.
@@ -180,6 +180,7 @@ struct BenchCommand: AsyncParsableCommand {
             var carrierPath = FleetSendBenchmark.Carrier.simulator
             var limit = SendBenchmarkSuite.Limit.rawPostgres
             var refusals: @Sendable () -> Int = { 0 }
+            var refusalCodes: @Sendable () -> [String: Int] = { [:] }
             var simulatorGroup: ServiceGroup?
             if carrier == "twilio-sim" {
                 let simulator = CarrierSimulatorServer(
@@ -197,6 +198,7 @@ struct BenchCommand: AsyncParsableCommand {
                     authToken: CarrierSimulatorConfiguration.demoAuthToken)
                 limit = .fixed(accountConcurrency > 0 ? Double(accountConcurrency) / (Double(latencyMs) / 1_000) : 0)
                 refusals = { simulator.stats().refused }
+                refusalCodes = { simulator.stats().refusedByCode }
             }
             let benchmark = FleetSendBenchmark(
                 configuration: FleetSendBenchmark.Configuration(
@@ -220,6 +222,11 @@ struct BenchCommand: AsyncParsableCommand {
                 throw error
             }
             await simulatorGroup?.triggerGracefulShutdown()
+            let codes = refusalCodes()
+            if !codes.isEmpty {
+                say("the carrier refused creates, by Twilio code: "
+                    + codes.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "))
+            }
             let report = SendBenchReport(path: path, machine: BenchMachine.description(), runs: measurements)
             if json { print(try report.json()) } else { print("\n" + report.table) }
             if let svg {
