@@ -98,6 +98,9 @@ struct SendBatchStore: Sendable {
     // canceled campaign must keep no open rows. The `campaign` CTE locks the campaign row first (the
     // lock `counted` takes anyway) so the status it reads is the latest committed one: a cancel that
     // is committing is waited for, and a cancel that starts later waits for us and sweeps our rows.
+    // A batch that puts nothing back does not need that status: it takes the campaign row only in
+    // `counted`, at the end of the statement, so batches of one campaign do not queue behind each
+    // other's whole row update.
     // An `unknown` row starts unsettled (status_checked_at NULL): the campaign waits for its settle.
     static func recordQuery(
         campaignID: UUID, orgID: UUID, expected: MessageStatus, rows: [RecordedMessage]
@@ -117,9 +120,11 @@ struct SendBatchStore: Sendable {
         let attemptDeltas = rows.map(\.attemptDelta)
         let actions = rows.map { $0.contactAction?.rawValue }
         let refunds = rows.map(\.refund)
+        let putsBack = rows.contains { $0.status == .pending || $0.status == .deferred }
         let orgLock = refunds.contains { $0 > 0 }
             ? "AND (SELECT count(*) FROM (SELECT 1 FROM organizations WHERE id = '\(orgID.uuidString)' FOR NO KEY UPDATE) o) >= 0"
             : ""
+        let campaignLock = putsBack ? "\(orgLock) FOR NO KEY UPDATE" : ""
         return """
             WITH r AS (
                 SELECT * FROM unnest(\(ids)::bigint[], \(contacts)::uuid[], \(claims)::uuid[], \(statuses)::text[],
@@ -129,8 +134,7 @@ struct SendBatchStore: Sendable {
                 AS r(id, contact_id, claim_id, status, skip_reason, defer_until, provider_id, error_code, body,
                      encoding, segments, credits, attempt_delta, action, refund)
             ), campaign AS (
-                SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID) \(unescaped: orgLock)
-                FOR NO KEY UPDATE
+                SELECT status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID) \(unescaped: campaignLock)
             ), written AS (
                 UPDATE campaign_messages m SET
                     status = CASE WHEN cp.status = 'canceled' AND r.status IN ('pending', 'deferred')
