@@ -66,7 +66,7 @@ public enum AudienceBenchmark {
                CASE WHEN k.skip_reason IS NULL THEN 'pending' ELSE 'skipped' END, k.skip_reason
         FROM contacts c CROSS JOIN LATERAL (SELECT \(unescaped: AudiencePlanner.skipReasonSQL) AS skip_reason) k
         WHERE c.org_id = \(orgID)::uuid AND c.deleted_at IS NULL
-        ON CONFLICT (campaign_id, contact_id) DO NOTHING
+        ON CONFLICT (org_id, campaign_id, contact_id) DO NOTHING
         """
     }
 }

@@ -1,4 +1,5 @@
 import AmplifiCarrierSimulator
+import AmplifiEngine
 public import Foundation
 
 /// Judges a chaos run's evidence: each recipient texted once, nothing lost or left open, opt-outs
@@ -14,7 +15,8 @@ public enum ChaosVerdict {
     public static func judge(_ evidence: ChaosEvidence) -> [ChaosInvariant] {
         let rowsByID = Dictionary(evidence.rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let contactsByID = Dictionary(evidence.contacts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        // Each carrier message, traced to its row through the status callback URL (…/<row id>).
+        // Each carrier message, traced to its row through the status callback URL (…/<org id>/<row id>,
+        // or …/<row id> before migration 011; row ids are unique across organizations).
         let traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)] = evidence.carrierLog.map { entry in
             let view = CarrierSimulatorLogEntryView(entry)
             return (view, view.rowID.flatMap { rowsByID[$0] })
@@ -188,8 +190,9 @@ public enum ChaosVerdict {
     }
 }
 
-/// A carrier log entry with the row id its status callback URL ends in; `sentAt` is when its
-/// request reached the carrier (the simulated processing time after it is the carrier's own).
+/// A carrier log entry with the row id its status callback URL ends in (either shape,
+/// ``StatusCallbackTarget``); `sentAt` is when its request reached the carrier (the simulated
+/// processing time after it is the carrier's own).
 struct CarrierSimulatorLogEntryView {
     let sid: String
     let to: String
@@ -200,6 +203,6 @@ struct CarrierSimulatorLogEntryView {
         sid = entry.sid
         to = entry.to
         sentAt = entry.receivedAt
-        rowID = entry.statusCallback.flatMap { url in url.split(separator: "/").last.flatMap { Int64($0) } }
+        rowID = entry.statusCallback.flatMap { StatusCallbackTarget(url: $0)?.messageID }
     }
 }

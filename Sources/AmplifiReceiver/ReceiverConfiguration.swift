@@ -57,7 +57,7 @@ public struct ReceiverConfiguration: Sendable {
     }
 
     /// The status callback base a worker must use so callbacks reach this receiver:
-    /// `<publicURL>/twilio/status` (the worker appends `/<message id>`).
+    /// `<publicURL>/twilio/status` (the worker appends `/<org id>/<message id>`).
     public static func statusCallbackBase(publicURL: String) -> String {
         BaseURL.trimmed(publicURL) + ReceiverRoutes.statusPath
     }

@@ -12,8 +12,11 @@ import NIOCore
 /// The receiver's HTTP routes: signed status callbacks (batched), signed inbound messages,
 /// `/livez`, `/readyz`, `/healthz` and `/metrics`.
 public struct ReceiverRoutes: Sendable {
-    /// Status callbacks: `POST /twilio/status/<message id>` (the id is the worker's; without it the
-    /// report is matched by the carrier's sid).
+    /// Status callbacks: `POST /twilio/status/<org id>/<message id>` (what workers put in each
+    /// message's `StatusCallback`, ``StatusCallbackTarget``). Also accepted: the pre-011
+    /// `POST /twilio/status/<message id>`, which the carrier keeps using for the callbacks of messages
+    /// sent before the upgrade (the org is then read from the row), and a bare `POST /twilio/status`
+    /// (the report is matched by the carrier's sid).
     public static let statusPath = "/twilio/status"
     /// Inbound messages: `POST /twilio/inbound` (the messaging webhook of the org's numbers).
     public static let inboundPath = "/twilio/inbound"
@@ -49,11 +52,20 @@ public struct ReceiverRoutes: Sendable {
     /// A router with every route.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.post("\(Self.statusPath)/:messageID") { request, context in
-            await self.status(request, messageID: context.parameters.get("messageID").flatMap { Int64($0) })
+        // The two shapes share their first segment, which the router needs under one name: the org
+        // id in `/<org id>/<message id>`, the message id in the pre-011 `/<message id>` (messages
+        // sent before the upgrade; no org, it comes from the row).
+        router.post("\(Self.statusPath)/:orgOrMessageID/:messageID") { request, context in
+            await self.status(
+                request, orgID: context.parameters.get("orgOrMessageID").flatMap { UUID(uuidString: $0) },
+                messageID: context.parameters.get("messageID").flatMap { Int64($0) })
+        }
+        router.post("\(Self.statusPath)/:orgOrMessageID") { request, context in
+            await self.status(
+                request, orgID: nil, messageID: context.parameters.get("orgOrMessageID").flatMap { Int64($0) })
         }
         router.post(RouterPath(Self.statusPath)) { request, _ in
-            await self.status(request, messageID: nil)
+            await self.status(request, orgID: nil, messageID: nil)
         }
         router.post(RouterPath(Self.inboundPath)) { request, _ in
             await self.inboundMessage(request)
@@ -115,13 +127,14 @@ public struct ReceiverRoutes: Sendable {
         }
     }
 
-    /// `POST /twilio/status[/<id>]`: verify, parse, wait for the batch to commit, answer 200.
-    func status(_ request: Request, messageID: Int64?) async -> Response {
-        await verified(request) { fields in await status(fields: fields, messageID: messageID) }
+    /// `POST /twilio/status[/<org id>]/<message id>` or `POST /twilio/status`: verify, parse, wait for
+    /// the batch to commit, answer 200. An org or id that does not parse is left out (the sid decides).
+    func status(_ request: Request, orgID: UUID?, messageID: Int64?) async -> Response {
+        await verified(request) { fields in await status(fields: fields, orgID: orgID, messageID: messageID) }
     }
 
     /// A verified status callback: parse it, wait for its batch to commit, answer 200.
-    private func status(fields: [(key: String, value: String)], messageID: Int64?) async -> Response {
+    private func status(fields: [(key: String, value: String)], orgID: UUID?, messageID: Int64?) async -> Response {
         guard let report = TwilioStatusCallback.report(fields: fields) else {
             metrics.rejected(.malformed)
             return ReceiverResponses.error(
@@ -130,7 +143,8 @@ public struct ReceiverRoutes: Sendable {
         }
         metrics.callbackReceived(report.status)
         do {
-            try await batcher.submit(DeliveryEvent(messageID: messageID, report: report, raw: fields, source: .callback))
+            try await batcher.submit(
+                DeliveryEvent(orgID: orgID, messageID: messageID, report: report, raw: fields, source: .callback))
             return ReceiverResponses.accepted
         } catch is StatusReportBatcher.Refusal {
             metrics.rejected(.overloaded)

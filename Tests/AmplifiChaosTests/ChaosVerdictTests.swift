@@ -11,6 +11,16 @@ struct ChaosVerdictTests {
     // 2026-12-01 15:00 UTC: 10:00 in New York.
     static let morning = Date(timeIntervalSince1970: 1_796_083_200 + 15 * 3_600)
 
+    static let org = UUID()
+
+    /// The callback URL of row `id`: today's `…/<org id>/<id>` for even ids, the pre-011 `…/<id>` for
+    /// odd ones (a run across the upgrade holds both), so the tracing is tested on both shapes.
+    static func callback(_ id: Int64) -> String {
+        id % 2 == 0
+            ? "http://127.0.0.1:1/twilio/status/\(org.uuidString.lowercased())/\(id)"
+            : "http://127.0.0.1:1/twilio/status/\(id)"
+    }
+
     /// Four recipients in New York, each texted once at 10:00, books and counters in order.
     static func healthy() -> ChaosEvidence {
         let rows = (0..<4).map { index in
@@ -21,7 +31,7 @@ struct ChaosVerdictTests {
         let log = (0..<4).map { index in
             CarrierSimulatorLogEntry(
                 sid: "SM\(index)", to: "+1919555000\(index)", from: "+19195550100", body: "hi", segments: 1,
-                statusCallback: "http://127.0.0.1:1/twilio/status/\(index + 1)",
+                statusCallback: callback(Int64(index + 1)),
                 receivedAt: morning.addingTimeInterval(Double(index) * 0.5),
                 createdAt: morning.addingTimeInterval(Double(index) * 0.5 + 0.2))
         }

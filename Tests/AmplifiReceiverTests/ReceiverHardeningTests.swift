@@ -123,11 +123,11 @@ struct ReceiverHardeningTests {
                 #expect(optedOut)
                 // Twenty concurrent callbacks, every other one carrying NULs: all are stored.
                 try await withThrowingTaskGroup(of: Int.self) { group in
-                    for (index, id) in fixture.ids.enumerated() {
+                    for index in fixture.ids.indices {
                         group.addTask {
                             var fields = ReceiverHarness.statusFields(sid: fixture.sid(index), status: "delivered")
                             if index % 2 == 0 { fields.append(("ErrorMessage", "bad\u{0}bytes\u{0}")) }
-                            return try await receiver.post("/twilio/status/\(id)", fields: fields).status
+                            return try await receiver.post(fixture.path(index), fields: fields).status
                         }
                     }
                     for try await status in group { #expect(status == 200) }
@@ -157,7 +157,7 @@ struct ReceiverHardeningTests {
                     group.addTask {
                         let sid = index == 3 ? "SMtest\u{0}poison" : fixture.sid(index)
                         let event = DeliveryEvent(
-                            messageID: id, report: CarrierStatusReport(providerMessageID: sid, status: .delivered),
+                            orgID: fixture.org, messageID: id, report: CarrierStatusReport(providerMessageID: sid, status: .delivered),
                             raw: [("MessageSid", sid)], source: .callback)
                         do {
                             try await batcher.submit(event)

@@ -1,4 +1,5 @@
 import AmplifiCarriers
+import AmplifiEngine
 import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiReceiver
@@ -53,6 +54,11 @@ struct ReceiverTests {
 
         func sid(_ index: Int) -> String { "SMtest" + String(format: "%04d", index + 1) }
 
+        /// The callback path a worker gives the carrier for row `index`: `/twilio/status/<org>/<id>`.
+        func path(_ index: Int) -> String {
+            StatusCallbackTarget.url(base: ReceiverRoutes.statusPath, orgID: org, messageID: ids[index])
+        }
+
         func row(_ client: PostgresClient, _ index: Int) async throws -> (String, String?) {
             try await client.query(
                 "SELECT status, provider_message_id FROM campaign_messages WHERE id = \(ids[index])"
@@ -73,7 +79,7 @@ struct ReceiverTests {
         try await withTestDatabase { client, _ in
             let fixture = try await Fixture.make(client, count: 1)
             try await ReceiverHarness.with(client) { receiver in
-                let path = "/twilio/status/\(fixture.ids[0])"
+                let path = fixture.path(0)
                 let fields = ReceiverHarness.statusFields(sid: fixture.sid(0), status: "delivered")
                 let unsigned = try await receiver.post(path, fields: fields, signWith: nil)
                 #expect(unsigned.status == 403)
@@ -96,14 +102,14 @@ struct ReceiverTests {
         try await withTestDatabase { client, _ in
             let fixture = try await Fixture.make(client, count: 2)
             try await ReceiverHarness.with(client) { receiver in
-                let path = "/twilio/status/\(fixture.ids[0])"
+                let path = fixture.path(0)
                 for status in ["delivered", "sent", "queued", "delivered", "undelivered"] {
                     let reply = try await receiver.post(path, fields: ReceiverHarness.statusFields(sid: fixture.sid(0), status: status))
                     #expect(reply.status == 200)
                 }
                 // The second message fails after acceptance (30008).
                 let failed = try await receiver.post(
-                    "/twilio/status/\(fixture.ids[1])",
+                    fixture.path(1),
                     fields: ReceiverHarness.statusFields(sid: fixture.sid(1), status: "failed", errorCode: 30008))
                 #expect(failed.status == 200)
                 #expect(try await fixture.row(client, 0).0 == "delivered")
@@ -122,10 +128,10 @@ struct ReceiverTests {
             let fixture = try await Fixture.make(client, count: 200)
             try await ReceiverHarness.with(client) { receiver in
                 try await withThrowingTaskGroup(of: Int.self) { group in
-                    for (index, id) in fixture.ids.enumerated() {
+                    for index in fixture.ids.indices {
                         group.addTask {
                             try await receiver.post(
-                                "/twilio/status/\(id)", fields: ReceiverHarness.statusFields(sid: fixture.sid(index), status: "delivered")
+                                fixture.path(index), fields: ReceiverHarness.statusFields(sid: fixture.sid(index), status: "delivered")
                             ).status
                         }
                     }
@@ -146,7 +152,7 @@ struct ReceiverTests {
             let fixture = try await Fixture.make(client, count: 1, status: "sending")
             try await ReceiverHarness.with(client) { receiver in
                 let reply = try await receiver.post(
-                    "/twilio/status/\(fixture.ids[0])", fields: ReceiverHarness.statusFields(sid: "SMlate0001", status: "delivered"))
+                    fixture.path(0), fields: ReceiverHarness.statusFields(sid: "SMlate0001", status: "delivered"))
                 #expect(reply.status == 200)
                 // The worker has not recorded its send: the row is untouched, the report staged.
                 #expect(try await fixture.row(client, 0).0 == "sending")
@@ -164,6 +170,31 @@ struct ReceiverTests {
                 }
                 let left = try await client.query("SELECT count(*)::int FROM pending_delivery_events")[0].decode(Int.self, at: 0)
                 #expect(left == 0)
+                #expect(try await fixture.counters(client).delivered == 1)
+            }
+        }
+    }
+
+    /// Messages sent before migration 011 carry `/twilio/status/<id>`: their callbacks still apply.
+    /// A URL naming another organization never touches the row (the report is staged with that org).
+    @Test func thePreUpgradeURLStillAppliesAndAnotherOrgsURLTouchesNothing() async throws {
+        try await withTestDatabase { client, _ in
+            let fixture = try await Fixture.make(client, count: 2)
+            try await ReceiverHarness.with(client) { receiver in
+                let legacy = try await receiver.post(
+                    "\(ReceiverRoutes.statusPath)/\(fixture.ids[0])",
+                    fields: ReceiverHarness.statusFields(sid: fixture.sid(0), status: "delivered"))
+                #expect(legacy.status == 200)
+                #expect(try await fixture.row(client, 0).0 == "delivered")
+                let otherOrg = UUID()
+                let foreign = try await receiver.post(
+                    StatusCallbackTarget.url(base: ReceiverRoutes.statusPath, orgID: otherOrg, messageID: fixture.ids[1]),
+                    fields: ReceiverHarness.statusFields(sid: fixture.sid(1), status: "delivered"))
+                #expect(foreign.status == 200)
+                #expect(try await fixture.row(client, 1).0 == "sent")
+                let staged = try await client.query("SELECT org_id FROM pending_delivery_events")
+                    .map { try $0.decode(UUID?.self, at: 0) }
+                #expect(staged == [otherOrg])
                 #expect(try await fixture.counters(client).delivered == 1)
             }
         }

@@ -26,12 +26,24 @@ public actor TestDatabase {
 
     /// A new, migrated, empty database; returns its URL.
     public func createDatabase() async throws -> String {
-        let (admin, template) = try await prepare()
+        let (_, template) = try await prepare()
+        return try await create(template: template)
+    }
+
+    /// A new database without any migration applied (upgrade tests apply some, add rows, then the
+    /// rest); returns its URL. Drop it with ``dropDatabase(url:)``.
+    public func createUnmigratedDatabase() async throws -> String {
+        try await create(template: nil)
+    }
+
+    /// A new database copied from `template` (nil: the server's default, `template1`).
+    private func create(template: String?) async throws -> String {
+        let (admin, _) = try await prepare()
         counter += 1
         let name = "amplifi_test_\(runID)_\(counter)"
         let connection = try await PostgresConnection.connect(url: admin)
         defer { Task { await connection.close() } }
-        try await connection.execute(script: "CREATE DATABASE \(name) TEMPLATE \(template)")
+        try await connection.execute(script: "CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? ""))
         return Self.replacingDatabase(in: admin, with: name)
     }
 

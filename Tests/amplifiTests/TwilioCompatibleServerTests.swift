@@ -43,7 +43,7 @@ struct TwilioCompatibleServerTests {
             #expect(creates.count == fixture.recipients)
             #expect(Set(creates.compactMap { $0.0["To"] }).count == fixture.recipients)
             let ids = try await client.query(
-                "SELECT phone, id FROM campaign_messages WHERE campaign_id = \(fixture.campaign)"
+                "SELECT phone, id FROM campaign_messages WHERE org_id = \(fixture.org) AND campaign_id = \(fixture.campaign)"
             ).map { try $0.decode((String, Int64).self) }
             let idByPhone = Dictionary(uniqueKeysWithValues: ids)
             for (fields, line) in creates {
@@ -51,7 +51,9 @@ struct TwilioCompatibleServerTests {
                 #expect(fields["From"] == "+19195550123")
                 #expect(fields["Body"]?.hasPrefix("Hi C") == true)
                 let to = fields["To"] ?? ""
-                #expect(fields["StatusCallback"] == "\(publicURL)/twilio/status/\(idByPhone[to] ?? -1)")
+                // The callback URL names the org and the row (…/twilio/status/<org id>/<message id>).
+                let org = fixture.org.uuidString.lowercased()
+                #expect(fields["StatusCallback"] == "\(publicURL)/twilio/status/\(org)/\(idByPhone[to] ?? -1)")
                 let validity = Int(fields["ValidityPeriod"] ?? "") ?? 0
                 #expect((1...36_000).contains(validity))
             }

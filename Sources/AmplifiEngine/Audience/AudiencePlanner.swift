@@ -9,7 +9,7 @@ public import Logging
 /// and the A/B variant. Memory stays flat: the audience is walked in keyset
 /// pages on `contacts.id`, and each page is written by one statement.
 ///
-/// Idempotent and resumable: `UNIQUE (campaign_id, contact_id)` with
+/// Idempotent and resumable: `UNIQUE (org_id, campaign_id, contact_id)` with
 /// `ON CONFLICT DO NOTHING` means no contact is ever planned twice, and each page
 /// is a single statement, so a page lands whole or not at all. A run starts
 /// after the greatest contact id already planned for the campaign, with the chunk
@@ -186,7 +186,7 @@ public struct AudiencePlanner: Sendable {
             SELECT \(orgID)::uuid, \(campaignID)::uuid, p.id, p.phone, NULL, \(chunk)::integer, \
             CASE WHEN p.skip_reason IS NULL THEN 'pending' ELSE 'skipped' END, p.skip_reason \
             FROM page p ORDER BY p.id \
-            ON CONFLICT (campaign_id, contact_id) DO NOTHING RETURNING 1) \
+            ON CONFLICT (org_id, campaign_id, contact_id) DO NOTHING RETURNING 1) \
             SELECT (SELECT count(*) FROM page), (SELECT id FROM page ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM planned)
             """)
         return query
@@ -233,7 +233,7 @@ public struct AudiencePlanner: Sendable {
         CROSS JOIN winner w \
         CROSS JOIN LATERAL (SELECT \(unescaped: skipReasonSQL) AS skip_reason) k \
         ORDER BY c.id \
-        ON CONFLICT (campaign_id, contact_id) DO NOTHING
+        ON CONFLICT (org_id, campaign_id, contact_id) DO NOTHING
         """
     }
 

@@ -27,7 +27,7 @@ public struct ContactLookup: Sendable {
 
     // MARK: - SQL
 
-    // Keyset page over contacts_org_id_id_key (org_id, id): `id > cursor ORDER BY id LIMIT n` costs
+    // Keyset page over contacts_pkey (org_id, id): `id > cursor ORDER BY id LIMIT n` costs
     // the same on page 1 and page 10,000. Phone-less contacts are left out (nothing to look up;
     // the planner skips them as no_phone).
     static func pageQuery(orgID: UUID, after cursor: UUID?, limit: Int) -> PostgresQuery {

@@ -1,7 +1,12 @@
 public import AmplifiCarriers
+public import Foundation
 
 /// One carrier status report to apply to a campaign message.
 public struct DeliveryEvent: Sendable {
+    /// The message's organization: from the callback URL (`…/<org id>/<message id>`) or the
+    /// backfilled row; nil for a callback on the pre-011 URL (`…/<message id>`), whose org is not
+    /// known until its row is found.
+    public var orgID: UUID?
     /// Our `campaign_messages.id` from the callback URL; nil when absent (then the sid decides).
     public var messageID: Int64?
     /// The carrier's report: sid, status and error.
@@ -13,9 +18,10 @@ public struct DeliveryEvent: Sendable {
 
     /// Creates an event.
     public init(
-        messageID: Int64?, report: CarrierStatusReport, raw: [(key: String, value: String)],
+        orgID: UUID?, messageID: Int64?, report: CarrierStatusReport, raw: [(key: String, value: String)],
         source: DeliveryEventSource
     ) {
+        self.orgID = orgID
         self.messageID = messageID
         self.report = report
         self.raw = raw

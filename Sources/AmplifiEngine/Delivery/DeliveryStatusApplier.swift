@@ -9,9 +9,12 @@ public import Logging
 /// errors and moves the campaigns' counters once per campaign.
 ///
 /// Guarantees (each has a test in `DeliveryStatusApplierTests`):
-/// - Matching: by our message id (the callback URL's), the org read from that row; else by the
-///   carrier's sid. A row whose recorded sid differs from the report's is not touched (the event
-///   is staged and counted as `mismatched`). No match: staged with `org_id` NULL, never dropped.
+/// - Matching: by the callback URL's (org, message id), the primary key; a callback on the pre-011
+///   URL carries no org and is matched by id among the rows still waiting for a status (`sent`/
+///   `unknown`), any other row by its sid. Without a row by id: by the carrier's sid (within the
+///   org when known). A row whose recorded sid differs from the report's is not touched (the event
+///   is staged and counted as `mismatched`). No match: staged with the URL's org (NULL when the
+///   URL had none), never dropped.
 /// - A row not recorded yet (`pending`/`deferred`/`held`/`sending`: callbacks routinely beat the
 ///   worker's record statement, which is guarded by `status = 'sending'`) is never changed by a
 ///   report: the report is staged and `applyStaged` applies it once the row is `sent`/`unknown`.
@@ -43,6 +46,7 @@ public struct DeliveryStatusApplier: Sendable {
 
     /// The `e` CTE of a batch: the events as parallel arrays, numbered by position (`ord`).
     static func batchInput(_ events: [DeliveryEvent], raws: [PostgresJSON]) -> PostgresQuery {
+        let orgs = events.map(\.orgID)
         let ids = events.map(\.messageID)
         let sids: [String?] = events.map { $0.report.providerMessageID.isEmpty ? nil : $0.report.providerMessageID }
         let statuses = events.map(\.report.status.rawValue)
@@ -50,11 +54,11 @@ public struct DeliveryStatusApplier: Sendable {
         let sources = events.map(\.source.rawValue)
         return """
             WITH e AS (
-                SELECT u.message_id, u.sid, u.carrier_status, u.error_code, u.raw, u.source, u.ord,
-                       now() AS received_at
-                FROM unnest(\(ids)::bigint[], \(sids)::text[], \(statuses)::text[], \(errors)::text[],
-                            \(raws)::jsonb[], \(sources)::text[])
-                     WITH ORDINALITY AS u(message_id, sid, carrier_status, error_code, raw, source, ord)
+                SELECT u.url_org_id, u.message_id, u.sid, u.carrier_status, u.error_code, u.raw, u.source,
+                       u.ord, now() AS received_at
+                FROM unnest(\(orgs)::uuid[], \(ids)::bigint[], \(sids)::text[], \(statuses)::text[],
+                            \(errors)::text[], \(raws)::jsonb[], \(sources)::text[])
+                     WITH ORDINALITY AS u(url_org_id, message_id, sid, carrier_status, error_code, raw, source, ord)
             ),
             """
     }
@@ -62,12 +66,13 @@ public struct DeliveryStatusApplier: Sendable {
     // The `e` CTE of a retry: staged reports, least recently tried first (so reports that never
     // match cannot starve newer ones), SKIP LOCKED so two appliers never move the same report.
     // `ord` is the staged row's id, which is how the tail finds it again. The table is small by
-    // nature (only what is waiting for its row), so the sort needs no index.
+    // nature (only what is waiting for its row), so the sort needs no index. A staged report's org
+    // (the URL's, or its row's once found) narrows the lookup like a callback URL's.
     static func stagedInput(limit: Int) -> PostgresQuery {
         """
         WITH e AS (
-            SELECT p.message_id, p.provider_message_id AS sid, p.status AS carrier_status, p.error_code,
-                   p.raw, p.source, p.id AS ord, p.received_at
+            SELECT p.org_id AS url_org_id, p.message_id, p.provider_message_id AS sid, p.status AS carrier_status,
+                   p.error_code, p.raw, p.source, p.id AS ord, p.received_at
             FROM pending_delivery_events p
             -- After three tries, back off linearly to one minute: a report that keeps not matching
             -- (its row may never be recorded) costs little, and the usual race resolves at once.
@@ -83,9 +88,15 @@ public struct DeliveryStatusApplier: Sendable {
     // The shared body, after `e`. Why it is shaped this way:
     // - `map`/`states` carry the status mapping and ranks from Swift (`MessageDeliveryState`), so
     //   the rules live in one place and are unit-tested without a database.
-    // - `found` is a snapshot read that only picks candidates: by our id when the URL carried one
-    //   and the row exists (primary key), else by sid (campaign_messages_provider_message_id_key;
-    //   sids are carrier-issued and globally unique, LIMIT 1 only keeps the join one-to-one).
+    // - `found` is a snapshot read that only picks candidates: `by_id` when the URL carried an id
+    //   and the row exists — by the primary key (org_id, id) when the URL named the org; a pre-011
+    //   URL names none, so then only among the rows still waiting for a status, through
+    //   campaign_messages_backfill_idx (id WHERE status IN ('sent', 'unknown')), since the primary
+    //   key cannot serve an id alone (a final row is found by its sid instead; an unrecorded one
+    //   is staged and found once recorded). Else `by_sid` (campaign_messages_provider_message_id_key,
+    //   sid first, so it serves a sid without org too; within the URL's org when known; sids are
+    //   carrier-issued and globally unique, LIMIT 1 only keeps the join one-to-one). The org of an
+    //   unmatched report is the URL's, so it is staged with it.
     // - `campaign_locks` then `locked`: the campaigns, then the rows a report may move (`unknown`/
     //   `sent` in the snapshot), each locked in id order. The worker's record statement locks
     //   campaign → rows → contacts too, so the orders agree and nobody deadlocks. The one-time
@@ -117,19 +128,30 @@ public struct DeliveryStatusApplier: Sendable {
                 SELECT * FROM unnest(\(states)::text[], \(ranks)::int[], \(movable)::bool[])
                 AS states(state, rank, movable)
             ), found AS (
-                SELECT e.ord, r.id AS row_id, r.org_id, r.campaign_id, r.contact_id, r.status AS seen_status,
-                       r.provider_message_id AS seen_sid
+                SELECT e.ord, coalesce(by_id.id, by_sid.id) AS row_id,
+                       coalesce(by_id.org_id, by_sid.org_id, e.url_org_id) AS org_id,
+                       coalesce(by_id.campaign_id, by_sid.campaign_id) AS campaign_id,
+                       coalesce(by_id.contact_id, by_sid.contact_id) AS contact_id,
+                       coalesce(by_id.status, by_sid.status) AS seen_status,
+                       coalesce(by_id.provider_message_id, by_sid.provider_message_id) AS seen_sid
                 FROM e
                 LEFT JOIN LATERAL (
                     SELECT m.id, m.org_id, m.campaign_id, m.contact_id, m.status, m.provider_message_id
-                    FROM campaign_messages m WHERE m.id = e.message_id
+                    FROM campaign_messages m WHERE m.org_id = e.url_org_id AND m.id = e.message_id
                     UNION ALL
-                    (SELECT m.id, m.org_id, m.campaign_id, m.contact_id, m.status, m.provider_message_id
-                     FROM campaign_messages m
-                     WHERE e.sid IS NOT NULL AND m.provider_message_id = e.sid
-                       AND NOT EXISTS (SELECT 1 FROM campaign_messages x WHERE x.id = e.message_id)
-                     LIMIT 1)
-                ) r ON true
+                    SELECT m.id, m.org_id, m.campaign_id, m.contact_id, m.status, m.provider_message_id
+                    FROM campaign_messages m
+                    WHERE e.url_org_id IS NULL AND m.id = e.message_id AND m.status IN ('sent', 'unknown')
+                ) by_id ON true
+                LEFT JOIN LATERAL (
+                    SELECT m.id, m.org_id, m.campaign_id, m.contact_id, m.status, m.provider_message_id
+                    FROM campaign_messages m
+                    WHERE by_id.id IS NULL AND e.sid IS NOT NULL AND m.provider_message_id = e.sid
+                      AND (e.url_org_id IS NULL OR m.org_id = e.url_org_id)
+                      -- a pre-011 URL's id still decides: its sid may only find that same row
+                      AND (e.url_org_id IS NOT NULL OR e.message_id IS NULL OR m.id = e.message_id)
+                    LIMIT 1
+                ) by_sid ON true
             ), movable_rows AS (
                 SELECT f.org_id, f.campaign_id, f.row_id FROM found f
                 JOIN states s ON s.state = f.seen_status AND s.movable

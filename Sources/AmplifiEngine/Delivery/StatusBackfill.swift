@@ -113,8 +113,8 @@ public struct StatusBackfill: Sendable {
                     if !status.status.isFinal { report.pendingAtCarrier += 1 }
                     events.append(
                         DeliveryEvent(
-                            messageID: candidate.id, report: status, raw: Self.rawFields(status, method: method),
-                            source: .backfill))
+                            orgID: candidate.orgID, messageID: candidate.id, report: status,
+                            raw: Self.rawFields(status, method: method), source: .backfill))
                     checked.append(candidate)
                 case .notFound where candidate.status == .unknown:
                     // The message was never created, or not yet visible. Past the grace the request

@@ -9,9 +9,17 @@ struct InboundStore: Sendable {
 
     // MARK: - SQL
 
-    // One round trip for everything the Swift side must decide before writing (keyword, auto-reply):
-    // - The org comes from the To number (phone_numbers_e164_key, globally unique): the one lookup
-    //   that is not filtered by org, because it is how the org is found.
+    // The org that owns the To number: its route (phone_number_routes, a reference table under
+    // Citus, so this lookup is local on any node), the one lookup that is not filtered by org,
+    // because it is how the org is found. Its own statement, so that the context below filters by a
+    // known org_id: under Citus that makes it a single-shard query.
+    static func routeQuery(to: String) -> PostgresQuery {
+        "SELECT org_id, phone_number_id FROM phone_number_routes WHERE e164 = \(to)"
+    }
+
+    // One round trip for everything else the Swift side must decide before writing (keyword,
+    // auto-reply), all in the number's org:
+    // - The number by its primary key (org_id, id).
     // - The contact by (org_id, phone) (contacts_org_id_phone_key); anonymized contacts have no
     //   phone and so never match. Merge values come back like the claim's (custom fields as a JSON
     //   object of strings) for `{{firstName}}` in a response.
@@ -20,7 +28,7 @@ struct InboundStore: Sendable {
     //   created_at) narrows to the contact's rows, a few hundred at most, so the sort is cheap.
     //   By contact, not by phone: there is no phone index, and a stranger was never texted under
     //   that contact.
-    static func contextQuery(to: String, from: String?) -> PostgresQuery {
+    static func contextQuery(org: UUID, numberID: UUID, from: String?) -> PostgresQuery {
         """
         SELECT p.id, p.org_id, p.e164, c.id, coalesce(c.opted_out_at IS NOT NULL, false),
                \(unescaped: ContactMergeColumns.selectList),
@@ -36,7 +44,7 @@ struct InboundStore: Sendable {
             LIMIT 1
         ) last ON true
         LEFT JOIN campaigns k ON k.org_id = p.org_id AND k.id = last.campaign_id
-        WHERE p.e164 = \(to)
+        WHERE p.org_id = \(org) AND p.id = \(numberID)
         """
     }
 
@@ -161,9 +169,13 @@ struct InboundStore: Sendable {
         try await client.query(Self.suppressQuery(org: org, phone: phone))[0].decode(UUID.self, at: 0)
     }
 
-    /// The message's context, or nil when no organization owns the To number.
+    /// The message's context, or nil when no organization owns the To number. Two round trips: the
+    /// number's route, then everything in its org.
     func context(to: String, from: String?) async throws -> InboundContext? {
-        guard let row = try await client.query(Self.contextQuery(to: to, from: from)).first else { return nil }
+        guard let route = try await client.query(Self.routeQuery(to: to)).first else { return nil }
+        let (org, number) = try route.decode((UUID, UUID).self)
+        let context = try await client.query(Self.contextQuery(org: org, numberID: number, from: from))
+        guard let row = context.first else { return nil }
         let (numberID, orgID, e164, contactID, optedOut) = try row.decode((UUID, UUID, String, UUID?, Bool).self)
         let campaignID = try row.decode(UUID?.self, at: 12)
         let autoReply = try row.decode(Bool?.self, at: 13)

@@ -81,8 +81,10 @@ public struct PhoneNumberStore: Sendable {
                 metadata: ["org_id": .id(org), "number_id": "\(added.id)", "default": "\(added.isDefault)"])
             return added
         } catch let error as PostgresError
-            where error.hasSQLState(.uniqueViolation) && error.constraint == "phone_numbers_e164_key"
+            where error.hasSQLState(.uniqueViolation) && error.constraint == "phone_number_routes_pkey"
         {
+            // The number's route (phone_number_routes, written by the phone_numbers trigger) keeps a
+            // number in one organization.
             throw EngineError(
                 .conflict,
                 "this number is already registered (to this or another organization); a number belongs to one organization",

@@ -68,10 +68,7 @@ public struct FairChunkQueue: Sendable {
                 let batch = orgJobs[start..<min(start + Self.pushBatchSize, orgJobs.count)]
                 let reply = try await client.evalScript(
                     FairQueueScripts.push,
-                    keys: [
-                        .init(keys.fairReady), .init(keys.fairInFlight), .init(keys.fairMembers),
-                        .init(keys.fairOrgQueue(org)),
-                    ],
+                    keys: Self.arguments(keys.fairPushKeys(orgID: org)),
                     arguments: [.init(QueueKeys.id(org))] + batch.map { RedisArgument($0.payload) })
                 added += reply.int ?? 0
             }
@@ -86,10 +83,7 @@ public struct FairChunkQueue: Sendable {
         for _ in 0..<4 {
             let reply = try await client.evalScript(
                 FairQueueScripts.pop,
-                keys: [
-                    .init(keys.fairReady), .init(keys.fairInFlight), .init(keys.fairLeases), .init(keys.fairLeaseJobs),
-                    .init(keys.fairTurn),
-                ],
+                keys: Self.arguments(keys.fairPopKeys),
                 arguments: [.init(keys.fairOrgQueuePrefix), .init(Self.milliseconds(leaseSeconds)), .init(worker)])
             guard let parts = reply.array else { return nil }
             guard parts.count == 4, let token = parts[0].string, let orgText = parts[1].string,
@@ -121,7 +115,7 @@ public struct FairChunkQueue: Sendable {
     /// worker should then stop at the next batch boundary.
     public func extend(_ lease: ChunkLease, leaseSeconds: Double) async throws -> ChunkLease? {
         let reply = try await client.evalScript(
-            FairQueueScripts.extend, keys: [.init(keys.fairLeases)],
+            FairQueueScripts.extend, keys: Self.arguments(keys.fairExtendKeys),
             arguments: [.init(lease.token), .init(Self.milliseconds(leaseSeconds))])
         guard let expires = reply.int else { return nil }
         var extended = lease
@@ -137,7 +131,7 @@ public struct FairChunkQueue: Sendable {
     public func reclaimExpired(limit: Int = 1_000) async throws -> [ChunkJob] {
         let reply = try await client.evalScript(
             FairQueueScripts.reclaim,
-            keys: [.init(keys.fairReady), .init(keys.fairInFlight), .init(keys.fairLeases), .init(keys.fairLeaseJobs)],
+            keys: Self.arguments(keys.fairReclaimKeys),
             arguments: [.init(keys.fairOrgQueuePrefix), .init(limit)])
         let jobs = (reply.array ?? []).compactMap { $0.string.flatMap(ChunkJob.init(orgAndPayload:)) }
         if !jobs.isEmpty {
@@ -152,7 +146,7 @@ public struct FairChunkQueue: Sendable {
     public func clear(campaignID: UUID, orgID: UUID) async throws -> Int {
         try await client.evalScript(
             FairQueueScripts.clear,
-            keys: [.init(keys.fairReady), .init(keys.fairMembers), .init(keys.fairOrgQueue(orgID))],
+            keys: Self.arguments(keys.fairClearKeys(orgID: orgID)),
             arguments: [.init(QueueKeys.id(orgID)), .init(QueueKeys.id(campaignID))]
         ).int ?? 0
     }
@@ -165,7 +159,8 @@ public struct FairChunkQueue: Sendable {
     /// Jobs waiting in all queues (one read-only script call, O(orgs with work)).
     public func totalDepth() async throws -> Int {
         try await client.evalScript(
-            FairQueueScripts.totalDepth, keys: [.init(keys.fairReady)], arguments: [.init(keys.fairOrgQueuePrefix)]
+            FairQueueScripts.totalDepth, keys: Self.arguments(keys.fairTotalDepthKeys),
+            arguments: [.init(keys.fairOrgQueuePrefix)]
         ).int ?? 0
     }
 
@@ -185,12 +180,10 @@ public struct FairChunkQueue: Sendable {
         return try await client.send(["SISMEMBER", .init(keys.fairMembers), .init(member)]).int == 1
     }
 
-    private var completeKeys: [RedisArgument] {
-        [
-            .init(keys.fairReady), .init(keys.fairInFlight), .init(keys.fairLeases), .init(keys.fairLeaseJobs),
-            .init(keys.fairMembers),
-        ]
-    }
+    private var completeKeys: [RedisArgument] { Self.arguments(keys.fairCompleteKeys) }
+
+    /// Key names as script arguments.
+    static func arguments(_ names: [String]) -> [RedisArgument] { names.map { RedisArgument($0) } }
 
     /// Whole milliseconds of `seconds`, at least 1.
     static func milliseconds(_ seconds: Double) -> Int { max(1, Saturating.int(seconds * 1000, nan: 1)) }

@@ -22,11 +22,19 @@ public import Foundation
 ///   `KEYS` (it cannot know the org beforehand); that is correct on one node and on
 ///   Cluster because the shared `{fq}` tag keeps it in the declared keys' slot.
 /// - The admission stream is one key (`amplifi:{adm}:campaigns`); its commands touch
-///   nothing else.
+///   nothing else. The reconciler's admitted set and republish markers share its `{adm}`
+///   tag (each command touches one key, so this only keeps the admission plane together).
 /// - Keys that belong to one organization and are never read together with another
 ///   org's (rate-limiter buckets of its numbers, pause flags of its campaigns) should
 ///   use ``orgScoped(_:_:)``, which tags them `{o:<org>}` so organizations spread over
 ///   the shards while a script about one org still sees all of that org's keys.
+///
+/// The prefix must not contain `{` or `}`: Redis Cluster hashes the first `{…}` of a key, so
+/// a brace in the prefix would take the place of the tags above.
+///
+/// Every script call's `KEYS` list is built here too (``fairPushKeys(orgID:)`` …), by the
+/// same functions the callers use, so a test can check that each call's keys share one slot
+/// (`RedisClusterKeyLayoutTests`).
 public struct QueueKeys: Sendable, Hashable {
     /// The prefix of every key (`amplifi:`).
     public let prefix: String
@@ -43,6 +51,12 @@ public struct QueueKeys: Sendable, Hashable {
 
     /// The consumer group of the planners reading ``admissionStream``.
     public var admissionGroup: String { "planners" }
+
+    /// SET of the campaign ids whose admission was published (the reconciler's memory).
+    public var admittedSet: String { prefix + "{adm}:admitted" }
+
+    /// Marker that a stale queued campaign was republished recently (`SET NX PX`).
+    public func requeuedMarker(_ campaignID: UUID) -> String { prefix + "{adm}:requeued:" + QueueKeys.id(campaignID) }
 
     // MARK: Fair chunk queue (all tagged `{fq}`: one slot, see the type's comment)
 
@@ -74,12 +88,46 @@ public struct QueueKeys: Sendable, Hashable {
 
     // MARK: Per-organization keys for other components
 
+    /// The GCRA bucket of one sender number (``SenderRateLimiter``), in its organization's slot.
+    public func senderRate(orgID: UUID, senderID: UUID) -> String {
+        orgScoped(orgID, "rate:" + QueueKeys.id(senderID))
+    }
+
     /// A key owned by one organization, hash-tagged `{o:<org>}` so that on Redis
     /// Cluster one org's keys share a slot (a script about one org may touch them
     /// all) while different orgs spread over the shards.
     public func orgScoped(_ orgID: UUID, _ name: String) -> String {
         prefix + "{o:" + QueueKeys.id(orgID) + "}:" + name
     }
+
+    // MARK: KEYS of each script call, in the order the script reads them
+
+    /// ``FairQueueScripts/push`` for one organization's jobs: ready, inflight, members, org list.
+    public func fairPushKeys(orgID: UUID) -> [String] { [fairReady, fairInFlight, fairMembers, fairOrgQueue(orgID)] }
+
+    /// ``FairQueueScripts/pop``: ready, inflight, leases, leasejobs, turn. The script also opens
+    /// the chosen org's list, `fairOrgQueuePrefix + <org>` (passed as ARGV[1]).
+    public var fairPopKeys: [String] { [fairReady, fairInFlight, fairLeases, fairLeaseJobs, fairTurn] }
+
+    /// ``FairQueueScripts/complete``: ready, inflight, leases, leasejobs, members.
+    public var fairCompleteKeys: [String] { [fairReady, fairInFlight, fairLeases, fairLeaseJobs, fairMembers] }
+
+    /// ``FairQueueScripts/extend``: leases.
+    public var fairExtendKeys: [String] { [fairLeases] }
+
+    /// ``FairQueueScripts/reclaim``: ready, inflight, leases, leasejobs; the script also pushes to
+    /// org lists built from `fairOrgQueuePrefix` (ARGV[1]).
+    public var fairReclaimKeys: [String] { [fairReady, fairInFlight, fairLeases, fairLeaseJobs] }
+
+    /// ``FairQueueScripts/clear`` for one organization: ready, members, org list.
+    public func fairClearKeys(orgID: UUID) -> [String] { [fairReady, fairMembers, fairOrgQueue(orgID)] }
+
+    /// ``FairQueueScripts/totalDepth``: ready; the script also reads the org lists built from
+    /// `fairOrgQueuePrefix` (ARGV[1]).
+    public var fairTotalDepthKeys: [String] { [fairReady] }
+
+    /// ``SenderRateLimiterScripts/reserve`` and ``SenderRateLimiterScripts/backOff``: the number's bucket.
+    public func senderRateKeys(orgID: UUID, senderID: UUID) -> [String] { [senderRate(orgID: orgID, senderID: senderID)] }
 
     /// The canonical text of an id in keys and payloads: lowercase UUID.
     static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }

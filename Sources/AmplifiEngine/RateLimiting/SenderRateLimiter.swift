@@ -53,7 +53,7 @@ public struct SenderRateLimiter: Sendable {
 
     /// The Redis key of one sender number's bucket.
     public func key(orgID: UUID, senderID: UUID) -> String {
-        keys.orgScoped(orgID, "rate:" + QueueKeys.id(senderID))
+        keys.senderRate(orgID: orgID, senderID: senderID)
     }
 
     /// Reserves `segments` segments on sender number `senderID` (a phone number id) sending
@@ -87,7 +87,7 @@ public struct SenderRateLimiter: Sendable {
         }
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.reserve,
-            keys: [.init(key(orgID: orgID, senderID: senderID))],
+            keys: keys.senderRateKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
             arguments: [
                 .init(segments), .init(interval), .init(burst),
                 .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1),
@@ -115,7 +115,7 @@ public struct SenderRateLimiter: Sendable {
     public func backOff(orgID: UUID, senderID: UUID, for duration: Duration) async throws -> RateBackOff {
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.backOff,
-            keys: [.init(key(orgID: orgID, senderID: senderID))],
+            keys: keys.senderRateKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
             arguments: [.init(max(0, Self.microseconds(duration)))])
         guard let fields = reply.array, fields.count == 2, let pauseEnd = fields[0].int, let now = fields[1].int
         else {

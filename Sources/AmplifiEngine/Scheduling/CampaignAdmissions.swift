@@ -35,13 +35,13 @@ public struct CampaignAdmissions: Sendable {
             """
             UPDATE campaigns c SET status = 'pending', status_reason = NULL
             FROM (
-                SELECT id FROM campaigns
+                SELECT org_id, id FROM campaigns
                 WHERE status = 'scheduled' AND scheduled_for <= now()
                 ORDER BY scheduled_for
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             ) due
-            WHERE c.id = due.id AND c.status = 'scheduled'
+            WHERE c.org_id = due.org_id AND c.id = due.id AND c.status = 'scheduled'
             RETURNING c.id, c.org_id
             """)
         return try rows.map { try Change(campaignID: $0.decode(UUID.self, at: 0), orgID: $0.decode(UUID.self, at: 1)) }

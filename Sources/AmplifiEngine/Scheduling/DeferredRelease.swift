@@ -27,7 +27,7 @@ public struct DeferredRelease: Sendable {
         let rows = try await client.query(
             """
             WITH due AS (
-                SELECT m.id FROM campaign_messages m
+                SELECT m.org_id, m.id FROM campaign_messages m
                 JOIN campaigns c ON c.id = m.campaign_id AND c.org_id = m.org_id AND c.status = 'sending'
                 WHERE m.status = 'deferred' AND m.defer_until <= now()
                 ORDER BY m.defer_until
@@ -35,7 +35,7 @@ public struct DeferredRelease: Sendable {
                 FOR UPDATE OF m SKIP LOCKED
             ), released AS (
                 UPDATE campaign_messages m SET status = 'pending', defer_until = NULL, status_updated_at = now()
-                FROM due WHERE m.id = due.id
+                FROM due WHERE m.org_id = due.org_id AND m.id = due.id
                 RETURNING m.campaign_id, m.org_id, m.chunk
             )
             SELECT campaign_id, org_id, chunk, count(*)::int FROM released GROUP BY 1, 2, 3

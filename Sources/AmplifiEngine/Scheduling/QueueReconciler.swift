@@ -46,10 +46,10 @@ public struct QueueReconciler: Sendable {
     }
 
     /// The set of campaign ids whose admission was published (see the type's doc).
-    var admittedSet: String { keys.prefix + "{adm}:admitted" }
+    var admittedSet: String { keys.admittedSet }
 
     /// The marker that a stale queued campaign was republished recently (expires after ``requeueAfter``).
-    func requeuedMarker(_ campaignID: UUID) -> String { keys.prefix + "{adm}:requeued:" + QueueKeys.id(campaignID) }
+    func requeuedMarker(_ campaignID: UUID) -> String { keys.requeuedMarker(campaignID) }
 
     /// Publishes admissions for campaigns just moved to `queued` and records them
     /// as known.

@@ -338,7 +338,7 @@ public struct ChunkSender: Sendable {
         OutboundMessage(
             id: row.claim.id, orgID: batch.job.orgID, from: batch.campaign.from,
             to: PhoneNumber(trustedE164: row.claim.phone), body: row.plan.text, mediaURL: batch.campaign.mediaURL,
-            statusCallbackURL: configuration.statusCallbackBaseURL.map { "\($0)/\(row.claim.id)" },
+            statusCallbackURL: configuration.statusCallbackURL(orgID: batch.job.orgID, messageID: row.claim.id),
             validityPeriod: row.validityPeriod)
     }
 

@@ -34,7 +34,8 @@ public struct ChunkSenderConfiguration: Sendable {
     /// Pause the campaign with reason `carrier_errors` when at least `rate` of a batch of at least
     /// `minimumBatch` messages is content-filtered (30007); nil: never.
     public var contentFilterPause: (rate: Double, minimumBatch: Int)?
-    /// The status callback base URL; the message id is appended (`<base>/<id>`). Nil: no callbacks.
+    /// The status callback base URL (`<public url>/twilio/status`); each message's callback is
+    /// `<base>/<org id>/<message id>` (``statusCallbackURL(orgID:messageID:)``). Nil: no callbacks.
     public var statusCallbackBaseURL: String?
     /// The clock of quiet-hours decisions (injectable for tests); credits and rate limits use the servers' clocks.
     public var now: @Sendable () -> Date
@@ -60,6 +61,12 @@ public struct ChunkSenderConfiguration: Sendable {
         self.contentFilterPause = contentFilterPause
         self.statusCallbackBaseURL = statusCallbackBaseURL
         self.now = now
+    }
+
+    /// The status callback URL of one message (``StatusCallbackTarget/url(base:orgID:messageID:)``),
+    /// nil when callbacks are off.
+    public func statusCallbackURL(orgID: UUID, messageID: Int64) -> String? {
+        statusCallbackBaseURL.map { StatusCallbackTarget.url(base: $0, orgID: orgID, messageID: messageID) }
     }
 
     /// How many rows one claim takes on a number sending `ratePerSecond` segments per second whose

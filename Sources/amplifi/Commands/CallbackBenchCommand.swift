@@ -37,7 +37,8 @@ struct CallbackBench: AsyncParsableCommand {
         let postgres = try await BenchDatabase.start(logger: logger)
         defer { postgres.stop() }
         let client = PostgresClient(url: postgres.url(), maxConnections: 8, logger: logger)
-        let (direct, overHTTP) = try await prepare(client)
+        let rows = try await CallbackBenchRows.make(client, campaigns: 2, messagesEach: messages)
+        let (direct, overHTTP) = (rows.phases[0], rows.phases[1])
         print("callback benchmark: \(messages) messages per phase, Postgres on this machine")
 
         let applier = DeliveryStatusApplier(client: client, logger: logger)
@@ -46,7 +47,7 @@ struct CallbackBench: AsyncParsableCommand {
         for page in stride(from: 0, to: direct.count, by: 500) {
             let events = direct[page..<min(page + 500, direct.count)].map { id in
                 DeliveryEvent(
-                    messageID: id, report: CarrierStatusReport(providerMessageID: "SMbench\(id)", status: .delivered),
+                    orgID: rows.org, messageID: id, report: CarrierStatusReport(providerMessageID: "SMbench\(id)", status: .delivered),
                     raw: [], source: .callback)
             }
             _ = try await applier.apply(events)
@@ -78,7 +79,7 @@ struct CallbackBench: AsyncParsableCommand {
                     var latencies: [Duration] = []
                     for index in stride(from: lane, to: overHTTP.count, by: concurrency) {
                         let id = overHTTP[index]
-                        let url = "http://127.0.0.1:\(port)\(ReceiverRoutes.statusPath)/\(id)"
+                        let url = CallbackBenchRows.callbackURL(port: port, org: rows.org, id: id)
                         let fields: [(key: String, value: String)] = [
                             ("MessageSid", "SMbench\(id)"), ("MessageStatus", "delivered"), ("SmsStatus", "delivered"),
                         ]
@@ -107,7 +108,10 @@ struct CallbackBench: AsyncParsableCommand {
             .first { $0.hasPrefix("amplifi_receiver_status_batches_total ") }
             .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
         let applied = try await client.query(
-            "SELECT count(*)::int FROM campaign_messages WHERE id = ANY(\(overHTTP)::bigint[]) AND status = 'delivered'"
+            """
+            SELECT count(*)::int FROM campaign_messages
+            WHERE org_id = \(rows.org) AND id = ANY(\(overHTTP)::bigint[]) AND status = 'delivered'
+            """
         )[0].decode(Int.self, at: 0)
         print(
             "  receiver over HTTP, \(concurrency) clients: \(Saturating.int(Double(overHTTP.count) / httpSeconds, rounding: .down)) callbacks/s, "
@@ -116,12 +120,6 @@ struct CallbackBench: AsyncParsableCommand {
                 + "\(applied)/\(overHTTP.count) applied")
         await redis.close()
         await client.close()
-    }
-
-    /// An org with two sending campaigns of `messages` rows each, all `sent` with sids.
-    private func prepare(_ client: PostgresClient) async throws -> ([Int64], [Int64]) {
-        let phases = try await CallbackBenchRows.make(client, campaigns: 2, messagesEach: messages)
-        return (phases[0], phases[1])
     }
 
     private static func seconds(_ duration: Duration) -> Double {
@@ -135,9 +133,22 @@ struct CallbackBench: AsyncParsableCommand {
 
 /// The benchmarks' status-callback targets: an org whose sending campaigns hold `sent` messages
 /// with sids `SMbench<id>`, ready to be reported `delivered`.
-enum CallbackBenchRows {
-    /// `campaigns` sending campaigns of `messagesEach` rows; their message ids, per campaign, sorted.
-    static func make(_ client: PostgresClient, campaigns: Int, messagesEach messages: Int) async throws -> [[Int64]] {
+struct CallbackBenchRows {
+    /// The organization of every row.
+    let org: UUID
+    /// The message ids of each campaign, sorted.
+    let phases: [[Int64]]
+
+    /// The callback URL a worker gives the carrier for message `id` of `org`, on a receiver at `port`.
+    static func callbackURL(port: Int, org: UUID, id: Int64) -> String {
+        StatusCallbackTarget.url(
+            base: "http://127.0.0.1:\(port)\(ReceiverRoutes.statusPath)", orgID: org, messageID: id)
+    }
+
+    /// An org with `campaigns` sending campaigns of `messagesEach` rows.
+    static func make(_ client: PostgresClient, campaigns: Int, messagesEach messages: Int) async throws
+        -> CallbackBenchRows
+    {
         let org = try await client.query(
             "INSERT INTO organizations (name, timezone) VALUES ('bench', 'UTC') RETURNING id")[0].decode(UUID.self, at: 0)
         try await client.query(
@@ -171,6 +182,6 @@ enum CallbackBenchRows {
             ).map { try $0.decode(Int64.self, at: 0) }
             phases.append(ids.sorted())
         }
-        return phases
+        return CallbackBenchRows(org: org, phases: phases)
     }
 }

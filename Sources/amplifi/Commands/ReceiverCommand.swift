@@ -17,8 +17,9 @@ struct ReceiverCommand: AsyncParsableCommand {
         commandName: "receiver",
         abstract: "Receive signed status callbacks and inbound messages (opt-outs, replies, auto-replies).",
         discussion: """
-            Point the carrier at it: status callbacks go to <public URL>/twilio/status/<message id> (workers \
-            set this when AMPLIFI_PUBLIC_URL is set), inbound messages to <public URL>/twilio/inbound (the \
+            Point the carrier at it: status callbacks go to <public URL>/twilio/status/<org id>/<message id> \
+            (workers set this when AMPLIFI_PUBLIC_URL is set; <public URL>/twilio/status/<message id>, the \
+            URL of messages sent before migration 011, is still accepted), inbound messages to <public URL>/twilio/inbound (the \
             messaging webhook of your numbers). GET /livez (the process answers), /readyz and /healthz \
             (Postgres and Redis answered the last background probe) and /metrics (Prometheus) are served too.
             """)

@@ -61,7 +61,7 @@ struct ReceiverLoadBench: AsyncParsableCommand {
         let client = PostgresClient(url: postgres.url(), maxConnections: 4, logger: logger)
         let count = messages ?? min(12_000 * duration, 2_000_000)
         print("receiver load: preparing \(count) sent messages …")
-        let ids = try await CallbackBenchRows.make(client, campaigns: 1, messagesEach: count)[0]
+        let rows = try await CallbackBenchRows.make(client, campaigns: 1, messagesEach: count)
 
         let port = try LocalNetwork.freePort()
         let token = "bench-load-token"
@@ -77,7 +77,8 @@ struct ReceiverLoadBench: AsyncParsableCommand {
         let swarm = SlowClientSwarm(port: port, count: slowClients)
         let slow = Task { await swarm.run() }
         let load = OpenLoopLoad(
-            port: port, signer: TwilioSignature(authToken: token), ids: ids, rate: rate, clients: clients)
+            port: port, signer: TwilioSignature(authToken: token), org: rows.org, ids: rows.phases[0], rate: rate,
+            clients: clients)
         print("offering \(rate) callbacks/s for \(duration) s from \(clients) clients, with \(slowClients) slow clients …")
         let tally = await load.run(for: .seconds(duration))
         let peakRSS = receiver.peakResidentKilobytes()
@@ -173,6 +174,7 @@ struct OpenLoopLoad: Sendable {
 
     let port: Int
     let signer: TwilioSignature
+    let org: UUID
     let ids: [Int64]
     let rate: Int
     let clients: Int
@@ -236,7 +238,7 @@ struct OpenLoopLoad: Sendable {
 
     /// Posts the signed `delivered` callback of message `id`.
     func post(_ id: Int64, http: HTTPClient) async -> Outcome {
-        let url = "http://127.0.0.1:\(port)\(ReceiverRoutes.statusPath)/\(id)"
+        let url = CallbackBenchRows.callbackURL(port: port, org: org, id: id)
         let fields: [(key: String, value: String)] = [
             ("MessageSid", "SMbench\(id)"), ("MessageStatus", "delivered"), ("SmsStatus", "delivered"),
         ]

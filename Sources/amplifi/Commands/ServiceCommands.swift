@@ -97,7 +97,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Simulated carrier latency per batch, in milliseconds.")
     var simLatencyMilliseconds = 0
 
-    @Option(help: "Where the carrier reaches `amplifi receiver`; status callbacks go to <url>/twilio/status/<id>. Default: $AMPLIFI_PUBLIC_URL (unset: no callbacks).")
+    @Option(help: "Where the carrier reaches `amplifi receiver`; status callbacks go to <url>/twilio/status/<org id>/<message id>. Default: $AMPLIFI_PUBLIC_URL (unset: no callbacks).")
     var publicURL: String?
 
     func validate() throws {

@@ -91,16 +91,17 @@ enum DeliveryFixtures {
             """)[0].decode((String, String?, String?, Bool).self)
     }
 
-    /// A callback event for a row (sid `SMtest<id>` unless given).
+    /// A callback event for a row (sid `SMtest<id>` unless given): `org` and `id` as the callback
+    /// URL carries them (`…/<org>/<id>` today; `org` nil: the pre-011 `…/<id>`, or no id at all).
     static func event(
-        _ id: Int64?, sid: String? = nil, _ status: DeliveryStatus, error: Int? = nil,
+        _ id: Int64?, org: UUID?, sid: String? = nil, _ status: DeliveryStatus, error: Int? = nil,
         source: DeliveryEventSource = .callback
     ) -> DeliveryEvent {
         let sid = sid ?? "SMtest\(id ?? 0)"
         var raw: [(key: String, value: String)] = [("MessageSid", sid), ("MessageStatus", status.rawValue)]
         if let error { raw.append(("ErrorCode", String(error))) }
         return DeliveryEvent(
-            messageID: id,
+            orgID: org, messageID: id,
             report: CarrierStatusReport(
                 providerMessageID: sid, status: status,
                 error: error.map { CarrierError(twilioCode: $0, carrierStatus: status) }),

@@ -14,7 +14,7 @@ import Testing
             let (org, campaign, rows) = try await D.campaign(client, count: 3)
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
-            let summary = try await applier.apply([D.event(rows[0], .delivered)])
+            let summary = try await applier.apply([D.event(rows[0], org: org, .delivered)])
             #expect(summary == DeliveryApplySummary(applied: 1, appliedByStatus: ["delivered": 1]))
             #expect(try await D.row(client, org: org, id: rows[0]).0 == "delivered")
             #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [3, 1, 0, 0])
@@ -31,7 +31,7 @@ import Testing
             let (org, campaign, rows) = try await D.campaign(client, count: 2)
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
-            let summary = try await applier.apply([D.event(nil, sid: "SMtest\(rows[1])", .undelivered, error: 30003)])
+            let summary = try await applier.apply([D.event(nil, org: nil, sid: "SMtest\(rows[1])", .undelivered, error: 30003)])
             #expect(summary.applied == 1 && summary.appliedByStatus == ["undelivered": 1])
             let (status, _, errorCode, _) = try await D.row(client, org: org, id: rows[1])
             #expect(status == "undelivered" && errorCode == "30003")
@@ -45,7 +45,7 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let summary = try await applier.apply([
-                D.event(nil, sid: "SMnobody", .delivered), D.event(999_999, sid: "SMnobody2", .failed, error: 30005),
+                D.event(nil, org: nil, sid: "SMnobody", .delivered), D.event(999_999, org: nil, sid: "SMnobody2", .failed, error: 30005),
             ])
             #expect(summary.kept == 2 && summary.applied == 0 && summary.unchanged == 0)
             let staged = try await client.query(
@@ -72,7 +72,7 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sending", withSID: false)
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let early = try await applier.apply([
-                D.event(rows[0], .delivered), D.event(nil, sid: "SMtest\(rows[1])", .sent),
+                D.event(rows[0], org: org, .delivered), D.event(nil, org: nil, sid: "SMtest\(rows[1])", .sent),
             ])
             #expect(early.kept == 2 && early.applied == 0)
             #expect(try await D.row(client, org: org, id: rows[0]).0 == "sending")
@@ -95,19 +95,76 @@ import Testing
         }
     }
 
+    /// Callbacks of messages sent before migration 011 name no org (`…/twilio/status/<id>`): the
+    /// row is found by id among the rows awaiting a status, any other row by its sid, and a row not
+    /// recorded yet once it is. The URL's id still decides: a sid of another row matches nothing.
+    @Test func callbacksOnThePreUpgradeURLAreMatchedWithoutAnOrg() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, campaign, rows) = try await D.campaign(client, count: 4)
+            try await D.set(client, org: org, campaign: campaign, rows: [rows[0], rows[1]], status: "sent")
+            try await D.set(client, org: org, campaign: campaign, rows: [rows[2]], status: "unknown", withSID: false)
+            try await D.set(client, org: org, campaign: campaign, rows: [rows[3]], status: "sending", withSID: false)
+            let applier = DeliveryStatusApplier(client: client, logger: D.logger)
+            #expect(try await applier.apply([D.event(rows[1], org: org, .delivered)]).applied == 1)
+            let legacy = try await applier.apply([
+                D.event(rows[0], org: nil, .delivered),  // sent: by id
+                D.event(rows[1], org: nil, .delivered),  // final: by its sid, logged only
+                D.event(rows[2], org: nil, sid: "SMlate2", .delivered),  // unknown, no sid yet: by id
+                D.event(rows[3], org: nil, .delivered),  // not recorded yet: staged
+                D.event(rows[1], org: nil, sid: "SMtest\(rows[0])", .failed, error: 30005),  // another row's sid
+            ])
+            #expect(legacy.applied == 2 && legacy.unchanged == 1 && legacy.kept == 2)
+            #expect(try await D.row(client, org: org, id: rows[0]).0 == "delivered")
+            let (status2, sid2, _, _) = try await D.row(client, org: org, id: rows[2])
+            #expect(status2 == "delivered" && sid2 == "SMlate2")
+            let staged = try await client.query(
+                "SELECT org_id, message_id FROM pending_delivery_events ORDER BY id"
+            ).map { try $0.decode((UUID?, Int64?).self) }
+            #expect(staged.map(\.0) == [nil, nil] && staged.map(\.1) == [rows[3], rows[1]])
+            // The worker records row 3; the staged report then applies, the contradicting one stays.
+            try await D.set(client, org: org, campaign: campaign, rows: [rows[3]], status: "sent")
+            let later = try await applier.applyStaged(limit: 10)
+            #expect(later.applied == 1 && later.kept == 1)
+            #expect(try await D.row(client, org: org, id: rows[3]).0 == "delivered")
+            #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [4, 4, 0, 0])
+        }
+    }
+
+    /// A URL naming an org finds rows of that org only, by id or by sid; what it does not find is
+    /// staged with the URL's org, never applied elsewhere.
+    @Test func theURLsOrgScopesTheLookup() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, campaign, rows) = try await D.campaign(client, count: 2)
+            try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
+            let stranger = UUID()
+            let applier = DeliveryStatusApplier(client: client, logger: D.logger)
+            let summary = try await applier.apply([
+                D.event(rows[0], org: stranger, .delivered),
+                D.event(nil, org: stranger, sid: "SMtest\(rows[1])", .delivered),
+            ])
+            #expect(summary.kept == 2 && summary.applied == 0 && summary.unchanged == 0)
+            #expect(try await D.row(client, org: org, id: rows[0]).0 == "sent")
+            #expect(try await D.row(client, org: org, id: rows[1]).0 == "sent")
+            let staged = try await client.query("SELECT org_id FROM pending_delivery_events ORDER BY id")
+                .map { try $0.decode(UUID?.self, at: 0) }
+            #expect(staged == [stranger, stranger])
+            #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [2, 0, 0, 0])
+        }
+    }
+
     @Test func statusOnlyMovesForwardAndDuplicatesNeverDoubleCount() async throws {
         try await withTestDatabase { client, _ in
             let (org, campaign, rows) = try await D.campaign(client, count: 2)
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
-            #expect(try await applier.apply([D.event(rows[0], .delivered)]).applied == 1)
+            #expect(try await applier.apply([D.event(rows[0], org: org, .delivered)]).applied == 1)
             // Duplicate, a late `sent`, and a contradicting final: all logged, none applied.
             let late = try await applier.apply([
-                D.event(rows[0], .delivered), D.event(rows[0], .sent), D.event(rows[0], .failed, error: 30005),
+                D.event(rows[0], org: org, .delivered), D.event(rows[0], org: org, .sent), D.event(rows[0], org: org, .failed, error: 30005),
             ])
             #expect(late == DeliveryApplySummary(unchanged: 3))
             // `queued` for a `sent` row is not forward either.
-            #expect(try await applier.apply([D.event(rows[1], .queued)]) == DeliveryApplySummary(unchanged: 1))
+            #expect(try await applier.apply([D.event(rows[1], org: org, .queued)]) == DeliveryApplySummary(unchanged: 1))
             #expect(try await D.row(client, org: org, id: rows[0]).0 == "delivered")
             #expect(try await D.row(client, org: org, id: rows[1]).0 == "sent")
             #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [2, 1, 0, 0])
@@ -121,10 +178,10 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let first = try await applier.apply([
-                D.event(rows[0], .sent), D.event(rows[0], .failed, error: 30006), D.event(rows[0], .delivered),
+                D.event(rows[0], org: org, .sent), D.event(rows[0], org: org, .failed, error: 30006), D.event(rows[0], org: org, .delivered),
             ])
             let second = try await applier.apply([
-                D.event(rows[1], .delivered), D.event(rows[1], .failed, error: 30006), D.event(rows[1], .sent),
+                D.event(rows[1], org: org, .delivered), D.event(rows[1], org: org, .failed, error: 30006), D.event(rows[1], org: org, .sent),
             ])
             #expect(first == DeliveryApplySummary(applied: 1, unchanged: 2, appliedByStatus: ["delivered": 1]))
             #expect(second == first)
@@ -146,7 +203,7 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "unknown", withSID: false)
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let summary = try await applier.apply([
-                D.event(rows[0], sid: "SMlate0", .delivered), D.event(rows[1], sid: "SMlate1", .queued),
+                D.event(rows[0], org: org, sid: "SMlate0", .delivered), D.event(rows[1], org: org, sid: "SMlate1", .queued),
             ])
             #expect(summary.appliedByStatus == ["delivered": 1, "sent": 1])
             let (status0, sid0, _, sentAt0) = try await D.row(client, org: org, id: rows[0])
@@ -163,8 +220,8 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let summary = try await applier.apply([
-                D.event(rows[0], .failed, error: 30006), D.event(rows[1], .failed, error: 21610),
-                D.event(rows[2], .undelivered, error: 30003),
+                D.event(rows[0], org: org, .failed, error: 30006), D.event(rows[1], org: org, .failed, error: 21610),
+                D.event(rows[2], org: org, .undelivered, error: 30003),
             ])
             #expect(summary.appliedByStatus == ["failed": 2, "undelivered": 1])
             #expect(try await D.row(client, org: org, id: rows[0]).2 == "30006")
@@ -194,9 +251,9 @@ import Testing
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let summary = try await applier.apply([
                 // Row 0 was recorded with SMtest<row0>.
-                D.event(rows[0], sid: "SMother", .failed, error: 30005),
+                D.event(rows[0], org: org, sid: "SMother", .failed, error: 30005),
                 // Row 1 has no sid, but this sid belongs to row 0: writing it would break the unique key.
-                D.event(rows[1], sid: "SMtest\(rows[0])", .delivered),
+                D.event(rows[1], org: org, sid: "SMtest\(rows[0])", .delivered),
             ])
             #expect(summary.kept == 2 && summary.mismatched == 2 && summary.applied == 0)
             #expect(try await D.row(client, org: org, id: rows[0]).0 == "sent")
@@ -211,7 +268,7 @@ import Testing
     @Test func eventsWithNothingToMatchOnAreRejectedNotStored() async throws {
         try await withTestDatabase { client, _ in
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
-            let summary = try await applier.apply([D.event(nil, sid: "", .delivered)])
+            let summary = try await applier.apply([D.event(nil, org: nil, sid: "", .delivered)])
             #expect(summary == DeliveryApplySummary(rejected: 1))
             #expect(try await D.eventCounts(client) == (0, 0))
         }
@@ -228,11 +285,11 @@ import Testing
             for (index, id) in rows.enumerated() {
                 let sid = "SMtest\(id)"
                 switch index % 3 {
-                case 0: reports.append(D.event(id, sid: sid, .delivered))
-                case 1: reports.append(D.event(id, sid: sid, .undelivered, error: 30003))
-                default: reports.append(D.event(id, sid: sid, .failed, error: 30006))
+                case 0: reports.append(D.event(id, org: org, sid: sid, .delivered))
+                case 1: reports.append(D.event(id, org: org, sid: sid, .undelivered, error: 30003))
+                default: reports.append(D.event(id, org: org, sid: sid, .failed, error: 30006))
                 }
-                reports.append(D.event(id, sid: sid, .sent))
+                reports.append(D.event(id, org: org, sid: sid, .sent))
             }
             let a = DeliveryStatusApplier(client: client, logger: D.logger)
             let b = DeliveryStatusApplier(client: client, logger: D.logger)
@@ -269,11 +326,11 @@ import Testing
             var reports: [DeliveryEvent] = []
             for (index, id) in rows.enumerated() {
                 switch index % 3 {
-                case 0: reports.append(D.event(id, .delivered))
-                case 1: reports.append(D.event(id, .failed, error: 30006))
-                default: reports.append(D.event(nil, sid: "SMtest\(id)", .undelivered, error: 30003))
+                case 0: reports.append(D.event(id, org: org, .delivered))
+                case 1: reports.append(D.event(id, org: org, .failed, error: 30006))
+                default: reports.append(D.event(nil, org: nil, sid: "SMtest\(id)", .undelivered, error: 30003))
                 }
-                reports += [D.event(id, .sent), D.event(nil, sid: "SMtest\(id)", .queued)]
+                reports += [D.event(id, org: org, .sent), D.event(nil, org: nil, sid: "SMtest\(id)", .queued)]
             }
             let all = reports
             var generator = SplitMix(seed: 7)
