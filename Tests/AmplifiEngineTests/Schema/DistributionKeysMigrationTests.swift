@@ -76,7 +76,7 @@ struct DistributionKeysMigrationTests {
             let rowsBefore = try await Self.counts(connection)
             #expect(rowsBefore.allSatisfy { $0 > 0 })
 
-            #expect(try await all.migrate(connection).map(\.version) == [11])
+            #expect(try await all.migrate(connection).map(\.version).first == 11)
             #expect(try await Self.counts(connection) == rowsBefore)
             let routes = try await connection.query("SELECT e164, org_id FROM phone_number_routes ORDER BY e164")
                 .map { try $0.decode((String, UUID).self) }
