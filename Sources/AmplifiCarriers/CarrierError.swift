@@ -5,7 +5,8 @@
 /// often does, so it is not kept).
 public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Twilio's numeric code as a string (`"21211"`), or ours: `"http_429"`, `"http_503"`; a request that
-    /// never left: `"connect_failed"`, `"connect_timeout"`, `"pool_timeout"` (and `"timeout"`,
+    /// never left: `"connect_failed"`, `"connect_timeout"`, `"pool_timeout"`,
+    /// `"concurrency_budget_timeout"` (and `"timeout"`,
     /// `"connection_failed"` for status requests); a create that may exist: `"response_timeout"`,
     /// `"connection_lost"`, `"invalid_response"`.
     public let code: String
@@ -76,6 +77,10 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No pooled connection became free before the deadline: the request was never written, retry it.
     public static let poolTimeout = CarrierError(code: "pool_timeout")
 
+    /// No permit of the carrier account's concurrency budget became free within the bounded wait (or
+    /// the wait was cancelled): the request was never sent, retry it.
+    public static let concurrencyBudgetTimeout = CarrierError(code: "concurrency_budget_timeout")
+
     /// The request was written but no (whole) answer came before the deadline: the message may exist.
     public static let responseTimeout = CarrierError(code: "response_timeout")
 
@@ -105,6 +110,10 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// Whether the message may exist at the carrier although the request failed (`settleLater`).
     public var isAmbiguous: Bool { row.errorClass == .ambiguous }
+
+    /// Whether the carrier refused the request as too many (HTTP 429, or Twilio's 20429 "Too Many
+    /// Requests", which also covers the account's concurrent-request limit): nothing was created.
+    public var isTooManyRequests: Bool { httpStatus == 429 || code == "20429" || code == "http_429" }
 
     /// Whether the sender number should also be slowed down (its queue at the carrier is full).
     public var slowsSender: Bool { row.errorClass == .senderQueueFull }
