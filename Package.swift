@@ -255,7 +255,7 @@ let package = Package(
         .testTarget(
             name: "AmplifiEngineTests",
             dependencies: [
-                "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                "AmplifiEngine", "AmplifiCarriers", "AmplifiCarrierSimulator", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
                 "AmplifiLocalServers", "AmplifiTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -23,6 +23,8 @@ public import Foundation
 ///   Cluster because the shared `{fq}` tag keeps it in the declared keys' slot.
 /// - The admission stream is one key (`amplifi:{adm}:campaigns`); its commands touch
 ///   nothing else.
+/// - The concurrency budget of one carrier account (``carrierAccount(_:_:)``) is tagged
+///   `{ca:<account>}`: its lease script reads and writes all of the account's keys at once.
 /// - Keys that belong to one organization and are never read together with another
 ///   org's (rate-limiter buckets of its numbers, pause flags of its campaigns) should
 ///   use ``orgScoped(_:_:)``, which tags them `{o:<org>}` so organizations spread over
@@ -79,6 +81,15 @@ public struct QueueKeys: Sendable, Hashable {
     /// all) while different orgs spread over the shards.
     public func orgScoped(_ orgID: UUID, _ name: String) -> String {
         prefix + "{o:" + QueueKeys.id(orgID) + "}:" + name
+    }
+
+    // MARK: Carrier accounts
+
+    /// A key of one carrier account's shared state (its concurrency budget), hash-tagged
+    /// `{ca:<account>}` so that on Redis Cluster one account's keys share a slot. `account` must
+    /// be key-safe (``CarrierConcurrencyBudget`` passes the account sid, or a hash of it).
+    public func carrierAccount(_ account: String, _ name: String) -> String {
+        prefix + "{ca:" + account + "}:" + name
     }
 
     /// The canonical text of an id in keys and payloads: lowercase UUID.

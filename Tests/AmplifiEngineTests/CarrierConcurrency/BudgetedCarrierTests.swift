@@ -1,0 +1,164 @@
+import AmplifiCarrierSimulator
+import AmplifiCarriers
+import AmplifiEngine
+import AmplifiMessaging
+import AmplifiRedis
+import Foundation
+import Logging
+import Testing
+
+/// `BudgetedCarrier`: a process-wide in-flight limit across concurrent `send` calls, the fleet budget
+/// against a Twilio-compatible server that enforces the same limit (zero 429s), bounded waits that
+/// send nothing, and 429s that halve the budget once.
+@Suite("BudgetedCarrier")
+struct BudgetedCarrierTests {
+    typealias S = CarrierBudgetTestSupport
+
+    @Test func theProcessLimitHoldsAcrossConcurrentSendCalls() async throws {
+        let inner = GaugedCarrier(latency: .milliseconds(5))
+        let pool = CarrierPermitPool(maxInFlight: 5, budget: nil, holder: "local", logger: S.logger)
+        let carrier = BudgetedCarrier(inner, pool: pool, permitWait: .seconds(5))
+        // Six sender loops sending batches at once.
+        let results = await withTaskGroup(of: [SendResult].self) { group in
+            for loop in 0..<6 {
+                group.addTask { await carrier.send(S.messages(20, from: loop * 20)) }
+            }
+            return await group.reduce(into: [SendResult]()) { $0 += $1 }
+        }
+        #expect(results.count == 120)
+        #expect(results.allSatisfy { $0.providerMessageID != nil })
+        #expect(inner.sent == 120)
+        #expect(inner.peak == 5)
+        #expect(pool.snapshot.peakInUse == 5)
+        #expect(pool.snapshot.inUse == 0)
+        try await carrier.shutdown()
+    }
+
+    @Test func theProcessLimitAlsoHoldsUnderALargerFleetBudget() async throws {
+        let processes = try await S.budgets(1, keys: S.freshKeys(), settings: S.settings(capacity: 100))
+        let inner = GaugedCarrier(latency: .milliseconds(5))
+        let pool = CarrierPermitPool(maxInFlight: 4, budget: processes[0].budget, holder: "w", logger: S.logger)
+        let carrier = BudgetedCarrier(inner, pool: pool, permitWait: .seconds(5))
+        let results = await withTaskGroup(of: [SendResult].self) { group in
+            for loop in 0..<3 {
+                group.addTask { await carrier.send(S.messages(16, from: loop * 16)) }
+            }
+            return await group.reduce(into: [SendResult]()) { $0 += $1 }
+        }
+        #expect(results.allSatisfy { $0.providerMessageID != nil })
+        #expect(inner.peak <= 4)
+        try await carrier.shutdown()
+        #expect(try await processes[0].budget.inspect().totalHeld == 0)
+        await processes[0].client.close()
+    }
+
+    @Test func messagesWithoutAPermitInTimeAreAnsweredRetryableAndNeverSent() async throws {
+        let inner = GaugedCarrier(latency: .milliseconds(600))
+        let pool = CarrierPermitPool(maxInFlight: 1, budget: nil, holder: "local", logger: S.logger)
+        let carrier = BudgetedCarrier(inner, pool: pool, permitWait: .milliseconds(150))
+        let started = ContinuousClock.now
+        let results = await carrier.send(S.messages(3))
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(results[0].providerMessageID != nil)
+        for result in results.dropFirst() {
+            #expect(result.error == .concurrencyBudgetTimeout)
+            #expect(result.error?.errorClass == .retryableRequest)
+            #expect(result.error?.isAmbiguous == false)
+        }
+        // Only the first message reached the carrier.
+        #expect(inner.sent == 1)
+        // A cancelled wait sends nothing either.
+        let blocker = Task { await carrier.send(S.messages(1, from: 10)) }
+        try await Task.sleep(for: .milliseconds(50))
+        let cancelled = Task { await carrier.send(S.messages(2, from: 20)) }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        #expect(await cancelled.value.allSatisfy { $0.error == .concurrencyBudgetTimeout })
+        #expect(await blocker.value[0].providerMessageID != nil)
+        #expect(inner.sent == 2)
+        try await carrier.shutdown()
+    }
+
+    @Test func a429HalvesTheFleetBudgetOncePerBurstAndStaysRetryable() async throws {
+        let keys = S.freshKeys()
+        let processes = try await S.budgets(2, keys: keys, settings: S.settings(capacity: 16))
+        let carriers = processes.enumerated().map { index, process in
+            BudgetedCarrier(
+                GaugedCarrier(latency: .milliseconds(5), tooManyRequests: true),
+                pool: CarrierPermitPool(maxInFlight: 8, budget: process.budget, holder: "w\(index)", logger: S.logger),
+                permitWait: .seconds(5))
+        }
+        let results = await withTaskGroup(of: [SendResult].self) { group in
+            for (index, carrier) in carriers.enumerated() {
+                group.addTask { await carrier.send(S.messages(6, from: index * 6)) }
+            }
+            return await group.reduce(into: [SendResult]()) { $0 += $1 }
+        }
+        #expect(results.count == 12)
+        for result in results {
+            #expect(result.error?.code == "20429")
+            #expect(result.error?.errorClass == .retryableRequest)
+        }
+        #expect(try await processes[0].budget.inspect().budget == 8)
+        for carrier in carriers { try await carrier.shutdown() }
+        for process in processes { await process.client.close() }
+    }
+
+    @Test func threeWorkersStayWithinTheAccountLimitOfATwilioCompatibleServer() async throws {
+        let limit = 6
+        let simulator = CarrierSimulatorServer(
+            configuration: CarrierSimulatorConfiguration(
+                carrier: SimulatedCarrierConfiguration(latency: .range(.milliseconds(20) ... .milliseconds(60))),
+                callbacksEnabled: false, accountConcurrency: limit),
+            logger: Logger(label: "test.carrier-sim", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let running = Task { try await simulator.run() }
+        defer { running.cancel() }
+        let port = try await simulator.boundPort()
+        let keys = S.freshKeys()
+        // Three workers, each allowed more in flight (4) than its share; together 12 > 6.
+        let processes = try await S.budgets(
+            3, keys: keys, account: simulator.configuration.accountSID, settings: S.settings(capacity: limit))
+        let workers = processes.enumerated().map { index, process in
+            BudgetedCarrier(
+                TwilioCarrier(
+                    configuration: TwilioCarrierConfiguration(
+                        accountSID: simulator.configuration.accountSID,
+                        credentials: .authToken(simulator.configuration.authToken), baseURL: "http://127.0.0.1:\(port)",
+                        maxConcurrentRequests: 4, requestTimeout: .seconds(10)),
+                    logger: S.logger),
+                pool: CarrierPermitPool(maxInFlight: 4, budget: process.budget, holder: "worker-\(index)", logger: S.logger),
+                permitWait: .seconds(8))
+        }
+        // Each worker runs two sender loops, two batches of 15 each.
+        let results = await withTaskGroup(of: [SendResult].self) { tasks in
+            for (index, worker) in workers.enumerated() {
+                for loop in 0..<2 {
+                    tasks.addTask {
+                        var results: [SendResult] = []
+                        for round in 0..<2 {
+                            results += await worker.send(S.messages(15, from: ((index * 2 + loop) * 2 + round) * 15))
+                        }
+                        return results
+                    }
+                }
+            }
+            return await tasks.reduce(into: [SendResult]()) { $0 += $1 }
+        }
+        #expect(results.count == 180)
+        #expect(results.allSatisfy { $0.providerMessageID != nil }, "\(results.compactMap(\.error).prefix(3))")
+        let stats = simulator.stats()
+        #expect(stats.concurrencyRejections == 0)
+        #expect(stats.refused == 0)
+        #expect(stats.created == 180)
+        #expect(stats.peakConcurrentCreates <= limit)
+        #expect(stats.peakConcurrentCreates >= 2)
+        for worker in workers {
+            #expect(worker.pool.snapshot.peakInUse <= 4)
+            try await worker.shutdown()
+        }
+        #expect(try await processes[0].budget.inspect().totalHeld == 0)
+        for process in processes { await process.client.close() }
+        running.cancel()
+        _ = try? await running.value
+    }
+}

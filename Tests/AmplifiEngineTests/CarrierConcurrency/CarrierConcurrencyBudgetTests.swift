@@ -1,0 +1,139 @@
+import AmplifiEngine
+import AmplifiRedis
+import Foundation
+import Testing
+
+/// The fleet-wide budget on a real Redis: several budget instances (each with a Redis client of its
+/// own, as separate worker processes have) never hold more than the budget; leases of a holder that
+/// stopped renewing come back; 429s halve the budget once per burst and it grows back.
+@Suite("Carrier concurrency budget on Redis")
+struct CarrierConcurrencyBudgetTests {
+    typealias S = CarrierBudgetTestSupport
+
+    @Test func poolsOfSeveralProcessesNeverExceedTheBudget() async throws {
+        let keys = S.freshKeys()
+        let settings = S.settings(capacity: 12)
+        let processes = try await S.budgets(4, keys: keys, settings: settings)
+        let pools = processes.enumerated().map { index, process in
+            CarrierPermitPool(maxInFlight: 10, budget: process.budget, holder: "worker-\(index)", logger: S.logger)
+        }
+        let inFlight = InFlightGauge()
+        await withTaskGroup(of: Void.self) { group in
+            for pool in pools {
+                for _ in 0..<3 {
+                    group.addTask {
+                        for _ in 0..<30 {
+                            guard let granted = try? await pool.acquire(upTo: 3, until: .now + .seconds(5)) else {
+                                Issue.record("no permit within 5 s")
+                                return
+                            }
+                            inFlight.enter(granted)
+                            try? await Task.sleep(for: .milliseconds(Int.random(in: 1...4)))
+                            inFlight.leave(granted)
+                            pool.release(granted)
+                        }
+                    }
+                }
+            }
+        }
+        let peak = inFlight.peak
+        #expect(peak <= 12)
+        #expect(peak >= 6, "the processes shared the budget concurrently")
+        #expect(try await processes[0].budget.inspect().totalHeld <= 12)
+        for pool in pools {
+            #expect(pool.snapshot.peakInUse <= 10)
+            await pool.close()
+        }
+        // Closing released every lease.
+        let after = try await processes[0].budget.inspect()
+        #expect(after.totalHeld == 0 && after.holders == 0)
+        for process in processes { await process.client.close() }
+    }
+
+    @Test func leasesAreGrantedWithinTheBudgetAndSharedFairly() async throws {
+        let processes = try await S.budgets(2, keys: S.freshKeys(), settings: S.settings(capacity: 10))
+        let a = processes[0].budget
+        let b = processes[1].budget
+        #expect(try await a.lease(holder: "a", want: 10, inUse: 0).granted == 10)
+        let starved = try await b.lease(holder: "b", want: 10, inUse: 0)
+        #expect(starved.granted == 0 && starved.contended && starved.totalHeld == 10)
+        // A renews: brought down to its fair share now that B wants permits too.
+        #expect(try await a.lease(holder: "a", want: 10, inUse: 0).granted == 5)
+        #expect(try await b.lease(holder: "b", want: 10, inUse: 0).granted == 5)
+        // Requests in flight stay counted: A shrinks to 2 but 4 of its requests still run.
+        let shrunk = try await a.lease(holder: "a", want: 2, inUse: 4)
+        #expect(shrunk.granted == 2 && shrunk.totalHeld == 9)
+        #expect(try await b.lease(holder: "b", want: 10, inUse: 0).granted == 6)
+        // Releasing (want 0, nothing in flight) frees everything.
+        _ = try await a.lease(holder: "a", want: 0, inUse: 0)
+        _ = try await b.lease(holder: "b", want: 0, inUse: 0)
+        let snapshot = try await a.inspect()
+        #expect(snapshot.totalHeld == 0 && snapshot.holders == 0 && snapshot.budget == 10)
+        for process in processes { await process.client.close() }
+    }
+
+    @Test func expiredLeasesAreReclaimed() async throws {
+        let keys = S.freshKeys()
+        let processes = try await S.budgets(2, keys: keys, settings: S.settings(capacity: 10, leaseTTL: .milliseconds(300)))
+        let dead = processes[0].budget
+        let alive = processes[1].budget
+        // A worker takes everything, then is killed (it never renews nor releases).
+        #expect(try await dead.lease(holder: "killed", want: 10, inUse: 10).granted == 10)
+        #expect(try await alive.lease(holder: "alive", want: 6, inUse: 0).granted == 0)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await alive.lease(holder: "alive", want: 6, inUse: 0).granted == 6)
+        let snapshot = try await alive.inspect()
+        #expect(snapshot.holders == 1 && snapshot.totalHeld == 6)
+        for process in processes { await process.client.close() }
+    }
+
+    @Test func cutsHalveOncePerBurstAndTheBudgetGrowsBack() async throws {
+        let settings = S.settings(capacity: 16, cutWindow: .milliseconds(400), growthWindow: .milliseconds(200))
+        let processes = try await S.budgets(2, keys: S.freshKeys(), settings: settings)
+        // A burst of 429s seen by several requests of two workers: one halving.
+        let cuts = await withTaskGroup(of: CarrierBudgetCut?.self) { group in
+            for index in 0..<8 {
+                group.addTask { try? await processes[index % 2].budget.cut() }
+            }
+            return await group.reduce(into: [CarrierBudgetCut]()) { if let cut = $1 { $0.append(cut) } }
+        }
+        #expect(cuts.count == 8)
+        #expect(cuts.filter(\.halved).map(\.budget) == [8])
+        // (A slow machine may already see the first +1 of the growth window.)
+        #expect(cuts.allSatisfy { $0.budget <= 9 })
+        // Every worker sees the halved budget, and no lease goes past it.
+        let grant = try await processes[1].budget.lease(holder: "x", want: 16, inUse: 0)
+        #expect(grant.budget <= 9 && grant.granted == grant.budget)
+        _ = try await processes[1].budget.lease(holder: "x", want: 0, inUse: 0)
+        // +1 per growth window (200 ms) ...
+        try await Task.sleep(for: .milliseconds(450))
+        let grown = try await processes[0].budget.inspect().budget
+        #expect((9...12).contains(grown), "grew to \(grown)")
+        // ... up to the configured budget (at most 7 more windows), never past it.
+        try await Task.sleep(for: .milliseconds(1_600))
+        #expect(try await processes[0].budget.inspect().budget == 16)
+        // A later burst, past the cut window, halves again.
+        let again = try await processes[0].budget.cut()
+        #expect(again.halved && again.budget == 8)
+        for process in processes { await process.client.close() }
+    }
+
+    @Test func accountKeysShareOneHashTagAndNeverBreakIt() {
+        let keys = QueueKeys(prefix: "amplifi:")
+        let settings = CarrierBudgetSettings()
+        let client = try? RedisClient(url: "redis://127.0.0.1:1")
+        guard let client else {
+            Issue.record("client")
+            return
+        }
+        let plain = CarrierConcurrencyBudget(client: client, keys: keys, account: "AC0123abcd", settings: settings)
+        #expect(plain.key("held") == "amplifi:{ca:AC0123abcd}:held")
+        #expect(plain.key("state") == "amplifi:{ca:AC0123abcd}:state")
+        let odd = CarrierConcurrencyBudget(client: client, keys: keys, account: "AC}{weird", settings: settings)
+        #expect(odd.accountKey.hasPrefix("h"))
+        #expect(!odd.accountKey.contains("{") && !odd.accountKey.contains("}"))
+        #expect(
+            odd.accountKey
+                == CarrierConcurrencyBudget(client: client, keys: keys, account: "AC}{weird", settings: settings).accountKey)
+    }
+}
