@@ -20,35 +20,40 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
     public let retryAfter: Duration?
     /// Twilio's documentation link for the code, when given.
     public let moreInfo: String?
+    /// The account's concurrent requests the carrier reported with a 429 (Twilio's
+    /// `Twilio-Concurrent-Requests` header), when it did: the refusal is the account's
+    /// concurrent-request limit, not some other rate limit.
+    public let concurrentRequests: Int?
     /// The table row the code falls in.
     public let row: CarrierErrorTable.Row
 
     /// Classifies `code` (with `httpStatus` as the fallback for codes the table lacks).
     public init(
         code: String, httpStatus: Int? = nil, carrierStatus: DeliveryStatus? = nil,
-        retryAfter: Duration? = nil, moreInfo: String? = nil
+        retryAfter: Duration? = nil, moreInfo: String? = nil, concurrentRequests: Int? = nil
     ) {
         self.code = code
         self.httpStatus = httpStatus
         self.carrierStatus = carrierStatus
         self.retryAfter = retryAfter.map(Self.capped)
         self.moreInfo = moreInfo
+        self.concurrentRequests = concurrentRequests
         self.row = CarrierErrorTable.row(for: code, httpStatus: httpStatus)
     }
 
     /// A Twilio error code, e.g. `21211` from an error response or a message's `error_code`.
     public init(
         twilioCode: Int, httpStatus: Int? = nil, carrierStatus: DeliveryStatus? = nil,
-        retryAfter: Duration? = nil, moreInfo: String? = nil
+        retryAfter: Duration? = nil, moreInfo: String? = nil, concurrentRequests: Int? = nil
     ) {
         self.init(
             code: String(twilioCode), httpStatus: httpStatus, carrierStatus: carrierStatus,
-            retryAfter: retryAfter, moreInfo: moreInfo)
+            retryAfter: retryAfter, moreInfo: moreInfo, concurrentRequests: concurrentRequests)
     }
 
     /// An HTTP failure without a Twilio code, e.g. a 429 or a 502 from a proxy: code `http_<status>`.
-    public static func http(status: Int, retryAfter: Duration? = nil) -> CarrierError {
-        CarrierError(code: "http_\(status)", httpStatus: status, retryAfter: retryAfter)
+    public static func http(status: Int, retryAfter: Duration? = nil, concurrentRequests: Int? = nil) -> CarrierError {
+        CarrierError(code: "http_\(status)", httpStatus: status, retryAfter: retryAfter, concurrentRequests: concurrentRequests)
     }
 
     /// The longest wait a carrier's `Retry-After` can impose (10 minutes): a larger value is capped,
@@ -114,6 +119,10 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Whether the carrier refused the request as too many (HTTP 429, or Twilio's 20429 "Too Many
     /// Requests", which also covers the account's concurrent-request limit): nothing was created.
     public var isTooManyRequests: Bool { httpStatus == 429 || code == "20429" || code == "http_429" }
+
+    /// Whether the carrier said the refusal is the account's concurrent-request limit (a 429 with
+    /// `Twilio-Concurrent-Requests`).
+    public var isConcurrencyLimit: Bool { isTooManyRequests && concurrentRequests != nil }
 
     /// Whether the sender number should also be slowed down (its queue at the carrier is full).
     public var slowsSender: Bool { row.errorClass == .senderQueueFull }

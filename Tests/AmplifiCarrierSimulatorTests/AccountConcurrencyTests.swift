@@ -33,6 +33,7 @@ struct AccountConcurrencyTests {
                 #expect(error.errorClass == .retryableRequest)
                 #expect(!error.isAmbiguous)
                 #expect(!error.isCharged)
+                #expect(error.isConcurrencyLimit, "Twilio-Concurrent-Requests reaches the adapter")
             }
             let stats = server.stats()
             #expect(stats.created == accepted.count)

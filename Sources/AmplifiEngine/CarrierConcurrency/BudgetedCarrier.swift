@@ -12,7 +12,8 @@ public import Foundation
 /// `.failed(.concurrencyBudgetTimeout)`: retryable, nothing was sent, so the send path puts the row
 /// back and the sender number backs off — a claim is never held for long waiting on the budget.
 /// A 429 from the carrier is passed through unchanged (retryable as before) and reported to the
-/// pool, which halves the account's effective budget (AIMD).
+/// pool, which halves the account's effective budget (AIMD; see
+/// ``CarrierConcurrencyBudget/cut(confirmed:)`` for a 429 that is not the concurrency limit).
 ///
 /// Status requests (fetch, list, lookup) count against the same permits; when none comes in time
 /// they throw that same retryable `CarrierError`.
@@ -53,8 +54,9 @@ public final class BudgetedCarrier: Carrier {
             }
             for await (index, result) in group { results[index] = result }
         }
-        if results.contains(where: { $0?.error?.isTooManyRequests == true }) {
-            await pool.reportOverload()
+        let refusals = results.compactMap { $0?.error }.filter(\.isTooManyRequests)
+        if !refusals.isEmpty {
+            await pool.reportOverload(confirmed: refusals.contains(where: \.isConcurrencyLimit))
         }
         return results.map { $0 ?? .failed(.concurrencyBudgetTimeout) }
     }
@@ -94,7 +96,9 @@ public final class BudgetedCarrier: Carrier {
             result = .failure(error)
         }
         pool.release()
-        if case .failure(let error as CarrierError) = result, error.isTooManyRequests { await pool.reportOverload() }
+        if case .failure(let error as CarrierError) = result, error.isTooManyRequests {
+            await pool.reportOverload(confirmed: error.isConcurrencyLimit)
+        }
         return try result.get()
     }
 }

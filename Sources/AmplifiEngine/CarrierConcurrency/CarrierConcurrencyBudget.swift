@@ -10,7 +10,7 @@ public import AmplifiRedis
 /// ``CarrierBudgetSettings/leaseTTL`` without renewal, so a killed worker's permits come back.
 ///
 /// The effective budget follows AIMD and lives in Redis, so every worker sees the same one:
-/// ``cut()`` (after a 429) halves it at most once per ``CarrierBudgetSettings/cutWindow``, and it
+/// ``cut(confirmed:)`` (after a 429) halves it at most once per ``CarrierBudgetSettings/cutWindow``, and it
 /// grows back by one permit per ``CarrierBudgetSettings/growthWindow`` up to
 /// ``CarrierBudgetSettings/capacity``.
 ///
@@ -69,15 +69,17 @@ public struct CarrierConcurrencyBudget: Sendable {
     }
 
     /// Multiplicative decrease after a 429: halves the effective budget unless it was halved less
-    /// than ``CarrierBudgetSettings/cutWindow`` ago. One Lua call; returns the budget now and whether
-    /// this call halved it.
+    /// than ``CarrierBudgetSettings/cutWindow`` ago. `confirmed`: the carrier said the 429 is the
+    /// account's concurrency limit (`Twilio-Concurrent-Requests`); an unconfirmed 429 halves the
+    /// budget only while the fleet's leases hold at least half of it. One Lua call; returns the
+    /// budget now and whether this call halved it.
     @discardableResult
-    public func cut() async throws -> CarrierBudgetCut {
+    public func cut(confirmed: Bool = true) async throws -> CarrierBudgetCut {
         let reply = try await client.evalScript(
-            CarrierConcurrencyScripts.cut, keys: [.init(key("state"))],
+            CarrierConcurrencyScripts.cut, keys: [.init(key("state")), .init(key("held")), .init(key("leases"))],
             arguments: [
                 .init(settings.capacity), .init(Self.milliseconds(settings.growthWindow)),
-                .init(Self.milliseconds(settings.cutWindow)),
+                .init(Self.milliseconds(settings.cutWindow)), .init(confirmed ? 1 : 0),
             ])
         let fields = try Self.integers(reply, count: 2, script: "cut")
         return CarrierBudgetCut(budget: fields[0], halved: fields[1] == 1)

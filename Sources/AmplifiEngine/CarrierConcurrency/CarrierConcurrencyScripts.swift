@@ -14,10 +14,11 @@ public import AmplifiRedis
 /// Times come from the server's `TIME`, never a worker's clock. Numbers are written with `%.0f`
 /// (Lua 5.1's `tostring` keeps only 14 significant digits).
 public enum CarrierConcurrencyScripts {
-    /// Shared by every script: `now` (server ms) and `budgetNow(state, capacity, growthMs)`, the
+    /// Shared by every script: `now` (server ms); `budgetNow(state, capacity, growthMs)`, the
     /// effective budget after additive increase — +1 per whole growth window since `grow_at`, never
-    /// above `capacity` (a lowered capacity takes effect at once) — with the new `grow_at`. Pure: the
-    /// caller writes what it keeps.
+    /// above `capacity` (a lowered capacity takes effect at once) — with the new `grow_at` (pure:
+    /// `keepBudget` writes what the caller keeps); `liveHeld(held, leases)`, the permits held by
+    /// holders whose lease has not expired, and how many such holders there are.
     static let prelude = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -38,6 +39,18 @@ public enum CarrierConcurrencyScripts {
         local function keepBudget(stateKey, limit, growAt)
           redis.call('HSET', stateKey, 'limit', limit, 'grow_at', string.format('%.0f', growAt))
           redis.call('PEXPIRE', stateKey, 3600000)
+        end
+        local function liveHeld(heldKey, leasesKey)
+          local total, holders = 0, 0
+          local held = redis.call('HGETALL', heldKey)
+          for i = 1, #held, 2 do
+            local expires = tonumber(redis.call('ZSCORE', leasesKey, held[i]))
+            if expires and expires > now then
+              total = total + tonumber(held[i + 1])
+              holders = holders + 1
+            end
+          end
+          return total, holders
         end
 
         """
@@ -100,19 +113,22 @@ public enum CarrierConcurrencyScripts {
             return {grant, limit, others + keep, level and 1 or 0}
             """)
 
-    /// cut — KEYS: state; ARGV: capacity, growth window ms, cut window ms.
+    /// cut — KEYS: state, held, leases; ARGV: capacity, growth window ms, cut window ms, confirmed
+    /// (1: the carrier said the 429 is the account's concurrency limit).
     ///
     /// Multiplicative decrease after the carrier answered 429: halves the effective budget (never
     /// below 1) unless it was already halved within the cut window, so one burst of 429s seen by
-    /// several requests and workers halves it once. Restarts the growth window. Returns
-    /// `{budget, 1 when this call halved it}`.
+    /// several requests and workers halves it once. An unconfirmed 429 (no concurrency header: some
+    /// other rate limit, a throttling proxy) halves it only while live leases hold at least half of
+    /// it — a fleet using little of its budget is not what the carrier refused. Restarts the growth
+    /// window. Returns `{budget, 1 when this call halved it}`.
     public static let cut = RedisScript(
         prelude
             + """
             local capacity, growthMs, cutMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
             local limit, growAt = budgetNow(KEYS[1], capacity, growthMs)
             local cutAt = tonumber(redis.call('HGET', KEYS[1], 'cut_at')) or 0
-            if now - cutAt < cutMs then
+            if now - cutAt < cutMs or (ARGV[4] ~= '1' and liveHeld(KEYS[2], KEYS[3]) * 2 < limit) then
               keepBudget(KEYS[1], limit, growAt)
               return {limit, 0}
             end
@@ -130,15 +146,7 @@ public enum CarrierConcurrencyScripts {
         prelude
             + """
             local limit = budgetNow(KEYS[3], tonumber(ARGV[1]), tonumber(ARGV[2]))
-            local total, holders = 0, 0
-            local held = redis.call('HGETALL', KEYS[1])
-            for i = 1, #held, 2 do
-              local expires = tonumber(redis.call('ZSCORE', KEYS[2], held[i]))
-              if expires and expires > now then
-                total = total + tonumber(held[i + 1])
-                holders = holders + 1
-              end
-            end
+            local total, holders = liveHeld(KEYS[1], KEYS[2])
             return {limit, total, holders}
             """)
 }

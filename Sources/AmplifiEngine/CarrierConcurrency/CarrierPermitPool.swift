@@ -57,8 +57,9 @@ public final class CarrierPermitPool: Sendable {
         var closed = false
         /// The account's effective budget at the last lease call.
         var budget: Int?
-        /// When this process last asked Redis to halve the budget.
-        var lastCut: ContinuousClock.Instant?
+        /// When this process last asked Redis to halve the budget, for a confirmed 429 (`true`) and
+        /// an unconfirmed one.
+        var lastCut: [Bool: ContinuousClock.Instant] = [:]
 
         /// The grant at `now`: 0 once the lease is no longer trusted.
         func validCapacity(at now: ContinuousClock.Instant) -> Int {
@@ -214,20 +215,22 @@ public final class CarrierPermitPool: Sendable {
         Self.resume(wakeups)
     }
 
-    /// The carrier answered 429: asks Redis to halve the account's effective budget (at most once
-    /// per cut window from this process; Redis also keeps one halving per window fleet-wide), then
-    /// renews the lease at once so this process shrinks to its new share. Nothing without a budget.
-    public func reportOverload() async {
+    /// The carrier answered 429 (`confirmed`: with `Twilio-Concurrent-Requests`, the account's
+    /// concurrency limit): asks Redis to halve the account's effective budget
+    /// (``CarrierConcurrencyBudget/cut(confirmed:)``; at most one call per cut window and kind from
+    /// this process, one halving per window fleet-wide), then renews the lease at once so this
+    /// process shrinks to its new share. Nothing without a budget.
+    public func reportOverload(confirmed: Bool) async {
         guard let budget else { return }
         let now = ContinuousClock.now
         let due = state.withLock { state -> Bool in
-            if let last = state.lastCut, now - last < budget.settings.cutWindow { return false }
-            state.lastCut = now
+            if let last = state.lastCut[confirmed], now - last < budget.settings.cutWindow { return false }
+            state.lastCut[confirmed] = now
             return true
         }
         guard due else { return }
         do {
-            let cut = try await budget.cut()
+            let cut = try await budget.cut(confirmed: confirmed)
             state.withLock { $0.budget = cut.budget }
             if cut.halved {
                 logger.warning(

@@ -79,29 +79,49 @@ struct BudgetedCarrierTests {
         try await carrier.shutdown()
     }
 
-    @Test func a429HalvesTheFleetBudgetOncePerBurstAndStaysRetryable() async throws {
-        let keys = S.freshKeys()
-        let processes = try await S.budgets(2, keys: keys, settings: S.settings(capacity: 16))
+    /// Two workers of one account whose carrier refuses every request with `refusal`, each sending
+    /// `messages` at once; the results and the account's budget afterwards.
+    private static func sendRefused(
+        _ refusal: CarrierError, messages: Int, capacity: Int
+    ) async throws -> (results: [SendResult], budget: Int) {
+        let processes = try await S.budgets(2, keys: S.freshKeys(), settings: S.settings(capacity: capacity))
         let carriers = processes.enumerated().map { index, process in
             BudgetedCarrier(
-                GaugedCarrier(latency: .milliseconds(5), tooManyRequests: true),
+                GaugedCarrier(latency: .milliseconds(5), refusal: refusal),
                 pool: CarrierPermitPool(maxInFlight: 8, budget: process.budget, holder: "w\(index)", logger: S.logger),
                 permitWait: .seconds(5))
         }
         let results = await withTaskGroup(of: [SendResult].self) { group in
             for (index, carrier) in carriers.enumerated() {
-                group.addTask { await carrier.send(S.messages(6, from: index * 6)) }
+                group.addTask { await carrier.send(S.messages(messages, from: index * messages)) }
             }
             return await group.reduce(into: [SendResult]()) { $0 += $1 }
         }
+        let budget = try await processes[0].budget.inspect().budget
+        for carrier in carriers { try await carrier.shutdown() }
+        for process in processes { await process.client.close() }
+        return (results, budget)
+    }
+
+    @Test func theConcurrencyLimitsBurstOf429sHalvesTheFleetBudgetOnceAndStaysRetryable() async throws {
+        let (results, budget) = try await Self.sendRefused(
+            CarrierError(twilioCode: 20429, httpStatus: 429, concurrentRequests: 16), messages: 6, capacity: 16)
         #expect(results.count == 12)
         for result in results {
             #expect(result.error?.code == "20429")
             #expect(result.error?.errorClass == .retryableRequest)
         }
-        #expect(try await processes[0].budget.inspect().budget == 8)
-        for carrier in carriers { try await carrier.shutdown() }
-        for process in processes { await process.client.close() }
+        #expect(budget == 8)
+    }
+
+    @Test func anOther429HalvesTheBudgetOnlyWhenTheFleetUsesMuchOfIt() async throws {
+        // Two requests of a 100-request budget: a throttle elsewhere, not our concurrency.
+        let light = try await Self.sendRefused(CarrierError(twilioCode: 20429, httpStatus: 429), messages: 1, capacity: 100)
+        #expect(light.results.allSatisfy { $0.error?.errorClass == .retryableRequest })
+        #expect(light.budget == 100)
+        // Sixteen of a 16-request budget: it is.
+        let heavy = try await Self.sendRefused(CarrierError.http(status: 429), messages: 8, capacity: 16)
+        #expect(heavy.budget == 8)
     }
 
     @Test func threeWorkersStayWithinTheAccountLimitOfATwilioCompatibleServer() async throws {

@@ -81,17 +81,17 @@ final class InFlightGauge: Sendable {
 }
 
 /// A carrier that takes `latency` per message and measures how many of its messages were in flight
-/// at once; optionally refuses everything with 429 / 20429.
+/// at once; optionally refuses everything with `refusal`.
 final class GaugedCarrier: Carrier {
     private let gauge = InFlightGauge()
     private let inner: SimulatedCarrier
-    private let tooManyRequests: Bool
+    private let refusal: CarrierError?
 
-    init(latency: Duration, tooManyRequests: Bool = false) {
+    init(latency: Duration, refusal: CarrierError? = nil) {
         self.inner = SimulatedCarrier(
             configuration: SimulatedCarrierConfiguration(latency: .fixed(latency), recordsLog: false),
             logger: CarrierBudgetTestSupport.logger)
-        self.tooManyRequests = tooManyRequests
+        self.refusal = refusal
     }
 
     /// The most messages in flight at once so far.
@@ -103,7 +103,7 @@ final class GaugedCarrier: Carrier {
         gauge.enter(batch.count)
         let results = await inner.send(batch)
         gauge.leave(batch.count)
-        if tooManyRequests { return results.map { _ in .failed(CarrierError(twilioCode: 20429, httpStatus: 429)) } }
+        if let refusal { return results.map { _ in .failed(refusal) } }
         return results
     }
 

@@ -118,6 +118,20 @@ struct CarrierConcurrencyBudgetTests {
         for process in processes { await process.client.close() }
     }
 
+    @Test func anUnconfirmed429HalvesOnlyABudgetTheFleetUses() async throws {
+        let processes = try await S.budgets(1, keys: S.freshKeys(), settings: S.settings(capacity: 20, cutWindow: .zero))
+        let budget = processes[0].budget
+        #expect(try await budget.lease(holder: "a", want: 9, inUse: 0).granted == 9)
+        // 9 of 20 held: a 429 without the concurrency header is somebody else's limit.
+        #expect(try await budget.cut(confirmed: false).halved == false)
+        // The carrier says it is the concurrency limit: halved whatever the use.
+        #expect(try await budget.cut(confirmed: true).budget == 10)
+        // 9 of 10 held: an unconfirmed 429 now halves too.
+        let cut = try await budget.cut(confirmed: false)
+        #expect(cut.halved && cut.budget == 5)
+        await processes[0].client.close()
+    }
+
     @Test func accountKeysShareOneHashTagAndNeverBreakIt() {
         let keys = QueueKeys(prefix: "amplifi:")
         let settings = CarrierBudgetSettings()
