@@ -45,7 +45,9 @@ public final class BudgetedCarrier: Carrier {
                 guard let granted = try? await pool.acquire(upTo: batch.count - next, until: deadline) else { break }
                 for index in next..<(next + granted) {
                     group.addTask { [inner, pool] in
-                        let result = await inner.send([batch[index]]).first ?? .failed(.connectionFailed)
+                        // No answer from a carrier that broke its contract: the message may exist, so
+                        // it is settled by listing, never resent blindly.
+                        let result = await inner.send([batch[index]]).first ?? .failed(.invalidResponse())
                         pool.release()
                         return (index, result)
                     }
@@ -82,11 +84,13 @@ public final class BudgetedCarrier: Carrier {
         try await inner.shutdown()
     }
 
-    /// Runs `body` under one permit; throws `concurrency_budget_timeout` when none comes in time.
+    /// Runs `body` under one permit; throws `concurrency_budget_timeout` when none comes in time
+    /// (`CancellationError` when the wait was cancelled, as the wrapped carrier's request would).
     private func withPermit<T>(_ body: () async throws -> T) async throws -> T {
         do {
             _ = try await pool.acquire(upTo: 1, until: .now + permitWait)
         } catch {
+            if error == .permitCancelled { throw CancellationError() }
             throw CarrierError.concurrencyBudgetTimeout
         }
         let result: Result<T, any Error>
