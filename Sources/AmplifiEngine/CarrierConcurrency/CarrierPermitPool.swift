@@ -37,6 +37,7 @@ public final class CarrierPermitPool: Sendable {
     private struct Waiter {
         let id: UInt64
         let want: Int
+        let deadline: ContinuousClock.Instant
         let continuation: CheckedContinuation<Outcome, Never>
         var timer: Task<Void, Never>?
     }
@@ -80,17 +81,31 @@ public final class CarrierPermitPool: Sendable {
             peakInUse = max(peakInUse, inUse)
         }
 
+        /// Takes up to `want` free permits when nobody waits before the caller; nil when it must wait.
+        mutating func takeAtOnce(_ want: Int, at now: ContinuousClock.Instant) -> Int? {
+            let free = free(at: now)
+            guard waiters.isEmpty, free > 0 else { return nil }
+            let granted = min(want, free)
+            take(granted)
+            return granted
+        }
+
         /// Serves waiters in arrival order while permits are free (a waiter takes what is free, up
-        /// to what it asked for); returns the waits to resume.
+        /// to what it asked for; one past its deadline times out, even if its timer is late);
+        /// returns the waits to resume.
         mutating func dispatch() -> [Wakeup] {
             var wakeups: [Wakeup] = []
             let now = ContinuousClock.now
             while let first = waiters.first {
                 let free = free(at: now)
                 guard free > 0 else { break }
+                waiters.removeFirst()
+                guard first.deadline > now else {
+                    wakeups.append((first.continuation, .timedOut, first.timer))
+                    continue
+                }
                 let count = min(first.want, free)
                 take(count)
-                waiters.removeFirst()
                 wakeups.append((first.continuation, .granted(count), first.timer))
             }
             return wakeups
@@ -126,12 +141,7 @@ public final class CarrierPermitPool: Sendable {
         let now = ContinuousClock.now
         let fast: Result<Int, CarrierBudgetError>? = state.withLock { state in
             if state.closed { return .failure(.closed) }
-            let free = state.free(at: now)
-            if state.waiters.isEmpty, free > 0 {
-                let granted = min(wanted, free)
-                state.take(granted)
-                return .success(granted)
-            }
+            if let granted = state.takeAtOnce(wanted, at: now) { return .success(granted) }
             return deadline <= now ? .failure(.permitTimeout) : nil
         }
         if let fast { return try fast.get() }
@@ -164,13 +174,8 @@ public final class CarrierPermitPool: Sendable {
             // Checked under the lock: a cancellation handler that ran before the waiter was queued
             // found nothing to cancel.
             if Task.isCancelled { return .cancelled }
-            let free = state.free(at: .now)
-            if state.waiters.isEmpty, free > 0 {
-                let granted = min(want, free)
-                state.take(granted)
-                return .granted(granted)
-            }
-            state.waiters.append(Waiter(id: id, want: want, continuation: continuation, timer: nil))
+            if let granted = state.takeAtOnce(want, at: .now) { return .granted(granted) }
+            state.waiters.append(Waiter(id: id, want: want, deadline: deadline, continuation: continuation, timer: nil))
             return nil
         }
         if let immediate {

@@ -24,13 +24,15 @@ enum CarrierBudgetTestSupport {
     /// Key names no other test uses.
     static func freshKeys() -> QueueKeys { QueueKeys(prefix: TestRedis.shared.keyPrefix()) }
 
-    /// Settings scaled down for tests: short windows, quick renewals.
+    /// Settings for tests: quick renewals and small blocks; leases, cut and growth windows long
+    /// enough (a minute) that nothing expires, halves twice or grows during a test on a loaded
+    /// machine unless the test asks for it.
     static func settings(
-        capacity: Int, leaseTTL: Duration = .seconds(5), cutWindow: Duration = .seconds(2),
-        growthWindow: Duration = .seconds(1), block: Int = 2
+        capacity: Int, leaseTTL: Duration = .seconds(60), renewInterval: Duration = .milliseconds(100),
+        cutWindow: Duration = .seconds(60), growthWindow: Duration = .seconds(60), block: Int = 2
     ) -> CarrierBudgetSettings {
         CarrierBudgetSettings(
-            capacity: capacity, leaseTTL: leaseTTL, renewInterval: .milliseconds(100), retryInterval: .milliseconds(10),
+            capacity: capacity, leaseTTL: leaseTTL, renewInterval: renewInterval, retryInterval: .milliseconds(10),
             cutWindow: cutWindow, growthWindow: growthWindow, block: block)
     }
 

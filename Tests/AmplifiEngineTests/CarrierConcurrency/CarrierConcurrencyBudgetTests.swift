@@ -22,13 +22,13 @@ struct CarrierConcurrencyBudgetTests {
             for pool in pools {
                 for _ in 0..<3 {
                     group.addTask {
-                        for _ in 0..<30 {
-                            guard let granted = try? await pool.acquire(upTo: 3, until: .now + .seconds(5)) else {
-                                Issue.record("no permit within 5 s")
+                        for _ in 0..<20 {
+                            guard let granted = try? await pool.acquire(upTo: 3, until: .now + .seconds(60)) else {
+                                Issue.record("no permit within 60 s")
                                 return
                             }
                             inFlight.enter(granted)
-                            try? await Task.sleep(for: .milliseconds(Int.random(in: 1...4)))
+                            try? await Task.sleep(for: .milliseconds(Int.random(in: 5...15)))
                             inFlight.leave(granted)
                             pool.release(granted)
                         }
@@ -38,7 +38,7 @@ struct CarrierConcurrencyBudgetTests {
         }
         let peak = inFlight.peak
         #expect(peak <= 12)
-        #expect(peak >= 6, "the processes shared the budget concurrently")
+        #expect(peak >= 4, "the processes shared the budget concurrently")
         #expect(try await processes[0].budget.inspect().totalHeld <= 12)
         for pool in pools {
             #expect(pool.snapshot.peakInUse <= 10)
@@ -73,23 +73,27 @@ struct CarrierConcurrencyBudgetTests {
     }
 
     @Test func expiredLeasesAreReclaimed() async throws {
-        let keys = S.freshKeys()
-        let processes = try await S.budgets(2, keys: keys, settings: S.settings(capacity: 10, leaseTTL: .milliseconds(300)))
+        let ttl = Duration.seconds(1)
+        let processes = try await S.budgets(2, keys: S.freshKeys(), settings: S.settings(capacity: 10, leaseTTL: ttl))
         let dead = processes[0].budget
         let alive = processes[1].budget
         // A worker takes everything, then is killed (it never renews nor releases).
+        let started = ContinuousClock.now
         #expect(try await dead.lease(holder: "killed", want: 10, inUse: 10).granted == 10)
-        #expect(try await alive.lease(holder: "alive", want: 6, inUse: 0).granted == 0)
-        try await Task.sleep(for: .milliseconds(400))
-        #expect(try await alive.lease(holder: "alive", want: 6, inUse: 0).granted == 6)
-        let snapshot = try await alive.inspect()
-        #expect(snapshot.holders == 1 && snapshot.totalHeld == 6)
+        let starved = try await alive.lease(holder: "alive", want: 6, inUse: 0)
+        // (On a machine so loaded that a second passed meanwhile, the lease may already be gone.)
+        if ContinuousClock.now - started < ttl { #expect(starved.granted == 0) }
+        try await Task.sleep(for: ttl + .milliseconds(200))
+        let reclaimed = try await alive.lease(holder: "alive", want: 6, inUse: 0)
+        #expect(reclaimed.granted == 6)
+        #expect(reclaimed.totalHeld == 6, "the killed worker's permits are no longer counted")
         for process in processes { await process.client.close() }
     }
 
     @Test func cutsHalveOncePerBurstAndTheBudgetGrowsBack() async throws {
-        let settings = S.settings(capacity: 16, cutWindow: .milliseconds(400), growthWindow: .milliseconds(200))
-        let processes = try await S.budgets(2, keys: S.freshKeys(), settings: settings)
+        let keys = S.freshKeys()
+        let processes = try await S.budgets(2, keys: keys, settings: S.settings(capacity: 16))
+        let since = ContinuousClock.now
         // A burst of 429s seen by several requests of two workers: one halving.
         let cuts = await withTaskGroup(of: CarrierBudgetCut?.self) { group in
             for index in 0..<8 {
@@ -98,22 +102,25 @@ struct CarrierConcurrencyBudgetTests {
             return await group.reduce(into: [CarrierBudgetCut]()) { if let cut = $1 { $0.append(cut) } }
         }
         #expect(cuts.count == 8)
-        #expect(cuts.filter(\.halved).map(\.budget) == [8])
-        // (A slow machine may already see the first +1 of the growth window.)
-        #expect(cuts.allSatisfy { $0.budget <= 9 })
+        #expect(cuts.filter(\.halved).count == 1)
+        #expect(cuts.allSatisfy { $0.budget == 8 })
         // Every worker sees the halved budget, and no lease goes past it.
         let grant = try await processes[1].budget.lease(holder: "x", want: 16, inUse: 0)
-        #expect(grant.budget <= 9 && grant.granted == grant.budget)
+        #expect(grant.budget == 8 && grant.granted == 8)
         _ = try await processes[1].budget.lease(holder: "x", want: 0, inUse: 0)
-        // +1 per growth window (200 ms) ...
-        try await Task.sleep(for: .milliseconds(450))
-        let grown = try await processes[0].budget.inspect().budget
-        #expect((9...12).contains(grown), "grew to \(grown)")
-        // ... up to the configured budget (at most 7 more windows), never past it.
-        try await Task.sleep(for: .milliseconds(1_600))
-        #expect(try await processes[0].budget.inspect().budget == 16)
+        // The same account seen with a 100 ms growth window: +1 per window since the halving ...
+        let growing = CarrierConcurrencyBudget(
+            client: processes[0].client, keys: keys, account: "ACtest",
+            settings: S.settings(capacity: 16, cutWindow: .zero, growthWindow: .milliseconds(100)))
+        try await Task.sleep(for: .milliseconds(250))
+        let grown = try await growing.inspect().budget
+        let windows = Int((ContinuousClock.now - since) / .milliseconds(100))
+        #expect(grown >= 10 && grown <= min(16, 8 + windows + 1), "grew to \(grown) in \(windows) windows")
+        // ... up to the configured budget, never past it.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await growing.inspect().budget == 16)
         // A later burst, past the cut window, halves again.
-        let again = try await processes[0].budget.cut()
+        let again = try await growing.cut()
         #expect(again.halved && again.budget == 8)
         for process in processes { await process.client.close() }
     }
