@@ -13,12 +13,13 @@ build: deps
 
 ## Runs every test against real Postgres and Redis servers that the tests start
 ## themselves (or AMPLIFI_TEST_DATABASE_URL / AMPLIFI_TEST_REDIS_URL when set).
-## The fleets on a misbehaving carrier (dozens of processes each) and the planner crash test
+## The fleets on a misbehaving carrier (dozens of processes each), the fleet sharing a carrier
+## account's concurrency budget and the planner crash test
 ## (60,000 contacts planned twice by real processes) run after the rest, so they do not starve the
 ## timing-sensitive tests of a 2-core machine, nor are starved by them.
 ## The fuzz tests (thousands of seeded cases per parser, CPU-bound) run on their own too, so they
 ## do not slow the rate limiter's and the fleets' timing-sensitive tests.
-FLEET_TESTS = MisbehavingCarrierTests|PlannerCrashTests
+FLEET_TESTS = MisbehavingCarrierTests|PlannerCrashTests|CarrierBudgetFleetTests
 FUZZ_TESTS = FuzzTests
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)

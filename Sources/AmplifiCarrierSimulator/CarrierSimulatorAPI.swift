@@ -1,6 +1,7 @@
 import AmplifiCarriers
 import AmplifiMessaging
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -61,9 +62,24 @@ struct CarrierSimulatorAPI: Sendable {
     // MARK: Messages
 
     /// `POST …/Messages.json`: validates like Twilio, lets the simulated carrier decide, answers 201 or
-    /// an error — unless an outage or throttle is in force, or the request's transport fate says the
-    /// answer is a 5xx (nothing created), comes late, or is cut off (both after creating).
+    /// an error — unless the account already has `accountConcurrency` creates in processing (429 /
+    /// 20429, nothing created), an outage or throttle is in force, or the request's transport fate
+    /// says the answer is a 5xx (nothing created), comes late, or is cut off (both after creating).
     private func create(_ request: Request) async throws -> Response {
+        if let inProgress = store.beginCreate(limit: configuration.accountConcurrency) {
+            var response = refuse(20429, Self.refusalMessage(20429), status: 429)
+            response.headers[Self.concurrentRequestsHeader] = String(inProgress)
+            return response
+        }
+        defer { store.endCreate() }
+        return try await admittedCreate(request)
+    }
+
+    /// Twilio's header on a 429 for too many concurrent requests: how many the account has in flight.
+    static let concurrentRequestsHeader = HTTPField.Name("Twilio-Concurrent-Requests")!
+
+    /// A create request admitted under the account's concurrency limit (see `create`).
+    private func admittedCreate(_ request: Request) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: Self.maxBodyBytes)
         let receivedAt = Date()

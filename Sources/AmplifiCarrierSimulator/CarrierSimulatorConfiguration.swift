@@ -52,6 +52,10 @@ public struct CarrierSimulatorConfiguration: Sendable {
     public var transport: SimulatedTransportFaults
     /// Outages and throttling episodes switched on while the simulator runs.
     public var control: CarrierSimulatorControl
+    /// The most create requests the account may have in processing at once (their simulated latency
+    /// included), as Twilio limits an account's concurrent API requests; one more is answered 429 /
+    /// 20429 with a `Twilio-Concurrent-Requests` header and creates nothing. 0: unlimited.
+    public var accountConcurrency: Int
 
     /// A configuration; the defaults accept everything and deliver it, with callbacks 25 ms apart.
     public init(
@@ -63,7 +67,7 @@ public struct CarrierSimulatorConfiguration: Sendable {
         inboundURL: String? = nil, maxConcurrentCallbacks: Int = 32, callbackQueueCapacity: Int = 100_000,
         callbackRetries: Int = 3, maxPageSize: Int = 1_000,
         transport: SimulatedTransportFaults = SimulatedTransportFaults(),
-        control: CarrierSimulatorControl = CarrierSimulatorControl()
+        control: CarrierSimulatorControl = CarrierSimulatorControl(), accountConcurrency: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -85,5 +89,6 @@ public struct CarrierSimulatorConfiguration: Sendable {
         self.maxPageSize = min(max(1, maxPageSize), 1_000)
         self.transport = transport
         self.control = control
+        self.accountConcurrency = max(0, accountConcurrency)
     }
 }

@@ -2,7 +2,8 @@
 public struct CarrierSimulatorStats: Hashable, Sendable, Codable {
     /// Messages accepted (201).
     public var created: Int
-    /// Create requests refused with a Twilio error (validation, 429, simulated failures).
+    /// Create requests refused with a Twilio error (validation, 429, simulated failures, the account's
+    /// concurrency limit).
     public var refused: Int
     /// Refusals per Twilio error code.
     public var refusedByCode: [String: Int]
@@ -23,12 +24,17 @@ public struct CarrierSimulatorStats: Hashable, Sendable, Codable {
     public var lateAnswers: Int
     /// Created messages whose connection was cut before the answer was complete.
     public var cutAnswers: Int
+    /// Create requests refused 429 / 20429 because the account already had `accountConcurrency`
+    /// requests in processing (also counted in `refused` and `refusedByCode["20429"]`).
+    public var concurrencyRejections: Int
+    /// The most create requests that were in processing at once (refused ones not counted).
+    public var peakConcurrentCreates: Int
 
     /// Stats from their parts.
     public init(
         created: Int, refused: Int, refusedByCode: [String: Int], duplicates: Int, callbacksSent: Int,
         callbacksFailed: Int, callbacksDropped: Int, inboundSent: Int, byStatus: [String: Int], lateAnswers: Int = 0,
-        cutAnswers: Int = 0
+        cutAnswers: Int = 0, concurrencyRejections: Int = 0, peakConcurrentCreates: Int = 0
     ) {
         self.created = created
         self.refused = refused
@@ -41,5 +47,7 @@ public struct CarrierSimulatorStats: Hashable, Sendable, Codable {
         self.byStatus = byStatus
         self.lateAnswers = lateAnswers
         self.cutAnswers = cutAnswers
+        self.concurrencyRejections = concurrencyRejections
+        self.peakConcurrentCreates = peakConcurrentCreates
     }
 }

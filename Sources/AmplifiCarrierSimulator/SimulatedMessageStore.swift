@@ -25,6 +25,9 @@ final class SimulatedMessageStore: Sendable {
         var createRequests: UInt64 = 0
         var lateAnswers = 0
         var cutAnswers = 0
+        var createsInProgress = 0
+        var peakCreatesInProgress = 0
+        var concurrencyRejections = 0
     }
 
     private let state = Mutex(State())
@@ -55,6 +58,26 @@ final class SimulatedMessageStore: Sendable {
             defer { state.createRequests += 1 }
             return state.createRequests
         }
+    }
+
+    /// Admits one create request into processing unless `limit` (> 0) are in processing already;
+    /// nil when admitted (call `endCreate()` once it is answered), else how many are in processing
+    /// (the request is counted as a concurrency rejection). `limit` 0 admits every request.
+    func beginCreate(limit: Int) -> Int? {
+        state.withLock { state in
+            if limit > 0, state.createsInProgress >= limit {
+                state.concurrencyRejections += 1
+                return state.createsInProgress
+            }
+            state.createsInProgress += 1
+            state.peakCreatesInProgress = max(state.peakCreatesInProgress, state.createsInProgress)
+            return nil
+        }
+    }
+
+    /// A create admitted by `beginCreate(limit:)` has been answered.
+    func endCreate() {
+        state.withLock { $0.createsInProgress -= 1 }
     }
 
     /// Counts a created message whose answer is held back (`late`) or cut off.
@@ -192,7 +215,8 @@ final class SimulatedMessageStore: Sendable {
                 duplicates: state.duplicates, callbacksSent: state.callbacksSent,
                 callbacksFailed: state.callbacksFailed, callbacksDropped: state.callbacksDropped,
                 inboundSent: state.inboundSent, byStatus: byStatus, lateAnswers: state.lateAnswers,
-                cutAnswers: state.cutAnswers)
+                cutAnswers: state.cutAnswers, concurrencyRejections: state.concurrencyRejections,
+                peakConcurrentCreates: state.peakCreatesInProgress)
         }
     }
 }

@@ -5,7 +5,8 @@
 /// often does, so it is not kept).
 public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Twilio's numeric code as a string (`"21211"`), or ours: `"http_429"`, `"http_503"`; a request that
-    /// never left: `"connect_failed"`, `"connect_timeout"`, `"pool_timeout"` (and `"timeout"`,
+    /// never left: `"connect_failed"`, `"connect_timeout"`, `"pool_timeout"`,
+    /// `"concurrency_budget_timeout"` (and `"timeout"`,
     /// `"connection_failed"` for status requests); a create that may exist: `"response_timeout"`,
     /// `"connection_lost"`, `"invalid_response"`.
     public let code: String
@@ -19,35 +20,40 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
     public let retryAfter: Duration?
     /// Twilio's documentation link for the code, when given.
     public let moreInfo: String?
+    /// The account's concurrent requests the carrier reported with a 429 (Twilio's
+    /// `Twilio-Concurrent-Requests` header), when it did: the refusal is the account's
+    /// concurrent-request limit, not some other rate limit.
+    public let concurrentRequests: Int?
     /// The table row the code falls in.
     public let row: CarrierErrorTable.Row
 
     /// Classifies `code` (with `httpStatus` as the fallback for codes the table lacks).
     public init(
         code: String, httpStatus: Int? = nil, carrierStatus: DeliveryStatus? = nil,
-        retryAfter: Duration? = nil, moreInfo: String? = nil
+        retryAfter: Duration? = nil, moreInfo: String? = nil, concurrentRequests: Int? = nil
     ) {
         self.code = code
         self.httpStatus = httpStatus
         self.carrierStatus = carrierStatus
         self.retryAfter = retryAfter.map(Self.capped)
         self.moreInfo = moreInfo
+        self.concurrentRequests = concurrentRequests
         self.row = CarrierErrorTable.row(for: code, httpStatus: httpStatus)
     }
 
     /// A Twilio error code, e.g. `21211` from an error response or a message's `error_code`.
     public init(
         twilioCode: Int, httpStatus: Int? = nil, carrierStatus: DeliveryStatus? = nil,
-        retryAfter: Duration? = nil, moreInfo: String? = nil
+        retryAfter: Duration? = nil, moreInfo: String? = nil, concurrentRequests: Int? = nil
     ) {
         self.init(
             code: String(twilioCode), httpStatus: httpStatus, carrierStatus: carrierStatus,
-            retryAfter: retryAfter, moreInfo: moreInfo)
+            retryAfter: retryAfter, moreInfo: moreInfo, concurrentRequests: concurrentRequests)
     }
 
     /// An HTTP failure without a Twilio code, e.g. a 429 or a 502 from a proxy: code `http_<status>`.
-    public static func http(status: Int, retryAfter: Duration? = nil) -> CarrierError {
-        CarrierError(code: "http_\(status)", httpStatus: status, retryAfter: retryAfter)
+    public static func http(status: Int, retryAfter: Duration? = nil, concurrentRequests: Int? = nil) -> CarrierError {
+        CarrierError(code: "http_\(status)", httpStatus: status, retryAfter: retryAfter, concurrentRequests: concurrentRequests)
     }
 
     /// The longest wait a carrier's `Retry-After` can impose (10 minutes): a larger value is capped,
@@ -75,6 +81,10 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// No pooled connection became free before the deadline: the request was never written, retry it.
     public static let poolTimeout = CarrierError(code: "pool_timeout")
+
+    /// No permit of the carrier account's concurrency budget became free within the bounded wait (or
+    /// the wait was cancelled): the request was never sent, retry it.
+    public static let concurrencyBudgetTimeout = CarrierError(code: "concurrency_budget_timeout")
 
     /// The request was written but no (whole) answer came before the deadline: the message may exist.
     public static let responseTimeout = CarrierError(code: "response_timeout")
@@ -105,6 +115,14 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// Whether the message may exist at the carrier although the request failed (`settleLater`).
     public var isAmbiguous: Bool { row.errorClass == .ambiguous }
+
+    /// Whether the carrier refused the request as too many (HTTP 429, or Twilio's 20429 "Too Many
+    /// Requests", which also covers the account's concurrent-request limit): nothing was created.
+    public var isTooManyRequests: Bool { httpStatus == 429 || code == "20429" || code == "http_429" }
+
+    /// Whether the carrier said the refusal is the account's concurrent-request limit (a 429 with
+    /// `Twilio-Concurrent-Requests`).
+    public var isConcurrencyLimit: Bool { isTooManyRequests && concurrentRequests != nil }
 
     /// Whether the sender number should also be slowed down (its queue at the carrier is full).
     public var slowsSender: Bool { row.errorClass == .senderQueueFull }

@@ -42,6 +42,13 @@ public enum CarrierErrorTable {
                 + "TLS failed, or no free connection before the deadline); the message goes back to the queue "
                 + "and the sender number backs off. Check the carrier's base URL and the network if it persists."),
         Row(
+            errorClass: .retryableRequest,
+            codes: ["concurrency_budget_timeout"],
+            disposition: .retryBatchLater(retryAfter: nil),
+            message: "No permit of the carrier account's concurrency budget became free in time, so the request "
+                + "was never sent; the message goes back to the queue and the sender number backs off. If it "
+                + "persists, the account's budget (--account-concurrency) is too small for the fleet's sender numbers."),
+        Row(
             errorClass: .ambiguous,
             codes: ["response_timeout"],
             disposition: .settleLater,

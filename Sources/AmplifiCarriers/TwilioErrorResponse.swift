@@ -18,21 +18,38 @@ public struct TwilioErrorResponse: Hashable, Sendable, Decodable {
     }
 
     /// The classified error for this body received with HTTP `httpStatus`.
-    public func carrierError(httpStatus: Int, retryAfter: Duration? = nil) -> CarrierError {
-        guard let code else { return .http(status: httpStatus, retryAfter: retryAfter) }
-        return CarrierError(twilioCode: code, httpStatus: httpStatus, retryAfter: retryAfter, moreInfo: moreInfo)
+    public func carrierError(httpStatus: Int, retryAfter: Duration? = nil, concurrentRequests: Int? = nil) -> CarrierError {
+        guard let code else {
+            return .http(status: httpStatus, retryAfter: retryAfter, concurrentRequests: concurrentRequests)
+        }
+        return CarrierError(
+            twilioCode: code, httpStatus: httpStatus, retryAfter: retryAfter, moreInfo: moreInfo,
+            concurrentRequests: concurrentRequests)
     }
 
     /// Classifies a failed HTTP response: Twilio's error JSON when the body is one, else `http_<status>`.
-    /// `retryAfter` is the `Retry-After` header (seconds or an HTTP date, relative to `now`).
+    /// `retryAfter` is the `Retry-After` header (seconds or an HTTP date, relative to `now`);
+    /// `concurrentRequestsHeader` is `Twilio-Concurrent-Requests` (kept when it is a count).
     public static func carrierError(
-        httpStatus: Int, body: Data, retryAfterHeader: String? = nil, now: Date = Date()
+        httpStatus: Int, body: Data, retryAfterHeader: String? = nil, concurrentRequestsHeader: String? = nil,
+        now: Date = Date()
     ) -> CarrierError {
         let retryAfter = retryAfterHeader.flatMap { parseRetryAfter($0, now: now) }
+        let concurrent = concurrentRequestsHeader.flatMap(parseConcurrentRequests)
         if let response = try? JSONDecoder().decode(TwilioErrorResponse.self, from: body) {
-            return response.carrierError(httpStatus: httpStatus, retryAfter: retryAfter)
+            return response.carrierError(httpStatus: httpStatus, retryAfter: retryAfter, concurrentRequests: concurrent)
         }
-        return .http(status: httpStatus, retryAfter: retryAfter)
+        return .http(status: httpStatus, retryAfter: retryAfter, concurrentRequests: concurrent)
+    }
+
+    /// A `Twilio-Concurrent-Requests` value: a count of 0…10,000,000; nil for anything else.
+    public static func parseConcurrentRequests(_ header: String) -> Int? {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard (1...8).contains(trimmed.utf8.count),
+            trimmed.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let value = Int(trimmed),
+            value <= 10_000_000
+        else { return nil }
+        return value
     }
 
     /// A `Retry-After` value: delay seconds (`"30"`) or an HTTP date, capped at

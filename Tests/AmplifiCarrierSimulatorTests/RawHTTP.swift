@@ -10,6 +10,15 @@ enum RawHTTP {
     static func send(
         method: String, url: String, form: [(key: String, value: String)]?, json: String?, authorization: String?
     ) async throws -> (Int, Data) {
+        let (status, _, data) = try await exchange(
+            method: method, url: url, form: form, json: json, authorization: authorization)
+        return (status, data)
+    }
+
+    /// Sends one request; the status, the response (its headers) and the body.
+    static func exchange(
+        method: String, url: String, form: [(key: String, value: String)]?, json: String?, authorization: String?
+    ) async throws -> (Int, HTTPURLResponse?, Data) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
@@ -21,6 +30,7 @@ enum RawHTTP {
             request.httpBody = Data(json.utf8)
         }
         let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, http, data)
     }
 }

@@ -47,6 +47,8 @@ struct TransportFaultTests {
             control.startThrottle(for: .seconds(30), retryAfterSeconds: 7)
             let throttled = await carrier.send(H.messages(1))[0].error
             #expect(throttled?.httpStatus == 429 && throttled?.retryAfter == .seconds(7))
+            // A throttle is not the account's concurrency limit: no Twilio-Concurrent-Requests.
+            #expect(throttled?.isConcurrencyLimit == false)
             control.startThrottle(for: .zero, retryAfterSeconds: 1)
             #expect(await carrier.send(H.messages(1))[0].providerMessageID != nil)
             #expect(server.createdLog().count == 1)

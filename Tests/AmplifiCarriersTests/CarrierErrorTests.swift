@@ -17,6 +17,7 @@ import Testing
         ("connect_failed", .retryableRequest, .retryBatchLater(retryAfter: nil)),
         ("connect_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
         ("pool_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
+        ("concurrency_budget_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
         ("response_timeout", .ambiguous, .settleLater),
         ("connection_lost", .ambiguous, .settleLater),
         ("invalid_response", .ambiguous, .settleLater),
@@ -74,6 +75,22 @@ import Testing
         #expect(
             CarrierError(twilioCode: 21211, retryAfter: .seconds(3)).disposition
                 == .failRow(markNotTextable: false, optOut: false))
+    }
+
+    @Test func tooManyRequestsIsARetryableRefusalNeverAmbiguous() {
+        // Twilio's 20429 (also its concurrent-request limit) and any 429 created nothing.
+        for error in [
+            CarrierError(twilioCode: 20429, httpStatus: 429), CarrierError.http(status: 429),
+            CarrierError(code: "29999", httpStatus: 429), CarrierError(twilioCode: 20429),
+        ] {
+            #expect(error.isTooManyRequests)
+            #expect(error.errorClass == .retryableRequest)
+            #expect(!error.isAmbiguous)
+            #expect(!error.isCharged)
+        }
+        #expect(!CarrierError(code: "http_503", httpStatus: 503).isTooManyRequests)
+        #expect(!CarrierError.concurrencyBudgetTimeout.isTooManyRequests)
+        #expect(CarrierError.concurrencyBudgetTimeout.disposition == .retryBatchLater(retryAfter: nil))
     }
 
     @Test func senderQueueFullSlowsTheNumber() {

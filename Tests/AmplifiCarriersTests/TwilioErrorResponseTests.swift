@@ -28,6 +28,23 @@ import Testing
         #expect(error.disposition == .retryBatchLater(retryAfter: .seconds(12)))
     }
 
+    @Test func theConcurrencyHeaderMarksTheAccountsConcurrencyLimit() {
+        let tooMany =
+            #"{"code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429}"#
+        let limited = TwilioErrorResponse.carrierError(
+            httpStatus: 429, body: Data(tooMany.utf8), concurrentRequestsHeader: " 101 ")
+        #expect(limited.concurrentRequests == 101)
+        #expect(limited.isConcurrencyLimit)
+        #expect(limited.errorClass == .retryableRequest)
+        let throttled = TwilioErrorResponse.carrierError(httpStatus: 429, body: Data(tooMany.utf8), retryAfterHeader: "1")
+        #expect(throttled.concurrentRequests == nil)
+        #expect(!throttled.isConcurrencyLimit && throttled.isTooManyRequests)
+        for bad in ["", "many", "-1", "+3", "1.5", "999999999999"] {
+            #expect(TwilioErrorResponse.parseConcurrentRequests(bad) == nil, "\(bad)")
+        }
+        #expect(TwilioErrorResponse.carrierError(httpStatus: 429, body: Data(), concurrentRequestsHeader: "7").isConcurrencyLimit)
+    }
+
     @Test func nonJSONBodiesFallBackOnTheStatus() {
         let gateway = TwilioErrorResponse.carrierError(httpStatus: 502, body: Data("<html>Bad Gateway</html>".utf8))
         #expect(gateway.code == "http_502")

@@ -23,6 +23,9 @@ struct CarrierSimulatorEndToEndTests {
         var duplicates: Int
         var callbacksSent: Int
         var byStatus: [String: Int]
+        var refused: Int
+        var concurrencyRejections: Int
+        var peakConcurrentCreates: Int
     }
 
     /// Basic credentials of the test account, which `/sim/*` requires.

@@ -32,6 +32,22 @@ struct FlagValidationTests {
             "--carrier-timeout-seconds must be between 1 and 120 seconds, got 1e+300"
         ),
         (
+            ["worker", "--carrier-max-in-flight", "0"],
+            "--carrier-max-in-flight must be between 1 and 10000 requests, got 0"
+        ),
+        (
+            ["worker", "--account-concurrency=-1"],
+            "--account-concurrency must be between 0 and 100000 requests, got -1"
+        ),
+        (
+            ["worker", "--carrier-permit-wait-seconds", "nan"],
+            "--carrier-permit-wait-seconds must be between 0.1 and 30 seconds, got nan"
+        ),
+        (
+            ["carrier-sim", "--account-concurrency=-1"],
+            "--account-concurrency must be between 0 and 100000 requests, got -1"
+        ),
+        (
             ["scheduler", "--claim-lease-seconds", "9223372036854775807"],
             "--claim-lease-seconds must be between 1 and 86400 seconds, got 9223372036854775807"
         ),
@@ -42,6 +58,22 @@ struct FlagValidationTests {
     @Test(arguments: cases)
     func refusedWithTheFlagAndItsRange(_ arguments: [String], _ message: String) async throws {
         let output = try await AmplifiExecutable.run(arguments)
+        #expect(output.status == 64, "\(output)")
+        #expect(output.stderr.contains(message), "\(output)")
+    }
+
+    /// The carrier limits' environment variables are checked like their flags.
+    static let environmentCases: [(String, String, String)] = [
+        ("AMPLIFI_CARRIER_MAX_IN_FLIGHT", "lots", "AMPLIFI_CARRIER_MAX_IN_FLIGHT must be a whole number between 1 and 10000, got \"lots\""),
+        (
+            "AMPLIFI_CARRIER_ACCOUNT_CONCURRENCY", "100001",
+            "AMPLIFI_CARRIER_ACCOUNT_CONCURRENCY must be a whole number between 0 and 100000, got \"100001\""
+        ),
+    ]
+
+    @Test(arguments: environmentCases)
+    func refusedWithTheVariableAndItsRange(_ variable: String, _ value: String, _ message: String) async throws {
+        let output = try await AmplifiExecutable.run(["worker"], environment: [variable: value])
         #expect(output.status == 64, "\(output)")
         #expect(output.stderr.contains(message), "\(output)")
     }

@@ -3,7 +3,7 @@ import AmplifiTestSupport
 import Foundation
 
 /// The processes of a fleet sending with `AMPLIFI_CARRIER=twilio`: a receiver (when it has a
-/// port), a scheduler and a worker, launched in that order.
+/// port), a scheduler and one or more workers, launched in that order.
 struct TwilioFleet {
     /// The receiver, when launched.
     let receiver: Process?
@@ -28,7 +28,9 @@ struct TwilioFleet {
     /// Launches the fleet and waits until the receiver (if any) listens.
     /// Each process writes its output to `<name>.log` in a fresh temporary directory (an unread pipe
     /// would block a chatty process, and the logs are there to read when a test fails).
-    static func launch(environment: [String: String], receiverPort: Int?, workerArguments: [String]) async throws -> TwilioFleet {
+    static func launch(
+        environment: [String: String], receiverPort: Int?, workerArguments: [String], workers: Int = 1
+    ) async throws -> TwilioFleet {
         let logs = try LocalNetwork.temporaryDirectory(prefix: "twilio-fleet")
         func start(_ name: String, _ arguments: [String]) throws -> Process {
             try AmplifiExecutable.launch(arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
@@ -44,7 +46,10 @@ struct TwilioFleet {
         processes.append(try start("scheduler", SenderCrashTests.schedulerArguments))
         // A short settle grace, so an ambiguous outcome (the message never created) is resent within
         // the tests' waits rather than after the production default of two minutes.
-        processes.append(try start("worker", ["worker", "--settle-after-seconds", "10"] + workerArguments))
+        for index in 0..<workers {
+            let name = workers == 1 ? "worker" : "worker-\(index)"
+            processes.append(try start(name, ["worker", "--settle-after-seconds", "10"] + workerArguments))
+        }
         return TwilioFleet(receiver: receiver, processes: processes)
     }
 

@@ -24,6 +24,8 @@ public import Foundation
 /// - The admission stream is one key (`amplifi:{adm}:campaigns`); its commands touch
 ///   nothing else. The reconciler's admitted set and republish markers share its `{adm}`
 ///   tag (each command touches one key, so this only keeps the admission plane together).
+/// - The concurrency budget of one carrier account (``carrierAccount(_:_:)``) is tagged
+///   `{ca:<account>}`: its lease script reads and writes all of the account's keys at once.
 /// - Keys that belong to one organization and are never read together with another
 ///   org's (rate-limiter buckets of its numbers, pause flags of its campaigns) should
 ///   use ``orgScoped(_:_:)``, which tags them `{o:<org>}` so organizations spread over
@@ -128,6 +130,15 @@ public struct QueueKeys: Sendable, Hashable {
 
     /// ``SenderRateLimiterScripts/reserve`` and ``SenderRateLimiterScripts/backOff``: the number's bucket.
     public func senderRateKeys(orgID: UUID, senderID: UUID) -> [String] { [senderRate(orgID: orgID, senderID: senderID)] }
+
+    // MARK: Carrier accounts
+
+    /// A key of one carrier account's shared state (its concurrency budget), hash-tagged
+    /// `{ca:<account>}` so that on Redis Cluster one account's keys share a slot. `account` must
+    /// be key-safe (``CarrierConcurrencyBudget`` passes the account sid, or a hash of it).
+    public func carrierAccount(_ account: String, _ name: String) -> String {
+        prefix + "{ca:" + account + "}:" + name
+    }
 
     /// The canonical text of an id in keys and payloads: lowercase UUID.
     static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }

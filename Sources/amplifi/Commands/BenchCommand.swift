@@ -112,7 +112,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "twilio-sim: milliseconds the simulator takes per create request.")
         var latencyMs = 150
 
-        @Option(help: "twilio-sim: create requests the simulated account allows at once; beyond it 429 / 20429, like Twilio (0 = unlimited).")
+        @Option(help: "twilio-sim: create requests the simulated account allows at once, beyond which it answers 429 / 20429 like Twilio (0 = unlimited); the workers get the same --account-concurrency.")
         var accountConcurrency = 100
 
         @Option(help: "More `amplifi worker` arguments, space-separated (e.g. \"--claim-horizon-ms 500\").")
@@ -187,7 +187,7 @@ struct BenchCommand: AsyncParsableCommand {
                     configuration: CarrierSimulatorConfiguration(
                         carrier: SimulatedCarrierConfiguration(
                             latency: .fixed(.milliseconds(latencyMs)), recordsLog: false),
-                        callbacksEnabled: false),
+                        callbacksEnabled: false, accountConcurrency: accountConcurrency),
                     logger: logger)
                 let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [simulator], logger: logger))
                 simulatorGroup = group
@@ -203,7 +203,9 @@ struct BenchCommand: AsyncParsableCommand {
             let benchmark = FleetSendBenchmark(
                 configuration: FleetSendBenchmark.Configuration(
                     executable: executable, loops: loops, batchSize: batchSize, chunkSize: chunkSize, carrier: carrierPath,
-                    extraWorkerArguments: workerArguments.split(separator: " ").map(String.init), logDirectory: logs),
+                    extraWorkerArguments: (carrier == "sim" ? [] : ["--account-concurrency", "\(accountConcurrency)"])
+                        + workerArguments.split(separator: " ").map(String.init),
+                    logDirectory: logs),
                 logger: logger)
             let path = carrier == "sim" ? "postgres" : "http"
             let suite = SendBenchmarkSuite(

@@ -20,8 +20,11 @@ struct CarrierOptions: ParsableArguments {
         _ = try FlagValidation.seconds(carrierTimeoutSeconds, flag: "carrier-timeout-seconds", in: 1...120)
     }
 
-    /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`.
-    func makeCarrier(logger: Logger, simulatedLatency: SimulatedLatency = .none) throws -> any Carrier {
+    /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`,
+    /// Twilio keeps up to `maxConcurrentRequests` connections (and requests per `send` call).
+    func makeCarrier(
+        logger: Logger, simulatedLatency: SimulatedLatency = .none, maxConcurrentRequests: Int = 32
+    ) throws -> any Carrier {
         let name = carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim"
         switch name {
         case "sim":
@@ -31,19 +34,29 @@ struct CarrierOptions: ParsableArguments {
             // TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID + _SECRET), TWILIO_BASE_URL.
             return TwilioCarrier(
                 configuration: try TwilioCarrierConfiguration(
-                    environment: ProcessInfo.processInfo.environment, requestTimeout: requestTimeout),
+                    environment: ProcessInfo.processInfo.environment, maxConcurrentRequests: maxConcurrentRequests,
+                    requestTimeout: requestTimeout),
                 logger: logger)
         default:
             throw ValidationError("unknown carrier \"\(name)\": use sim or twilio")
         }
     }
 
-    /// Runs `body` with the carrier and shuts the carrier down afterwards, also when `body` throws
-    /// (an HTTP client must be shut down before the process exits).
+    /// Runs `body` with the carrier — as `wrap` returns it (e.g. under a permit pool) — and shuts it
+    /// down afterwards, also when `body` throws (an HTTP client must be shut down before the process exits).
     func withCarrier<T>(
-        logger: Logger, simulatedLatency: SimulatedLatency = .none, _ body: (any Carrier) async throws -> T
+        logger: Logger, simulatedLatency: SimulatedLatency = .none, maxConcurrentRequests: Int = 32,
+        wrap: (any Carrier) throws -> any Carrier = { $0 }, _ body: (any Carrier) async throws -> T
     ) async throws -> T {
-        let carrier = try makeCarrier(logger: logger, simulatedLatency: simulatedLatency)
+        let made = try makeCarrier(
+            logger: logger, simulatedLatency: simulatedLatency, maxConcurrentRequests: maxConcurrentRequests)
+        let carrier: any Carrier
+        do {
+            carrier = try wrap(made)
+        } catch {
+            try? await made.shutdown()
+            throw error
+        }
         do {
             let result = try await body(carrier)
             try? await carrier.shutdown()

@@ -83,6 +83,9 @@ struct CarrierSimCommand: AsyncParsableCommand {
     @Option(help: "Seed of every random draw.")
     var seed: UInt64 = 0
 
+    @Option(help: "Create requests the account may have in processing at once (latency included); more are answered 429 / 20429 with Twilio-Concurrent-Requests, nothing created. 0: unlimited (0-100000).")
+    var accountConcurrency = 0
+
     func validate() throws {
         for (name, rate) in [
             ("permanent-failure-rate", permanentFailureRate), ("rate-limit-rate", rateLimitRate),
@@ -102,6 +105,7 @@ struct CarrierSimCommand: AsyncParsableCommand {
         }
         _ = try FlagValidation.milliseconds(callbackDelayMs, flag: "callback-delay-ms", in: 0...60_000)
         _ = try FlagValidation.count(port, flag: "port", in: 0...65_535, unit: "")
+        _ = try FlagValidation.count(accountConcurrency, flag: "account-concurrency", in: 0...100_000, unit: "requests")
     }
 
     func run() async throws {
@@ -128,7 +132,8 @@ struct CarrierSimCommand: AsyncParsableCommand {
             duplicateRate: duplicateRate, callbacksEnabled: !noCallbacks, inboundURL: inboundUrl,
             transport: SimulatedTransportFaults(
                 lateAnswerRate: lateAnswerRate, lateAnswerDelay: .seconds(lateAnswerSeconds), dropRate: dropRate,
-                serverErrorRate: serverErrorRate))
+                serverErrorRate: serverErrorRate),
+            accountConcurrency: accountConcurrency)
         let server = CarrierSimulatorServer(configuration: configuration, logger: logger)
         let serviceLogger = logger
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -94,6 +94,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var carrierOptions: CarrierOptions
 
+    @OptionGroup var budgetOptions: CarrierBudgetOptions
+
     @Option(help: "Simulated carrier latency per batch, in milliseconds.")
     var simLatencyMilliseconds = 0
 
@@ -110,12 +112,14 @@ struct WorkerCommand: AsyncParsableCommand {
         _ = try FlagValidation.count(batchSize, flag: "batch-size", in: 1...10_000, unit: "messages")
         _ = try FlagValidation.count(chunkSize, flag: "chunk-size", in: 1...1_000_000, unit: "contacts")
         _ = try FlagValidation.milliseconds(simLatencyMilliseconds, flag: "sim-latency-milliseconds", in: 0...60_000)
+        // A message may wait for a carrier permit before its request starts.
         let bound = senderConfiguration(workerID: "check", callbackBase: nil)
-            .claimHoldBound(carrierTimeout: carrierOptions.requestTimeout)
+            .claimHoldBound(carrierTimeout: carrierOptions.requestTimeout + budgetOptions.permitWait)
         guard bound * 4 <= StaleClaimSweeper.defaultLease else {
             throw ValidationError(
                 "a claim could be held for \(bound), too close to the scheduler's claim lease "
-                    + "(\(StaleClaimSweeper.defaultLease)): lower --claim-horizon-ms or --carrier-timeout-seconds")
+                    + "(\(StaleClaimSweeper.defaultLease)): lower --claim-horizon-ms, --carrier-timeout-seconds "
+                    + "or --carrier-permit-wait-seconds")
         }
     }
 
@@ -138,7 +142,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let callbackBase = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap { $0.isEmpty ? nil : $0 }
             .map(ReceiverConfiguration.statusCallbackBase(publicURL:))
         let latency: SimulatedLatency = simLatencyMilliseconds > 0 ? .fixed(.milliseconds(simLatencyMilliseconds)) : .none
-        try await carrierOptions.withCarrier(logger: logger, simulatedLatency: latency) { carrier in
+        // The holder name is unique per process even when two workers are given the same --worker-id.
+        let holder = "\(id)/\(UUID().uuidString.prefix(8).lowercased())"
+        try await carrierOptions.withCarrier(
+            logger: logger, simulatedLatency: latency, maxConcurrentRequests: try budgetOptions.resolvedMaxInFlight(),
+            wrap: { try budgetOptions.budgeted($0, redis: redisClient, keys: keys, holder: holder, logger: logger) }
+        ) { carrier in
             let senders = ChunkSenderService(
                 client: client, redis: redisClient, carrier: carrier, keys: keys,
                 configuration: senderConfiguration(workerID: id, callbackBase: callbackBase), loops: concurrency,
