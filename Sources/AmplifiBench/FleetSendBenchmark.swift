@@ -32,13 +32,15 @@ public struct FleetSendBenchmark: Sendable {
         public var carrier: Carrier
         /// More `amplifi worker` arguments, passed through (`--worker-arguments`).
         public var extraWorkerArguments: [String]
+        /// More environment variables of the workers.
+        public var extraEnvironment: [String: String]
         /// Where the workers' logs go.
         public var logDirectory: URL
 
         /// A configuration for `executable`.
         public init(
             executable: URL, loops: Int, batchSize: Int, chunkSize: Int, carrier: Carrier,
-            extraWorkerArguments: [String], logDirectory: URL
+            extraWorkerArguments: [String], extraEnvironment: [String: String] = [:], logDirectory: URL
         ) {
             self.executable = executable
             self.loops = loops
@@ -46,6 +48,7 @@ public struct FleetSendBenchmark: Sendable {
             self.chunkSize = chunkSize
             self.carrier = carrier
             self.extraWorkerArguments = extraWorkerArguments
+            self.extraEnvironment = extraEnvironment
             self.logDirectory = logDirectory
         }
     }
@@ -81,9 +84,9 @@ public struct FleetSendBenchmark: Sendable {
             }
         }
         let keys = QueueKeys(prefix: "bench:\(run):")
-        var environment = [
+        var environment = configuration.extraEnvironment.merging([
             "AMPLIFI_DATABASE_URL": databaseURL, "AMPLIFI_REDIS_URL": redisURL, "AMPLIFI_REDIS_PREFIX": keys.prefix,
-        ]
+        ]) { $1 }
         switch configuration.carrier {
         case .simulator:
             environment["AMPLIFI_CARRIER"] = "sim"

@@ -203,8 +203,9 @@ struct BenchCommand: AsyncParsableCommand {
             let benchmark = FleetSendBenchmark(
                 configuration: FleetSendBenchmark.Configuration(
                     executable: executable, loops: loops, batchSize: batchSize, chunkSize: chunkSize, carrier: carrierPath,
-                    extraWorkerArguments: (carrier == "sim" ? [] : ["--account-concurrency", "\(accountConcurrency)"])
-                        + workerArguments.split(separator: " ").map(String.init),
+                    extraWorkerArguments: workerArguments.split(separator: " ").map(String.init),
+                    // Through the environment, so a build from before the budget existed still starts.
+                    extraEnvironment: carrier == "sim" ? [:] : ["AMPLIFI_CARRIER_ACCOUNT_CONCURRENCY": "\(accountConcurrency)"],
                     logDirectory: logs),
                 logger: logger)
             let path = carrier == "sim" ? "postgres" : "http"
