@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print their numbers.",
-        subcommands: [ExpansionBench.self, SendBench.self, LatencyBench.self, CallbackBench.self, ReceiverLoadBench.self],
+        subcommands: [ExpansionBench.self, SendBench.self, LatencyBench.self, ChartBench.self, CallbackBench.self, ReceiverLoadBench.self],
         defaultSubcommand: ExpansionBench.self)
 
     /// Audience expansion rate against a raw INSERT … SELECT of the same rows.
