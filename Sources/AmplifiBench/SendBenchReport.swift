@@ -69,7 +69,9 @@ public struct SendBenchReport: Sendable, Codable {
     public static func line(_ run: SendMeasurement, run label: String) -> String {
         "\(label): \(run.recipients) recipients, \(run.workers) worker(s): \(run.messages) sent in "
             + "\(format(run.sendingSeconds, 2)) s = \(Int(run.messagesPerSecond)) msg/s "
-            + "(\(format(run.ratio * 100, 0))% of \(Int(run.limitPerSecond))/s), CPU \(format(run.cpuMicrosPerMessage, 1)) µs/msg, "
+            + (run.limitPerSecond > 0
+                ? "(\(format(run.ratio * 100, 0))% of \(Int(run.limitPerSecond))/s), " : "(no limit), ")
+            + "CPU \(format(run.cpuMicrosPerMessage, 1)) µs/msg, "
             + "planning \(Int(run.planningRowsPerSecond)) rows/s, peak RSS \(format(run.peakRSSMegabytes, 0)) MiB"
             + (run.carrierRefusals > 0 ? ", \(run.carrierRefusals) refused by the carrier" : "")
     }

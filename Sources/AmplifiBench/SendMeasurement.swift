@@ -30,6 +30,6 @@ public struct SendMeasurement: Sendable, Codable {
     public var messagesPerSecond: Double { Double(messages) / max(sendingSeconds, 1e-9) }
     /// Planned rows per second.
     public var planningRowsPerSecond: Double { Double(recipients) / max(planningSeconds, 1e-9) }
-    /// `messagesPerSecond` ÷ `limitPerSecond`.
-    public var ratio: Double { messagesPerSecond / max(limitPerSecond, 1e-9) }
+    /// `messagesPerSecond` ÷ `limitPerSecond` (0 when there is no limit).
+    public var ratio: Double { limitPerSecond > 0 ? messagesPerSecond / limitPerSecond : 0 }
 }

@@ -169,6 +169,18 @@ public struct FairChunkQueue: Sendable {
         try await client.send(["HGET", .init(keys.fairInFlight), .init(QueueKeys.id(orgID))]).int ?? 0
     }
 
+    /// True when another organization has jobs queued and fewer of them in flight than `orgID`: the
+    /// fair pop would serve it next, so a sender loop that has held one of `orgID`'s chunks for a
+    /// while should hand it back. Two reads (`HGET`, `ZRANGEBYSCORE … LIMIT 0 2`).
+    public func othersWaiting(besides orgID: UUID) async throws -> Bool {
+        let mine = try await inFlight(orgID: orgID)
+        let waiting = try await client.send([
+            "ZRANGEBYSCORE", .init(keys.fairReady), "-inf", .init("(\(mine)"), "LIMIT", "0", "2",
+        ])
+        let me = QueueKeys.id(orgID)
+        return (waiting.array ?? []).contains { $0.string.map { $0 != me } ?? false }
+    }
+
     /// Leases currently held across all organizations (`ZCARD`).
     public func leasedCount() async throws -> Int {
         try await client.send(["ZCARD", .init(keys.fairLeases)]).int ?? 0

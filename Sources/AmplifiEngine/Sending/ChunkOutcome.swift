@@ -8,7 +8,7 @@ public enum ChunkOutcome: Sendable, Equatable {
     case stopped(CampaignStatus)
     /// The chunk's lease was lost (reclaimed by another worker): processing stopped at a batch boundary.
     case leaseLost
-    /// The process is shutting down: processing stopped at a claim boundary and the job was queued
-    /// again for another worker.
+    /// The process is shutting down, or another organization was waiting after a time slice:
+    /// processing stopped at a claim boundary and the job was queued again.
     case handedBack
 }

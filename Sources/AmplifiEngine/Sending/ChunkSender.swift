@@ -74,6 +74,7 @@ public struct ChunkSender: Sendable {
         var status = campaign.status
         var rounds = 0
         var segmentsPerMessage = 1.0
+        var sliceStart = ContinuousClock.now
         while true {
             try Task.checkCancellation()
             if Task.isShuttingDownGracefully {
@@ -83,6 +84,17 @@ public struct ChunkSender: Sendable {
                 }
                 logger.info("chunk handed back (shutting down)", metadata: metadata)
                 return .handedBack
+            }
+            // Fairness between organizations: a chunk held for a time slice goes back to the queue
+            // when another organization waits with fewer jobs in flight (checked once per slice).
+            if rounds > 0, let current = lease, let queue, ContinuousClock.now - sliceStart >= configuration.timeSlice {
+                sliceStart = .now
+                if try await queue.othersWaiting(besides: job.orgID) {
+                    _ = try await queue.complete(current)
+                    _ = try await queue.push(jobs: [job])
+                    logger.debug("chunk handed back (another organization is waiting)", metadata: metadata)
+                    return .handedBack
+                }
             }
             // Step 1: stop at a claim boundary unless the campaign is sending (the first round uses the
             // status just read with the campaign).

@@ -34,6 +34,10 @@ public struct ChunkSenderConfiguration: Sendable {
     /// Pause the campaign with reason `carrier_errors` when at least `rate` of a batch of at least
     /// `minimumBatch` messages is content-filtered (30007); nil: never.
     public var contentFilterPause: (rate: Double, minimumBatch: Int)?
+    /// After holding one chunk this long, a sender loop hands it back (its rows stay `pending`, the
+    /// job goes to the back of its organization's queue) when another organization has jobs waiting
+    /// with fewer in flight, so a big campaign cannot keep a small one waiting for whole chunks.
+    public var timeSlice: Duration
     /// The status callback base URL (`<public url>/twilio/status`); each message's callback is
     /// `<base>/<org id>/<message id>` (``statusCallbackURL(orgID:messageID:)``). Nil: no callbacks.
     public var statusCallbackBaseURL: String?
@@ -46,7 +50,7 @@ public struct ChunkSenderConfiguration: Sendable {
         recheckInterval: Duration = .milliseconds(500), recordDeadline: Duration = .seconds(60),
         maxAttempts: Int = 5, leaseSeconds: Double = 60,
         defaultBackOff: Duration = .seconds(1), contentFilterPause: (rate: Double, minimumBatch: Int)? = (0.05, 20),
-        statusCallbackBaseURL: String? = nil,
+        statusCallbackBaseURL: String? = nil, timeSlice: Duration = .milliseconds(500),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.workerID = workerID
@@ -60,6 +64,7 @@ public struct ChunkSenderConfiguration: Sendable {
         self.defaultBackOff = defaultBackOff
         self.contentFilterPause = contentFilterPause
         self.statusCallbackBaseURL = statusCallbackBaseURL
+        self.timeSlice = max(timeSlice, .milliseconds(50))
         self.now = now
     }
 

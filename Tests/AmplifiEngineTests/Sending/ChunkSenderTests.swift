@@ -293,4 +293,47 @@ import Testing
             }
         }
     }
+    @Test func aChunkHeldForATimeSliceIsHandedBackWhenAnotherOrganizationWaits() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                // A big organization with two chunks, both leased (two sender loops on it)…
+                let (big, bigSender) = try await F.org(client, credits: 5_000)
+                try await F.contacts(client, org: big, count: 1_000)
+                let (bigCampaign, chunks) = try await F.sendingCampaign(client, org: big, sender: bigSender, chunkSize: 500)
+                #expect(chunks == 2)
+                let (small, smallSender) = try await F.org(client, credits: 100, number: "+12025550199")
+                try await F.contacts(client, org: small, count: 10)
+                let (smallCampaign, _) = try await F.sendingCampaign(
+                    client, org: small, sender: smallSender, message: "Hello {{firstName}}, from the small org.")
+                let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
+                let queue = FairChunkQueue(client: redis, keys: keys, logger: F.logger)
+                _ = try await queue.push(jobs: (0..<2).map { ChunkJob(campaignID: bigCampaign, orgID: big, chunk: $0) })
+                let first = try #require(try await queue.pop(worker: "loop-1", leaseSeconds: 30))
+                let second = try #require(try await queue.pop(worker: "loop-2", leaseSeconds: 30))
+                // …and a small organization's job arrives while they send.
+                _ = try await queue.push(jobs: [ChunkJob(campaignID: smallCampaign, orgID: small, chunk: 0)])
+                let carrier = SimulatedCarrier(
+                    configuration: SimulatedCarrierConfiguration(latency: .fixed(.milliseconds(30))), logger: F.logger)
+                let chunkSender = F.sender(client, redis: redis, carrier: carrier, keys: keys) {
+                    $0.timeSlice = .milliseconds(50)
+                }
+                #expect(try await chunkSender.process(first.job, lease: first) == .handedBack)
+                let afterSlice = try await F.statusCounts(client, org: big, campaign: bigCampaign)
+                #expect((afterSlice["sent"] ?? 0) > 0 && (afterSlice["pending"] ?? 0) > 0)
+                // The fair pop serves the waiting organization before the chunk handed back.
+                let next = try #require(try await queue.pop(worker: "loop-1", leaseSeconds: 30))
+                #expect(next.job.orgID == small)
+                #expect(try await chunkSender.process(next.job, lease: next) == .finished(campaignCompleted: true))
+                // With nobody else waiting, the big chunks run to their end.
+                #expect(try await chunkSender.process(second.job, lease: second) == .finished(campaignCompleted: false))
+                let again = try #require(try await queue.pop(worker: "loop-1", leaseSeconds: 30))
+                #expect(again.job == first.job)
+                #expect(try await chunkSender.process(again.job, lease: again) == .finished(campaignCompleted: true))
+                #expect(try await F.statusCounts(client, org: big, campaign: bigCampaign) == ["sent": 1_000])
+                #expect(try await F.statusCounts(client, org: small, campaign: smallCampaign) == ["sent": 10])
+                #expect(carrier.duplicateDeliveries().isEmpty)
+                #expect(try await queue.leasedCount() == 0)
+            }
+        }
+    }
 }

@@ -15,7 +15,9 @@ enum SendingFixtures {
     static let noonInNewYork = Date(timeIntervalSince1970: 1_781_539_200)
 
     /// An org in America/New_York with `credits` credits and a default number sending 100,000 segments/s.
-    static func org(_ client: PostgresClient, credits: Int) async throws -> (org: UUID, sender: UUID) {
+    static func org(_ client: PostgresClient, credits: Int, number: String = "+12025550100") async throws
+        -> (org: UUID, sender: UUID)
+    {
         let org = try await client.query(
             "INSERT INTO organizations (name, timezone) VALUES ('Send test org', 'America/New_York') RETURNING id"
         )[0].decode(UUID.self, at: 0)
@@ -26,7 +28,7 @@ enum SendingFixtures {
         let sender = try await client.query(
             """
             INSERT INTO phone_numbers (org_id, e164, is_default, mps)
-            VALUES (\(org), '+12025550100', true, 100000) RETURNING id
+            VALUES (\(org), \(number), true, 100000) RETURNING id
             """)[0].decode(UUID.self, at: 0)
         return (org, sender)
     }
