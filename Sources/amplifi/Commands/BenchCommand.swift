@@ -157,24 +157,13 @@ struct BenchCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var logger = Logger(label: "amplifi.bench")
-            logger.logLevel = .warning
-            let json = self.json
-            let say: @Sendable (String) -> Void = { line in
-                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
-                fflush(nil)
-            }
-            guard let migrations = PostgresMigrator.defaultDirectory() else {
-                throw ValidationError("cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
-            }
-            let logs = URL(fileURLWithPath: directory)
-            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-            let postgres = try await LocalPostgresServer.start(durable: true)
-            let redisServer = try await LocalRedisServer.start()
-            defer {
-                redisServer.stop()
-                postgres.stop()
-            }
+            try await BenchFleetSetup.with(json: json, directory: directory) { try await run($0) }
+        }
+
+        private func run(_ setup: BenchFleetSetup) async throws {
+            let (logger, say, migrations, logs, postgres) = (
+                setup.logger, setup.say, setup.migrations, setup.logs, setup.postgres
+            )
             let executable = workerExecutable.map { URL(fileURLWithPath: $0) }
                 ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             var carrierPath = FleetSendBenchmark.Carrier.simulator
@@ -219,7 +208,7 @@ struct BenchCommand: AsyncParsableCommand {
             let measurements: [SendMeasurement]
             do {
                 measurements = try await suite.run(
-                    postgres: postgres, migrations: migrations, redisURL: redisServer.url, logger: logger, say: say)
+                    postgres: postgres, migrations: migrations, redisURL: setup.redis.url, logger: logger, say: say)
             } catch {
                 await simulatorGroup?.triggerGracefulShutdown()
                 throw error

@@ -1,6 +1,5 @@
 import AmplifiBench
 import AmplifiLocalServers
-import AmplifiPostgres
 import ArgumentParser
 import Foundation
 import Logging
@@ -56,38 +55,16 @@ struct LatencyBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "amplifi.bench")
-        logger.logLevel = .warning
-        let json = self.json
-        let say: @Sendable (String) -> Void = { line in
-            if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
-            fflush(nil)
-        }
-        guard let migrations = PostgresMigrator.defaultDirectory() else {
-            throw ValidationError("cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
-        }
-        let logs = URL(fileURLWithPath: directory)
-        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
-        let postgres = try await LocalPostgresServer.start(durable: true)
-        let redisServer = try await LocalRedisServer.start()
-        defer {
-            redisServer.stop()
-            postgres.stop()
-        }
-        let benchmark = LatencyBenchmark(
-            configuration: LatencyBenchmark.Configuration(
-                executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), workers: workers,
-                loops: loops, batchSize: batchSize, backgroundRecipients: backgroundRecipients, pauses: pauses,
-                firstMessages: firstMessages, promotions: promotions, logDirectory: logs),
-            logger: logger)
-        let report = try await benchmark.run(
-            postgres: postgres, migrations: migrations, redisURL: redisServer.url, say: say)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print("\n" + report.table)
+        try await BenchFleetSetup.with(json: json, directory: directory) { setup in
+            let benchmark = LatencyBenchmark(
+                configuration: LatencyBenchmark.Configuration(
+                    executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), workers: workers,
+                    loops: loops, batchSize: batchSize, backgroundRecipients: backgroundRecipients, pauses: pauses,
+                    firstMessages: firstMessages, promotions: promotions, logDirectory: setup.logs),
+                logger: setup.logger)
+            let report = try await benchmark.run(
+                postgres: setup.postgres, migrations: setup.migrations, redisURL: setup.redis.url, say: setup.say)
+            if json { try BenchFleetSetup.printJSON(report) } else { print("\n" + report.table) }
         }
     }
 }
