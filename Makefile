@@ -21,15 +21,15 @@ build: deps
 ## do not slow the rate limiter's and the fleets' timing-sensitive tests.
 ## The tests that judge time itself (a sender number's pacing measured at the carrier, a pool
 ## call's wall time, deadlines of the receiver and of Redis reconnects) run in a phase of their own
-## right after the bulk, so a hundred other suites starting servers at once cannot push them
-## past their windows.
+## right after the bulk, one test at a time (about 40 s), so neither a hundred other suites
+## starting servers at once nor each other can push them past their windows.
 FLEET_TESTS = MisbehavingCarrierTests|PlannerCrashTests|CarrierBudgetFleetTests
 FUZZ_TESTS = FuzzTests
 TIMING_TESTS = ClaimSafetyTests|PostgresPoolTests|AutoReplyLimitsTests|ReceiverHardeningTests|RedisClientTests|ReceiverTests|SenderRateLimiterTests
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --skip '$(FLEET_TESTS)|$(FUZZ_TESTS)|$(TIMING_TESTS)' $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build --filter '$(TIMING_TESTS)' $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build --no-parallel --filter '$(TIMING_TESTS)' $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --filter '$(FLEET_TESTS)' $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --filter '$(FUZZ_TESTS)' $(SWIFT_BUILD_FLAGS)
 	$(MAKE) chaos-short
