@@ -87,7 +87,9 @@ public struct ChunkSender: Sendable {
             }
             // Fairness between organizations: a chunk held for a time slice goes back to the queue
             // when another organization waits with fewer jobs in flight (checked once per slice).
-            if rounds > 0, let current = lease, let queue, ContinuousClock.now - sliceStart >= configuration.timeSlice {
+            if rounds > 0, let current = lease, let queue, let slice = configuration.timeSlice,
+                ContinuousClock.now - sliceStart >= slice
+            {
                 sliceStart = .now
                 if try await queue.othersWaiting(besides: job.orgID) {
                     _ = try await queue.complete(current)
