@@ -46,7 +46,8 @@ public enum CarrierErrorTable {
             codes: ["concurrency_budget_timeout"],
             disposition: .retryBatchLater(retryAfter: nil),
             message: "No permit of the carrier account's concurrency budget became free in time, so the request "
-                + "was never sent; the message goes back to the queue and the sender number backs off. If it "
+                + "was never sent; the message goes back to the queue with its attempt given back and the sender "
+                + "number backs off. If it "
                 + "persists, the account's budget (--account-concurrency) is too small for the fleet's sender numbers."),
         Row(
             errorClass: .ambiguous,

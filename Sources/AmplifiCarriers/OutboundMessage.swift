@@ -22,11 +22,16 @@ public struct OutboundMessage: Hashable, Sendable {
     public var statusCallbackURL: String?
     /// Seconds the message may wait in the carrier's queue before it expires, within `validityPeriodRange`.
     public var validityPeriod: Int
+    /// The latest moment its request may start (its slot on the sender number's schedule plus a
+    /// tolerance); a carrier wrapper that would have to wait past it answers the message as not
+    /// sent. Nil: no bound.
+    public var leaveBy: ContinuousClock.Instant?
 
     /// Creates a message; `validityPeriod` is clamped into 1…36,000 seconds.
     public init(
         id: Int64, orgID: UUID, from: PhoneNumber, to: PhoneNumber, body: String,
-        mediaURL: String? = nil, statusCallbackURL: String? = nil, validityPeriod: Int = 36_000
+        mediaURL: String? = nil, statusCallbackURL: String? = nil, validityPeriod: Int = 36_000,
+        leaveBy: ContinuousClock.Instant? = nil
     ) {
         self.id = id
         self.orgID = orgID
@@ -35,6 +40,7 @@ public struct OutboundMessage: Hashable, Sendable {
         self.body = body
         self.mediaURL = mediaURL
         self.statusCallbackURL = statusCallbackURL
+        self.leaveBy = leaveBy
         self.validityPeriod = min(
             max(validityPeriod, Self.validityPeriodRange.lowerBound), Self.validityPeriodRange.upperBound)
     }

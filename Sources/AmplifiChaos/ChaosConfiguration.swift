@@ -45,6 +45,13 @@ public struct ChaosConfiguration: Sendable {
     static let claimLeaseSeconds = 20
     /// The workers' carrier timeout; late answers come after it.
     static let carrierTimeoutSeconds = 2
-    /// The burst the workers allow on top of a number's rate, in seconds of that rate.
+    /// The burst the carrier allows on top of a number's rate, in seconds of that rate: what the
+    /// run judges the arrivals against.
     static let burstSeconds = 1.0
+    /// The burst the workers are configured with: a fifth of a second's worth under the carrier's,
+    /// as a deployment should be. A worker's message may leave up to its late tolerance (100 ms)
+    /// after its slot, and the paced stream reaches the carrier with its own jitter on top (a
+    /// burst's first requests open connections, a busy host answers late); a sender booked to the
+    /// carrier's exact limit crosses it whenever those stack up.
+    static let workerBurstSeconds = burstSeconds - 0.2
 }

@@ -179,7 +179,7 @@ public struct ChaosRun: Sendable {
                 "--chunk-size", "200", "--lease-seconds", "10",
                 "--carrier-timeout-seconds", "\(ChaosConfiguration.carrierTimeoutSeconds)",
                 "--settle-after-seconds", "\(ChaosConfiguration.settleAfterSeconds)", "--drain-seconds", "5",
-                "--burst-seconds", "\(ChaosConfiguration.burstSeconds)",
+                "--burst-seconds", "\(ChaosConfiguration.workerBurstSeconds)",
             ]
         }
     }

@@ -7,10 +7,12 @@ public import Foundation
 /// sender loops call `send` at once — nor, with a fleet budget, more than its lease of the
 /// account's budget. Wraps any carrier (`TwilioCarrier` in `amplifi worker`).
 ///
-/// A message whose permit does not come within `permitWait` of the `send` call (or whose wait is
-/// cancelled, or the pool closed) is never handed to the wrapped carrier and is answered
-/// `.failed(.concurrencyBudgetTimeout)`: retryable, nothing was sent, so the send path puts the row
-/// back and the sender number backs off — a claim is never held for long waiting on the budget.
+/// A message whose permit does not come within `permitWait` of the `send` call or by its
+/// `leaveBy` (or whose wait is cancelled, or the pool closed) is never handed to the wrapped
+/// carrier and is answered `.failed(.concurrencyBudgetTimeout)`: nothing was sent, so the send
+/// path puts the row back with its attempt given back and the sender number backs off — a claim
+/// is never held for long waiting on the budget, and messages held up behind a shrunken budget
+/// never leave together long after their slots.
 /// A 429 from the carrier is passed through unchanged (retryable as before) and reported to the
 /// pool, which halves the account's effective budget (AIMD; see
 /// ``CarrierConcurrencyBudget/cut(confirmed:)`` for a 429 that is not the concurrency limit).
@@ -33,15 +35,17 @@ public final class BudgetedCarrier: Carrier {
     }
 
     /// Sends each message of `batch` as soon as a permit is free (in the batch's order), at most
-    /// until `permitWait` from now; the messages still without one are answered
-    /// `concurrency_budget_timeout` (never sent). Results are in the batch's order.
+    /// until `permitWait` from now or the message's `leaveBy`, whichever comes first; the messages
+    /// still without one are answered `concurrency_budget_timeout` (never sent). Results are in the
+    /// batch's order.
     public func send(_ batch: [OutboundMessage]) async -> [SendResult] {
         guard !batch.isEmpty else { return [] }
-        let deadline = ContinuousClock.now + permitWait
+        let waitLimit = ContinuousClock.now + permitWait
         var results = [SendResult?](repeating: nil, count: batch.count)
         await withTaskGroup(of: (Int, SendResult).self) { group in
             var next = 0
             while next < batch.count {
+                let deadline = min(waitLimit, batch[next].leaveBy ?? waitLimit)
                 guard let granted = try? await pool.acquire(upTo: batch.count - next, until: deadline) else { break }
                 for index in next..<(next + granted) {
                     group.addTask { [inner, pool] in

@@ -95,6 +95,10 @@ public struct QueueKeys: Sendable, Hashable {
         orgScoped(orgID, "rate:" + QueueKeys.id(senderID))
     }
 
+    /// When one organization's rate state last started (``SenderRateLimiterScripts/reserve``):
+    /// its absence tells a Redis that lost its data from an idle one.
+    public func rateEpoch(orgID: UUID) -> String { orgScoped(orgID, "rate-epoch") }
+
     /// A key owned by one organization, hash-tagged `{o:<org>}` so that on Redis
     /// Cluster one org's keys share a slot (a script about one org may touch them
     /// all) while different orgs spread over the shards.
@@ -128,8 +132,13 @@ public struct QueueKeys: Sendable, Hashable {
     /// `fairOrgQueuePrefix` (ARGV[1]).
     public var fairTotalDepthKeys: [String] { [fairReady] }
 
-    /// ``SenderRateLimiterScripts/reserve`` and ``SenderRateLimiterScripts/backOff``: the number's bucket.
-    public func senderRateKeys(orgID: UUID, senderID: UUID) -> [String] { [senderRate(orgID: orgID, senderID: senderID)] }
+    /// ``SenderRateLimiterScripts/reserve``: the number's bucket, the organization's rate epoch.
+    public func senderReserveKeys(orgID: UUID, senderID: UUID) -> [String] {
+        [senderRate(orgID: orgID, senderID: senderID), rateEpoch(orgID: orgID)]
+    }
+
+    /// ``SenderRateLimiterScripts/backOff``: the number's bucket.
+    public func senderBackOffKeys(orgID: UUID, senderID: UUID) -> [String] { [senderRate(orgID: orgID, senderID: senderID)] }
 
     // MARK: Carrier accounts
 

@@ -38,7 +38,11 @@ public import Logging
 /// One HASH per number, ``key(orgID:senderID:)``, org-scoped (hash tag `{o:<org>}`) so
 /// numbers spread over a Redis Cluster. It expires when both its TAT and its pause
 /// have passed — an idle number leaves no key (an expired key and a past TAT mean the
-/// same: a full bucket).
+/// same: a full bucket). Beside them, one key per organization without expiry, its rate
+/// epoch: while it exists, a missing HASH means an idle number; when it is gone too, Redis
+/// lost its data (`FLUSHALL`, a restart without persistence) while reservations made
+/// before may still be going out, so the organization's numbers wait out one booking
+/// horizon before they start again.
 public struct SenderRateLimiter: Sendable {
     let client: RedisClient
     let keys: QueueKeys
@@ -60,7 +64,9 @@ public struct SenderRateLimiter: Sendable {
     /// at `ratePerSecond` segments per second with a bucket of `burst` segments
     /// (default: one second's worth, at least 1), in one Lua call. Returns the reservation
     /// and how long to wait before sending, or — when `maxWait` is given and the batch
-    /// would wait longer — `.wait` with nothing reserved.
+    /// would wait longer — `.wait` with nothing reserved. `maxWait` is also how far ahead every
+    /// caller books, so after Redis lost its data (see ``SenderRateLimiterScripts/reserve``) the
+    /// organization's numbers start again only once that long has passed, without a burst.
     /// Throws ``EngineError`` (`VALIDATION_FAILED`) for a negative segment count, a
     /// non-positive rate or a burst below one segment, and Redis errors as they come.
     public func reserve(
@@ -87,10 +93,11 @@ public struct SenderRateLimiter: Sendable {
         }
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.reserve,
-            keys: keys.senderRateKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
+            keys: keys.senderReserveKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
             arguments: [
                 .init(segments), .init(interval), .init(burst),
                 .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1),
+                .init(maxWait.map { max(0, Self.microseconds($0)) } ?? 0),
             ])
         guard let fields = reply.array, fields.count == 3, let granted = fields[0].int, let value = fields[1].int,
             let now = fields[2].int
@@ -115,7 +122,7 @@ public struct SenderRateLimiter: Sendable {
     public func backOff(orgID: UUID, senderID: UUID, for duration: Duration) async throws -> RateBackOff {
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.backOff,
-            keys: keys.senderRateKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
+            keys: keys.senderBackOffKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
             arguments: [.init(max(0, Self.microseconds(duration)))])
         guard let fields = reply.array, fields.count == 2, let pauseEnd = fields[0].int, let now = fields[1].int
         else {

@@ -12,8 +12,9 @@ public import AmplifiRedis
 /// Numbers are stored with `%.0f`: Lua 5.1's `tostring` keeps only 14 significant
 /// digits, too few for microseconds since 1970 (16 digits).
 public enum SenderRateLimiterScripts {
-    /// reserve — KEYS: sender hash; ARGV: segments n, emission interval T (µs per
-    /// segment), burst B (segments, ≥ 1), max wait (µs, negative = unlimited).
+    /// reserve — KEYS: sender hash, the organization's rate epoch; ARGV: segments n, emission
+    /// interval T (µs per segment), burst B (segments, ≥ 1), max wait (µs, negative =
+    /// unlimited), recovery horizon H (µs, ≥ 0).
     ///
     /// GCRA with reservation: the batch starts at `start = max(tat, now, pause + (B-1)·T)`
     /// and its segment j (1…n) conforms at `start + j·T − B·T`. The last term of `start`
@@ -26,14 +27,32 @@ public enum SenderRateLimiterScripts {
     /// `base + j·T` µs from now; negative = already conforming). `now` is the server
     /// time the answer is relative to, so callers can place the schedule on the
     /// server's clock whatever the network or scheduling delay.
+    ///
+    /// Lost state: a sender hash without a TAT is either idle or gone with a Redis flush or
+    /// restart — and then reservations handed out before may still be going out, up to H
+    /// ahead. The epoch key (no expiry) tells them apart: it holds when this organization's
+    /// rate state last started. When it is missing too, the state is new or lost, the script
+    /// writes `now` into it, and any number of the organization that starts within H of that
+    /// epoch starts as after a backoff ending at `epoch + H`: no burst, first segment then.
+    /// The cost is one horizon's wait the first time an organization sends on a fresh Redis.
     public static let reserve = RedisScript(
         """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local n, interval, burst, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+        local horizon = tonumber(ARGV[5])
         local state = redis.call('HMGET', KEYS[1], 'tat', 'pause')
-        local tat = tonumber(state[1]) or now
+        local tat = tonumber(state[1])
         local pause = tonumber(state[2]) or 0
+        if tat == nil then
+          tat = now
+          local epoch = tonumber(redis.call('GET', KEYS[2]))
+          if epoch == nil then
+            epoch = now
+            redis.call('SET', KEYS[2], string.format('%.0f', epoch))
+          end
+          if epoch + horizon > now then pause = math.max(pause, epoch + horizon) end
+        end
         local start = math.max(tat, now, pause + (burst - 1) * interval)
         local base = start - burst * interval - now
         local delay = base + n * interval

@@ -287,7 +287,7 @@ public struct ChunkSender: Sendable {
         // Steps 6 and 7: each message leaves at its slot; the send-time checks are read again when the
         // last read is older than the re-check interval.
         var stop: CampaignStatus?
-        let results = await pace(sendable, batch: batch, ledger: &ledger, stop: &stop)
+        let results = await pace(sendable, readyAt: .now, batch: batch, ledger: &ledger, stop: &stop)
         // Step 8: classify in memory; the caller writes everything in one statement.
         var verdict = BatchVerdict()
         for (row, result) in results {
@@ -302,19 +302,24 @@ public struct ChunkSender: Sendable {
     }
 
     /// Hands each message to the carrier at its slot (messages due together go as one concurrent
-    /// call) and returns the carrier's answers. Before a message leaves, pause/cancel and the contacts'
+    /// call; those whose slot passed while the claim was being prepared, at `readyAt`) and returns the
+    /// carrier's answers. A message that cannot leave within the late tolerance of that moment stays
+    /// unsent. Before a message leaves, pause/cancel and the contacts'
     /// suppression are read again when the last read is older than the re-check interval; a campaign
     /// that stopped `sending`, a shutdown or a failed re-check stops the launching (`stop` says why
     /// when the campaign stopped): the rows not handed over stay without a result and are put back.
     func pace(
-        _ sendable: [Prepared], batch: ClaimedBatch, ledger: inout ClaimLedger, stop: inout CampaignStatus?
+        _ sendable: [Prepared], readyAt: ContinuousClock.Instant, batch: ClaimedBatch, ledger: inout ClaimLedger,
+        stop: inout CampaignStatus?
     ) async -> [(Prepared, SendResult)] {
         var lastCheck = batch.reservedAt
         var next = 0
+        var missed = 0
         var launched: [[(Prepared, SendResult)]] = []
         await withTaskGroup(of: [(Prepared, SendResult)].self) { group in
             while next < sendable.count {
-                await Self.pause(until: sendable[next].due)
+                // The re-check runs just before the slot, so its round trip does not make the message late.
+                await Self.pause(until: sendable[next].due - Self.recheckLead)
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
                 if ContinuousClock.now - lastCheck >= configuration.recheckInterval {
                     let remaining = sendable[next...].map(\.claim.contactID)
@@ -331,29 +336,49 @@ public struct ChunkSender: Sendable {
                         if let reason = checked.suppressed[row.claim.contactID] { ledger.skip(row.claim.id, reason: reason) }
                     }
                 }
+                await Self.pause(until: sendable[next].due)
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                // Messages due within 5 ms go together; one whose slot passed more than the late
+                // tolerance ago stays unsent (back to pending) rather than leave beside later ones.
                 var slice: [Prepared] = []
-                let horizon = ContinuousClock.now + .milliseconds(5)
-                while next < sendable.count, sendable[next].due <= horizon {
-                    if !ledger.isSettled(sendable[next].claim.id) { slice.append(sendable[next]) }
+                var outbound: [OutboundMessage] = []
+                let now = ContinuousClock.now
+                while next < sendable.count, sendable[next].due <= now + .milliseconds(5) {
+                    let row = sendable[next]
                     next += 1
+                    if ledger.isSettled(row.claim.id) { continue }
+                    let leaveBy = max(row.due, readyAt) + configuration.lateTolerance
+                    if leaveBy < now {
+                        missed += 1
+                        continue
+                    }
+                    slice.append(row)
+                    outbound.append(outboundMessage(row, batch: batch, leaveBy: leaveBy))
                 }
                 if slice.isEmpty { continue }
-                let outbound = slice.map { outboundMessage($0, batch: batch) }
                 for row in slice { ledger.handed(row.claim.id) }
                 group.addTask { [carrier] in Array(zip(slice, await carrier.send(outbound))) }
             }
             for await results in group { launched.append(results) }
         }
+        if missed > 0 {
+            logger.info(
+                "messages missed their slots; back to pending unsent",
+                metadata: batch.metadata.merging(["missed": "\(missed)"]) { $1 })
+        }
         return launched.flatMap { $0 }
     }
 
-    /// The carrier's view of one prepared row.
-    func outboundMessage(_ row: Prepared, batch: ClaimedBatch) -> OutboundMessage {
+    /// How long before a message's slot the send-time checks are read again when they are stale.
+    static let recheckLead: Duration = .milliseconds(50)
+
+    /// The carrier's view of one prepared row, to leave by `leaveBy`.
+    func outboundMessage(_ row: Prepared, batch: ClaimedBatch, leaveBy: ContinuousClock.Instant) -> OutboundMessage {
         OutboundMessage(
             id: row.claim.id, orgID: batch.job.orgID, from: batch.campaign.from,
             to: PhoneNumber(trustedE164: row.claim.phone), body: row.plan.text, mediaURL: batch.campaign.mediaURL,
             statusCallbackURL: configuration.statusCallbackURL(orgID: batch.job.orgID, messageID: row.claim.id),
-            validityPeriod: row.validityPeriod)
+            validityPeriod: row.validityPeriod, leaveBy: leaveBy)
     }
 
     /// Writes a claim's rows, retrying with backoff while Postgres is unreachable (up to

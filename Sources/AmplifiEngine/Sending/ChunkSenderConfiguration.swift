@@ -21,6 +21,12 @@ public struct ChunkSenderConfiguration: Sendable {
     /// Within a paced batch, pause/cancel and opt-outs are read again before a message leaves when the
     /// last read is older than this.
     public var recheckInterval: Duration
+    /// How late after its slot on the number's schedule a message may still leave. A message that
+    /// cannot leave by then (the loop ran late, no carrier permit came) goes back to `pending`
+    /// unsent, its attempt given back, instead of leaving together with the ones behind it: the
+    /// carrier sees at most the number's rate plus its burst plus this much of its rate in any
+    /// second, however a worker is delayed.
+    public var lateTolerance: Duration
     /// How long the results of a batch are retried (Postgres down) before the rows are left to the
     /// sweeper and the settle step (they are `sending`: never resent blindly).
     public var recordDeadline: Duration
@@ -49,7 +55,8 @@ public struct ChunkSenderConfiguration: Sendable {
     /// A configuration; only the worker id is required.
     public init(
         workerID: String, batchSize: Int = 100, claimHorizon: Duration = .seconds(1), burstSeconds: Double = 1,
-        recheckInterval: Duration = .milliseconds(500), recordDeadline: Duration = .seconds(60),
+        recheckInterval: Duration = .milliseconds(500), lateTolerance: Duration = .milliseconds(100),
+        recordDeadline: Duration = .seconds(60),
         maxAttempts: Int = 5, leaseSeconds: Double = 60,
         defaultBackOff: Duration = .seconds(1), contentFilterPause: (rate: Double, minimumBatch: Int)? = (0.05, 20),
         statusCallbackBaseURL: String? = nil, timeSlice: Duration? = nil,
@@ -60,6 +67,7 @@ public struct ChunkSenderConfiguration: Sendable {
         self.claimHorizon = min(max(claimHorizon, .milliseconds(50)), Self.maximumClaimHorizon)
         self.burstSeconds = burstSeconds.isFinite ? min(max(burstSeconds, 0), 60) : 1
         self.recheckInterval = max(recheckInterval, .milliseconds(10))
+        self.lateTolerance = max(lateTolerance, .milliseconds(10))
         self.recordDeadline = max(recordDeadline, .seconds(1))
         self.maxAttempts = max(1, maxAttempts)
         self.leaseSeconds = leaseSeconds

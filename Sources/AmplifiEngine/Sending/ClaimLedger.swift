@@ -35,6 +35,10 @@ struct ClaimLedger: Sendable {
     /// The row was handed to the carrier: from now on only the carrier's answer settles it.
     mutating func handed(_ id: Int64) { handedOver.insert(id) }
 
+    /// The carrier wrapper answered that the row's request never started (no permit in time): it goes
+    /// back to `pending` like a row never handed over (attempt given back, charge refunded).
+    mutating func notSent(_ id: Int64) { handedOver.remove(id) }
+
     /// The row is not sent: the contact may not be texted now (its charge, if any, is refunded).
     mutating func skip(_ id: Int64, reason: SkipReason) {
         set(RecordedMessage(id: id, contactID: contact(id), claimID: claimID, status: .skipped, skipReason: reason))
@@ -115,6 +119,12 @@ struct BatchVerdict: Sendable {
             record.providerMessageID = providerID
             sent += 1
             ledger.set(record)
+            return
+        case .failed(let error) where error.code == CarrierError.concurrencyBudgetTimeout.code:
+            // Never sent: back to pending with its attempt, the number backs off (the account is busy).
+            ledger.notSent(row.claim.id)
+            retried += 1
+            backOff = max(backOff ?? .zero, configuration.defaultBackOff)
             return
         case .failed(let error):
             record.errorCode = error.code

@@ -52,6 +52,23 @@ struct BudgetedCarrierTests {
         await processes[0].client.close()
     }
 
+    @Test func aMessageThatCannotLeaveByItsDeadlineIsNeverSent() async throws {
+        let inner = GaugedCarrier(latency: .milliseconds(400))
+        let pool = CarrierPermitPool(maxInFlight: 1, budget: nil, holder: "local", logger: S.logger)
+        let carrier = BudgetedCarrier(inner, pool: pool, permitWait: .seconds(30))
+        // The first message holds the only permit for 400 ms; the second must leave within 100 ms of
+        // the call (its slot plus the late tolerance), however patient the process-wide wait is.
+        var batch = S.messages(2)
+        batch[1].leaveBy = .now + .milliseconds(100)
+        let started = ContinuousClock.now
+        let results = await carrier.send(batch)
+        #expect(results[0].providerMessageID != nil)
+        #expect(results[1].error == .concurrencyBudgetTimeout)
+        #expect(inner.sent == 1)
+        #expect(ContinuousClock.now - started < .seconds(20))
+        try await carrier.shutdown()
+    }
+
     @Test func messagesWithoutAPermitInTimeAreAnsweredRetryableAndNeverSent() async throws {
         let inner = GaugedCarrier(latency: .milliseconds(600))
         let pool = CarrierPermitPool(maxInFlight: 1, budget: nil, holder: "local", logger: S.logger)

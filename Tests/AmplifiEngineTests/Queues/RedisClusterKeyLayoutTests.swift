@@ -24,7 +24,8 @@ struct RedisClusterKeyLayoutTests {
             ("FairQueueScripts.reclaim", keys.fairReclaimKeys + [orgList]),
             ("FairQueueScripts.clear", keys.fairClearKeys(orgID: org)),
             ("FairQueueScripts.totalDepth", keys.fairTotalDepthKeys + [orgList]),
-            ("SenderRateLimiterScripts.reserve/backOff", keys.senderRateKeys(orgID: org, senderID: sender)),
+            ("SenderRateLimiterScripts.reserve", keys.senderReserveKeys(orgID: org, senderID: sender)),
+            ("SenderRateLimiterScripts.backOff", keys.senderBackOffKeys(orgID: org, senderID: sender)),
         ]
     }
 
@@ -73,8 +74,8 @@ struct RedisClusterKeyLayoutTests {
         #expect(RedisClusterSlot.slot(keys.orgScoped(Self.orgA, "pause:x")) == slotA)
         #expect(RedisClusterSlot.slot(keys.senderRate(orgID: Self.orgB, senderID: Self.sender)) != slotA)
         let queue = Set(
-            (Self.scriptCalls(keys, org: Self.orgA).dropLast() + Self.scriptCalls(keys, org: Self.orgB).dropLast())
-                .flatMap { $0.keys }.map(RedisClusterSlot.slot))
+            (Self.scriptCalls(keys, org: Self.orgA) + Self.scriptCalls(keys, org: Self.orgB))
+                .filter { $0.name.hasPrefix("FairQueueScripts.") }.flatMap { $0.keys }.map(RedisClusterSlot.slot))
         #expect(queue.count == 1)
         let admission = [keys.admissionStream, keys.admittedSet, keys.requeuedMarker(Self.orgA)]
         #expect(Set(admission.map(RedisClusterSlot.slot)).count == 1)

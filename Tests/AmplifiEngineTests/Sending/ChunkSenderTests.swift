@@ -192,6 +192,37 @@ import Testing
         }
     }
 
+    @Test func messagesThatMissTheirSlotsGoBackUnsentWithTheirAttempts() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let (org, campaign) = try await F.oneChunkCampaign(client, credits: 1_000, contacts: 6)
+                try await client.query("UPDATE phone_numbers SET mps = 20 WHERE org_id = \(org)")
+                // One carrier permit, each request 250 ms: the message holding it makes the ones behind
+                // it (slots 50 ms apart) miss their slots by more than the 100 ms tolerance.
+                let inner = HookedCarrier(inner: SimulatedCarrier(logger: F.logger)) {
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+                let pool = CarrierPermitPool(maxInFlight: 1, budget: nil, holder: "local", logger: F.logger)
+                let carrier = BudgetedCarrier(inner, pool: pool, permitWait: .seconds(30))
+                let chunkSender = F.sender(client, redis: redis, carrier: carrier)
+                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                #expect(outcome == .finished(campaignCompleted: true))
+                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 6])
+                // Each went to the carrier once, and the rounds it missed cost it no attempt.
+                #expect(inner.inner.sendLog().count == 6)
+                let attempts = try await client.query(
+                    "SELECT max(attempt) FROM campaign_messages WHERE org_id = \(org) AND campaign_id = \(campaign)"
+                )[0].decode(Int.self, at: 0)
+                #expect(attempts == 1)
+                let meter = CreditMeter(client: client)
+                let usage = try await meter.campaignUsage(orgID: org, campaignID: campaign)
+                #expect(usage.creditsUsed == usage.ledgerNet)
+                #expect(usage.creditsUsed == 6)
+                try await carrier.shutdown()
+            }
+        }
+    }
+
     @Test func transientFailuresRetryThenFailWithBooksConsistent() async throws {
         try await withTestDatabase { client, _ in
             try await F.withRedis { redis in
@@ -306,6 +337,11 @@ import Testing
                 let (smallCampaign, _) = try await F.sendingCampaign(
                     client, org: small, sender: smallSender, message: "Hello {{firstName}}, from the small org.")
                 let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
+                // Both organizations have sent before: no first-send wait (SenderRateLimiter) eats the slice.
+                let limiter = SenderRateLimiter(client: redis, keys: keys, logger: F.logger)
+                for org in [big, small] {
+                    _ = try await limiter.reserve(orgID: org, senderID: UUID(), segments: 1, ratePerSecond: 1)
+                }
                 let queue = FairChunkQueue(client: redis, keys: keys, logger: F.logger)
                 _ = try await queue.push(jobs: (0..<2).map { ChunkJob(campaignID: bigCampaign, orgID: big, chunk: $0) })
                 let first = try #require(try await queue.pop(worker: "loop-1", leaseSeconds: 30))
