@@ -302,9 +302,9 @@ public struct ChunkSender: Sendable {
     }
 
     /// Hands each message to the carrier at its slot (messages due together go as one concurrent
-    /// call; those whose slot passed while the claim was being prepared, at `readyAt`) and returns the
-    /// carrier's answers. A message that cannot leave within the late tolerance of that moment stays
-    /// unsent. Before a message leaves, pause/cancel and the contacts'
+    /// call) and returns the carrier's answers. A message whose slot lies more than the late tolerance
+    /// after `readyAt` (the claim was prepared) is handed over with a `leaveBy` of its slot plus the
+    /// tolerance. Before a message leaves, pause/cancel and the contacts'
     /// suppression are read again when the last read is older than the re-check interval; a campaign
     /// that stopped `sending`, a shutdown or a failed re-check stops the launching (`stop` says why
     /// when the campaign stopped): the rows not handed over stay without a result and are put back.
@@ -314,7 +314,6 @@ public struct ChunkSender: Sendable {
     ) async -> [(Prepared, SendResult)] {
         var lastCheck = batch.reservedAt
         var next = 0
-        var missed = 0
         var launched: [[(Prepared, SendResult)]] = []
         await withTaskGroup(of: [(Prepared, SendResult)].self) { group in
             while next < sendable.count {
@@ -338,22 +337,20 @@ public struct ChunkSender: Sendable {
                 }
                 await Self.pause(until: sendable[next].due)
                 if Task.isShuttingDownGracefully || Task.isCancelled { break }
-                // Messages due within 5 ms go together; one whose slot passed more than the late
-                // tolerance ago stays unsent (back to pending) rather than leave beside later ones.
+                // Messages due within 5 ms go together. One the limiter placed further out than the
+                // late tolerance must leave within it of its slot (`leaveBy`): if no carrier permit
+                // comes by then it stays unsent, rather than leave beside the messages behind it.
                 var slice: [Prepared] = []
                 var outbound: [OutboundMessage] = []
-                let now = ContinuousClock.now
-                while next < sendable.count, sendable[next].due <= now + .milliseconds(5) {
+                let horizon = ContinuousClock.now + .milliseconds(5)
+                while next < sendable.count, sendable[next].due <= horizon {
                     let row = sendable[next]
                     next += 1
                     if ledger.isSettled(row.claim.id) { continue }
-                    let leaveBy = max(row.due, readyAt) + configuration.lateTolerance
-                    if leaveBy < now {
-                        missed += 1
-                        continue
-                    }
+                    let paced = row.due > readyAt + configuration.lateTolerance
                     slice.append(row)
-                    outbound.append(outboundMessage(row, batch: batch, leaveBy: leaveBy))
+                    outbound.append(
+                        outboundMessage(row, batch: batch, leaveBy: paced ? row.due + configuration.lateTolerance : nil))
                 }
                 if slice.isEmpty { continue }
                 for row in slice { ledger.handed(row.claim.id) }
@@ -361,19 +358,14 @@ public struct ChunkSender: Sendable {
             }
             for await results in group { launched.append(results) }
         }
-        if missed > 0 {
-            logger.info(
-                "messages missed their slots; back to pending unsent",
-                metadata: batch.metadata.merging(["missed": "\(missed)"]) { $1 })
-        }
         return launched.flatMap { $0 }
     }
 
     /// How long before a message's slot the send-time checks are read again when they are stale.
     static let recheckLead: Duration = .milliseconds(50)
 
-    /// The carrier's view of one prepared row, to leave by `leaveBy`.
-    func outboundMessage(_ row: Prepared, batch: ClaimedBatch, leaveBy: ContinuousClock.Instant) -> OutboundMessage {
+    /// The carrier's view of one prepared row, to leave by `leaveBy` (nil: no bound).
+    func outboundMessage(_ row: Prepared, batch: ClaimedBatch, leaveBy: ContinuousClock.Instant?) -> OutboundMessage {
         OutboundMessage(
             id: row.claim.id, orgID: batch.job.orgID, from: batch.campaign.from,
             to: PhoneNumber(trustedE164: row.claim.phone), body: row.plan.text, mediaURL: batch.campaign.mediaURL,

@@ -337,11 +337,13 @@ import Testing
                 let (smallCampaign, _) = try await F.sendingCampaign(
                     client, org: small, sender: smallSender, message: "Hello {{firstName}}, from the small org.")
                 let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
-                // Both organizations have sent before: no first-send wait (SenderRateLimiter) eats the slice.
+                // Both organizations have sent before, longer ago than the claim horizon (1 s): no
+                // first-send wait (SenderRateLimiter) eats the slice.
                 let limiter = SenderRateLimiter(client: redis, keys: keys, logger: F.logger)
                 for org in [big, small] {
                     _ = try await limiter.reserve(orgID: org, senderID: UUID(), segments: 1, ratePerSecond: 1)
                 }
+                try await Task.sleep(for: .milliseconds(1_100))
                 let queue = FairChunkQueue(client: redis, keys: keys, logger: F.logger)
                 _ = try await queue.push(jobs: (0..<2).map { ChunkJob(campaignID: bigCampaign, orgID: big, chunk: $0) })
                 let first = try #require(try await queue.pop(worker: "loop-1", leaseSeconds: 30))
