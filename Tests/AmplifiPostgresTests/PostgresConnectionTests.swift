@@ -124,8 +124,17 @@ struct PostgresConnectionTests {
     @Test func cancellingATaskCancelsItsStatement() async throws {
         try await withTestDatabase { client, _ in
             let started = ContinuousClock.now
-            let task = Task { try await client.query("SELECT pg_sleep(30)") }
-            try await Task.sleep(for: .milliseconds(300))
+            let task = Task { try await client.query("SELECT pg_sleep(30) AS cancel_me") }
+            // Cancel once the statement runs (a fixed sleep lost the race on a loaded machine: the
+            // cancel request reached a connection with nothing to cancel yet).
+            let giveUp = ContinuousClock.now + .seconds(8)
+            while ContinuousClock.now < giveUp {
+                let running = try await client.query(
+                    "SELECT count(*)::bigint FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%AS cancel_me'"
+                )[0].decode(Int64.self, at: 0)
+                if running > 0 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
             task.cancel()
             let result = await task.result
             #expect(throws: (any Error).self) { try result.get() }
