@@ -95,6 +95,10 @@ public struct QueueKeys: Sendable, Hashable {
         orgScoped(orgID, "rate:" + QueueKeys.id(senderID))
     }
 
+    /// When the fleet's rate state last started (``SenderRateLimiterScripts/noteFleetEpoch``): present
+    /// and older than a booking horizon, Redis has kept its data at least that long.
+    public var rateFleetEpoch: String { prefix + "rate-epoch" }
+
     /// When one organization's rate state last started (``SenderRateLimiterScripts/reserve``):
     /// its absence tells a Redis that lost its data from an idle one.
     public func rateEpoch(orgID: UUID) -> String { orgScoped(orgID, "rate-epoch") }

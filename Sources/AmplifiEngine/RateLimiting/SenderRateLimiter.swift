@@ -1,4 +1,5 @@
 import AmplifiMessaging
+import Synchronization
 public import AmplifiRedis
 public import Foundation
 public import Logging
@@ -42,11 +43,14 @@ public import Logging
 /// epoch: while it exists, a missing HASH means an idle number; when it is gone too, Redis
 /// lost its data (`FLUSHALL`, a restart without persistence) while reservations made
 /// before may still be going out, so the organization's numbers wait out one booking
-/// horizon before they start again.
+/// horizon before they start again. A fleet-wide epoch key tells an organization that never
+/// sent (Redis kept its data longer than a horizon: no wait) from one whose state was lost.
 public struct SenderRateLimiter: Sendable {
     let client: RedisClient
     let keys: QueueKeys
     let logger: Logger
+    /// Organizations whose rate epoch this limiter has already seen to (once each per process).
+    let notedOrganizations = NotedOrganizations()
 
     /// A limiter over `client`, with key names under `keys`.
     public init(client: RedisClient, keys: QueueKeys = QueueKeys(), logger: Logger) {
@@ -91,13 +95,16 @@ public struct SenderRateLimiter: Sendable {
             return .reserved(
                 RateReservation(segments: 0, baseMicroseconds: 0, intervalMicroseconds: interval, serverTimeMicroseconds: 0))
         }
+        let horizon = maxWait.map { max(0, Self.microseconds($0)) } ?? 0
+        if horizon > 0, notedOrganizations.insert(orgID) {
+            try await noteOrganization(orgID, horizon: horizon)
+        }
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.reserve,
             keys: keys.senderReserveKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
             arguments: [
                 .init(segments), .init(interval), .init(burst),
-                .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1),
-                .init(maxWait.map { max(0, Self.microseconds($0)) } ?? 0),
+                .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1), .init(horizon),
             ])
         guard let fields = reply.array, fields.count == 3, let granted = fields[0].int, let value = fields[1].int,
             let now = fields[2].int
@@ -137,8 +144,29 @@ public struct SenderRateLimiter: Sendable {
         return backOff
     }
 
+    /// Before this process first books for `orgID`: when Redis has kept its data for longer than
+    /// `horizon` (``SenderRateLimiterScripts/noteFleetEpoch``), an organization without a rate
+    /// epoch has never sent, so it gets one far in the past and its first reservation may burst.
+    /// Two round trips, once per organization and process.
+    func noteOrganization(_ orgID: UUID, horizon: Int) async throws {
+        let kept = try await client.evalScript(
+            SenderRateLimiterScripts.noteFleetEpoch, keys: [RedisArgument(keys.rateFleetEpoch)],
+            arguments: [.init(horizon)])
+        if kept.int == 1 {
+            _ = try await client.send(["SET", .init(keys.rateEpoch(orgID: orgID)), "0", "NX"])
+        }
+    }
+
     /// Whole microseconds of `duration`, rounded up (a wait is never shortened).
     static func microseconds(_ duration: Duration) -> Int {
         Int(Saturating.count(duration, unitsPerSecond: 1_000_000, roundingUp: true))
     }
+}
+
+/// The organizations a ``SenderRateLimiter`` has noted (see `noteOrganization`), shared by its copies.
+final class NotedOrganizations: Sendable {
+    private let noted = Mutex<Set<UUID>>([])
+
+    /// Adds `orgID`; true when it was not there yet.
+    func insert(_ orgID: UUID) -> Bool { noted.withLock { $0.insert(orgID).inserted } }
 }

@@ -34,7 +34,8 @@ public enum SenderRateLimiterScripts {
     /// rate state last started. When it is missing too, the state is new or lost, the script
     /// writes `now` into it, and any number of the organization that starts within H of that
     /// epoch starts as after a backoff ending at `epoch + H`: no burst, first segment then.
-    /// The cost is one horizon's wait the first time an organization sends on a fresh Redis.
+    /// The cost is one horizon's wait the first time an organization sends on a fresh Redis; an
+    /// organization new to a Redis that has kept its data is told apart by ``noteFleetEpoch``.
     public static let reserve = RedisScript(
         """
         local t = redis.call('TIME')
@@ -63,6 +64,27 @@ public enum SenderRateLimiterScripts {
         redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', newTat))
         redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.max(newTat, pause) - now) / 1000)))
         return {1, math.floor(base), now}
+        """)
+
+    /// noteFleetEpoch — KEYS: the fleet's rate epoch; ARGV: horizon H (µs).
+    ///
+    /// Returns 1 when the key exists and was written more than H ago: Redis has kept its data for
+    /// longer than any booking could still be outstanding, so an organization without an epoch of
+    /// its own has simply never sent (the caller then writes it one far in the past, `0`). When the
+    /// key is missing (a fresh or flushed Redis) it is written with `now`; then, as while it is
+    /// younger than H, the answer is 0 and the organization's first reservation treats its state
+    /// as lost.
+    public static let noteFleetEpoch = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local epoch = tonumber(redis.call('GET', KEYS[1]))
+        if epoch == nil then
+          redis.call('SET', KEYS[1], string.format('%.0f', now))
+          return 0
+        end
+        if epoch + tonumber(ARGV[1]) < now then return 1 end
+        return 0
         """)
 
     /// backOff — KEYS: sender hash; ARGV: pause (µs).

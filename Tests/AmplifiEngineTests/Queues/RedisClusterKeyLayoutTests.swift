@@ -26,6 +26,7 @@ struct RedisClusterKeyLayoutTests {
             ("FairQueueScripts.totalDepth", keys.fairTotalDepthKeys + [orgList]),
             ("SenderRateLimiterScripts.reserve", keys.senderReserveKeys(orgID: org, senderID: sender)),
             ("SenderRateLimiterScripts.backOff", keys.senderBackOffKeys(orgID: org, senderID: sender)),
+            ("SenderRateLimiterScripts.noteFleetEpoch", [keys.rateFleetEpoch]),
         ]
     }
 

@@ -271,6 +271,20 @@ import Testing
         await client.close()
     }
 
+    @Test func aNewOrganizationOnARedisThatKeptItsDataBurstsAtOnce() async throws {
+        let client = try await Support.sharedClient()
+        let keys = Support.freshKeys()
+        // The fleet's rate state started long ago: this Redis has not lost its data since.
+        _ = try await client.send(["SET", .init(keys.rateFleetEpoch), "1"])
+        let limiter = SenderRateLimiter(client: client, keys: keys, logger: Support.logger)
+        let first = try #require(
+            try await limiter.reserve(
+                orgID: UUID(), senderID: UUID(), segments: 5, ratePerSecond: 10, burst: 10, maxWait: .seconds(2)
+            ).reservation)
+        #expect(first.delay(throughSegment: 5) == .zero)
+        await client.close()
+    }
+
     @Test func afterRedisLostItsDataNumbersWaitOutTheHorizonWithoutABurst() async throws {
         let client = try await Support.sharedClient()
         let keys = Support.freshKeys()
@@ -289,6 +303,7 @@ import Testing
         // Redis loses everything (FLUSHALL or a restart without persistence) while those are out.
         _ = try await client.send([
             "DEL", .init(keys.senderRate(orgID: org, senderID: sender)), .init(keys.rateEpoch(orgID: org)),
+            .init(keys.rateFleetEpoch),
         ])
         // Nothing before one horizon has passed (what was booked ahead may still be going out)…
         let after = try #require(try await book(1).reservation)
