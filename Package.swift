@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Amplifi Dispatch — the send engine of an SMS/MMS platform.
-// Module layout follows docs/design.md: C shims, thin database layers,
+// Module layout (docs/architecture.md): C shims, thin database layers,
 // a pure messaging domain, the engine, and the `amplifi` executable.
 import PackageDescription
 

@@ -1,8 +1,8 @@
 -- 005_events.sql — what comes back from the carrier: delivery status events
 -- and inbound messages.
 
--- Statuses Twilio reports for a message (MessageStatus in
--- shared/twilio/messages-openapi.json), shared by both event tables.
+-- Statuses Twilio reports for a message (every value its Message resource's
+-- `status` can take), shared by both event tables.
 -- Inbound-only values are listed too so a misrouted callback is still logged.
 
 CREATE TABLE delivery_events (
