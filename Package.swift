@@ -258,7 +258,7 @@ let package = Package(
             name: "AmplifiEngineTests",
             dependencies: [
                 "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
-                "AmplifiLocalServers", "AmplifiCarrierSimulator", "AmplifiTestSupport",
+                "AmplifiLocalServers", "AmplifiCarrierSimulator", "AmplifiTestSupport", "AmplifiBench",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -1,3 +1,4 @@
+import AmplifiBench
 import AmplifiEngine
 import AmplifiMessaging
 import AmplifiPostgres
