@@ -117,10 +117,8 @@ public struct InboundMessageHandler: Sendable {
         var outcome = InboundOutcome(
             stored: false, inboundMessageID: nil, orgID: context.orgID, contactID: context.contactID, keyword: stored,
             campaignID: context.campaignID, autoReply: nil)
-        var metadata: Logger.Metadata = [
-            "org_id": .id(context.orgID), "campaign_id": "\(context.campaignID.map { "\($0)" } ?? "")",
-            "keyword": "\(stored ?? "reply")",
-        ]
+        var metadata: Logger.Metadata = ["org_id": .id(context.orgID), "keyword": "\(stored ?? "reply")"]
+        if let campaignID = context.campaignID { metadata["campaign_id"] = .id(campaignID) }
         guard
             let written = try await store.store(
                 InboundStore.Write(
@@ -130,7 +128,7 @@ public struct InboundMessageHandler: Sendable {
             logger.debug("inbound message redelivered; ignored", metadata: metadata)
             return (outcome, nil)
         }
-        metadata["inbound_id"] = "\(written.inboundID)"
+        metadata["inbound_id"] = .id(written.inboundID)
         outcome.stored = true
         outcome.inboundMessageID = written.inboundID
         logger.info("inbound message stored", metadata: metadata)

@@ -78,7 +78,7 @@ public struct PhoneNumberStore: Sendable {
             }
             logger.info(
                 "sender number added",
-                metadata: ["org_id": .id(org), "number_id": "\(added.id)", "default": "\(added.isDefault)"])
+                metadata: ["org_id": .id(org), "number_id": .id(added.id), "default": "\(added.isDefault)"])
             return added
         } catch let error as PostgresError
             where error.hasSQLState(.uniqueViolation) && error.constraint == "phone_number_routes_pkey"
