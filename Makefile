@@ -3,13 +3,18 @@
 
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: deps build test chaos-short demo clean
+.PHONY: deps build lint test chaos-short demo clean
 
 deps:
 	@scripts/install-deps.sh
 
 build: deps
 	swift build $(SWIFT_BUILD_FLAGS)
+
+## The formatting rules of .swift-format, checked strictly (swift-format ships with the toolchain).
+## `swift format format -i -r Package.swift Sources Tests` applies them.
+lint:
+	swift format lint --strict -r Package.swift Sources Tests
 
 ## Runs every test against real Postgres and Redis servers that the tests start
 ## themselves (or AMPLIFI_TEST_DATABASE_URL / AMPLIFI_TEST_REDIS_URL when set).
@@ -26,7 +31,7 @@ build: deps
 FLEET_TESTS = MisbehavingCarrierTests|PlannerCrashTests|CarrierBudgetFleetTests
 FUZZ_TESTS = FuzzTests
 TIMING_TESTS = ClaimSafetyTests|PostgresPoolTests|AutoReplyLimitsTests|ReceiverHardeningTests|RedisClientTests|ReceiverTests|SenderRateLimiterTests
-test: deps
+test: deps lint
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --skip '$(FLEET_TESTS)|$(FUZZ_TESTS)|$(TIMING_TESTS)' $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --no-parallel --filter '$(TIMING_TESTS)' $(SWIFT_BUILD_FLAGS)

@@ -146,7 +146,8 @@ let package = Package(
         .target(
             name: "AmplifiReceiver",
             dependencies: [
-                "AmplifiHTTP", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                "AmplifiHTTP", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres",
+                "AmplifiRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -189,7 +190,8 @@ let package = Package(
         .executableTarget(
             name: "amplifi",
             dependencies: [
-                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine", "AmplifiCarriers",
+                "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine",
+                "AmplifiCarriers",
                 "AmplifiCarrierSimulator", "AmplifiReceiver", "AmplifiHTTP", "AmplifiChaos", "AmplifiBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -276,7 +278,8 @@ let package = Package(
         .testTarget(
             name: "AmplifiReceiverTests",
             dependencies: [
-                "AmplifiReceiver", "AmplifiHTTP", "AmplifiConcurrency", "AmplifiCarrierSimulator", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging",
+                "AmplifiReceiver", "AmplifiHTTP", "AmplifiConcurrency", "AmplifiCarrierSimulator", "AmplifiEngine",
+                "AmplifiCarriers", "AmplifiMessaging",
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiLocalServers", "AmplifiTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -294,7 +297,8 @@ let package = Package(
         .testTarget(
             name: "amplifiTests",
             dependencies: [
-                "amplifi", "AmplifiLocalServers", "AmplifiTestSupport", "AmplifiPostgres", "AmplifiCarriers", "AmplifiMessaging",
+                "amplifi", "AmplifiLocalServers", "AmplifiTestSupport", "AmplifiPostgres", "AmplifiCarriers",
+                "AmplifiMessaging",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

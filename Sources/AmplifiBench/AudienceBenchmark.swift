@@ -18,7 +18,8 @@ public enum AudienceBenchmark {
         let clock = ContinuousClock()
         let (orgID, loadTime, rawCampaign, plannedCampaign) = try await client.withConnection { connection in
             let orgID = try await connection.query(
-                "INSERT INTO organizations (name) VALUES (\("bench \(contacts)")) RETURNING id")[0].decode(UUID.self, at: 0)
+                "INSERT INTO organizations (name) VALUES (\("bench \(contacts)")) RETURNING id")[0].decode(
+                    UUID.self, at: 0)
             let loadStart = clock.now
             try await GeneratedContacts(orgID: orgID, count: contacts).copy(into: connection)
             // VACUUM sets the hint bits and visibility map of the fresh rows now, so
@@ -47,7 +48,9 @@ public enum AudienceBenchmark {
     }
 
     /// A submitted (queued) campaign whose audience is every contact.
-    static func createCampaign(_ connection: PostgresConnection, orgID: UUID, name: String, abTest: Bool) async throws -> UUID {
+    static func createCampaign(_ connection: PostgresConnection, orgID: UUID, name: String, abTest: Bool) async throws
+        -> UUID
+    {
         try await connection.query(
             """
             INSERT INTO campaigns (org_id, name, message, contact_filter, status, ab_test, message_variant_a, message_variant_b)

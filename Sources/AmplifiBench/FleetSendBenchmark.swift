@@ -74,7 +74,8 @@ public struct FleetSendBenchmark: Sendable {
 
     /// Sends one campaign to every contact of `org` in the database at `databaseURL` with
     /// `workers` worker processes, the queues under a fresh prefix of the Redis at `redisURL`.
-    public func run(workers: Int, databaseURL: String, redisURL: String, org: UUID, run: String) async throws -> Timing {
+    public func run(workers: Int, databaseURL: String, redisURL: String, org: UUID, run: String) async throws -> Timing
+    {
         let client = PostgresClient(url: databaseURL, maxConnections: 2, logger: logger)
         let redis = try RedisClient(url: redisURL, maxConnections: 2, logger: logger)
         defer {
@@ -144,7 +145,8 @@ public struct FleetSendBenchmark: Sendable {
             if status == "completed" { break }
             if ["failed", "paused", "canceled"].contains(status) {
                 throw EngineError(
-                    "BENCH_FAILED", "the bench campaign ended \(status); see the workers' logs in \(configuration.logDirectory.path)")
+                    "BENCH_FAILED",
+                    "the bench campaign ended \(status); see the workers' logs in \(configuration.logDirectory.path)")
             }
             for process in processes where !process.isRunning {
                 throw EngineError(

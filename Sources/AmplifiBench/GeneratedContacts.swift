@@ -49,7 +49,8 @@ public struct GeneratedContacts: Sequence, Sendable {
             let optedOut: Date? = i % 100 == 11 ? Self.optedOutAt : nil
             let email: String? = i % 3 == 0 ? nil : "user\(i)@example.com"
             return [
-                orgID, phone, "First\(i)", "Last\(i)", email, Self.states[i % 4], String(27600 + i % 100), tags, textable,
+                orgID, phone, "First\(i)", "Last\(i)", email, Self.states[i % 4], String(27600 + i % 100), tags,
+                textable,
                 optedOut,
             ]
         }

@@ -133,7 +133,8 @@ public struct LatencyBenchmark: Sendable {
                 try launch(
                     "worker-\(index)",
                     [
-                        "worker", "--concurrency", "\(configuration.loops)", "--batch-size", "\(configuration.batchSize)",
+                        "worker", "--concurrency", "\(configuration.loops)", "--batch-size",
+                        "\(configuration.batchSize)",
                         "--worker-id", "latency-\(index)",
                     ]))
         }

@@ -87,11 +87,13 @@ public struct SVGChart: Sendable {
             svg += text(px(x), bottom + 16, Self.format(x), anchor: "middle")
         }
         svg += text(Self.margin.left + plotWidth / 2, Self.height - 16, xLabel, anchor: "middle")
-        svg += "<text transform=\"translate(18,\(Self.margin.top + plotHeight / 2)) rotate(-90)\" "
+        svg +=
+            "<text transform=\"translate(18,\(Self.margin.top + plotHeight / 2)) rotate(-90)\" "
             + "text-anchor=\"middle\">\(Self.escape(yLabel))</text>\n"
         for anchor in anchors {
             let y = py(anchor.y)
-            svg += "<line x1=\"\(Self.margin.left)\" y1=\"\(y)\" x2=\"\(Self.margin.left + plotWidth)\" y2=\"\(y)\" "
+            svg +=
+                "<line x1=\"\(Self.margin.left)\" y1=\"\(y)\" x2=\"\(Self.margin.left + plotWidth)\" y2=\"\(y)\" "
                 + "stroke=\"#555555\" stroke-dasharray=\"6,4\"/>\n"
             svg += text(Self.margin.left + plotWidth + 6, y + 4, anchor.label, anchor: "start")
         }
@@ -100,10 +102,12 @@ public struct SVGChart: Sendable {
             let path = line.points.map { "\(Self.round(px($0.x))),\(Self.round(py($0.y)))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(path)\"/>\n"
             for point in line.points {
-                svg += "<circle cx=\"\(Self.round(px(point.x)))\" cy=\"\(Self.round(py(point.y)))\" r=\"3\" fill=\"\(color)\"/>\n"
+                svg +=
+                    "<circle cx=\"\(Self.round(px(point.x)))\" cy=\"\(Self.round(py(point.y)))\" r=\"3\" fill=\"\(color)\"/>\n"
             }
             let legendY = Self.margin.top + 16 + Double(index) * 18
-            svg += "<rect x=\"\(Self.margin.left + plotWidth + 6)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(color)\"/>\n"
+            svg +=
+                "<rect x=\"\(Self.margin.left + plotWidth + 6)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(color)\"/>\n"
             svg += text(Self.margin.left + plotWidth + 20, legendY, line.name, anchor: "start")
         }
         return svg + "</svg>\n"

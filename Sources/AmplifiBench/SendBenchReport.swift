@@ -50,7 +50,8 @@ public struct SendBenchReport: Sendable, Codable {
                 cpuMicrosPerMessage: median(\.cpuMicrosPerMessage),
                 sendingMicrosPerMessage: median { $0.sendingSeconds / Double(max($0.messages, 1)) * 1e6 },
                 planningMicrosPerRow: median { $0.planningSeconds / Double(max($0.recipients, 1)) * 1e6 },
-                planningCPUMicrosPerRow: median(\.planningCPUMicrosPerRow), peakRSSMegabytes: median(\.peakRSSMegabytes),
+                planningCPUMicrosPerRow: median(\.planningCPUMicrosPerRow),
+                peakRSSMegabytes: median(\.peakRSSMegabytes),
                 carrierRefusals: cell.reduce(0) { $0 + $1.carrierRefusals })
         }
         let widest = medians.map(\.workers).max() ?? 1
@@ -79,19 +80,24 @@ public struct SendBenchReport: Sendable, Codable {
     /// The medians as a Markdown table, then the slopes.
     public var table: String {
         var text = "\(path) path, medians (\(machine)):\n\n"
-        text += "| recipients | workers | runs | msg/s | limit/s | ratio | CPU µs/msg | send µs/msg | plan µs/row "
+        text +=
+            "| recipients | workers | runs | msg/s | limit/s | ratio | CPU µs/msg | send µs/msg | plan µs/row "
             + "| plan CPU µs/row | peak RSS MiB | refused |\n"
         text += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for cell in medians {
-            text += "| \(cell.recipients) | \(cell.workers) | \(cell.runs) | \(Int(cell.messagesPerSecond)) "
+            text +=
+                "| \(cell.recipients) | \(cell.workers) | \(cell.runs) | \(Int(cell.messagesPerSecond)) "
                 + "| \(Int(cell.limitPerSecond)) | \(Self.format(cell.ratio * 100, 0))% "
                 + "| \(Self.format(cell.cpuMicrosPerMessage, 1)) | \(Self.format(cell.sendingMicrosPerMessage, 1)) "
                 + "| \(Self.format(cell.planningMicrosPerRow, 1)) | \(Self.format(cell.planningCPUMicrosPerRow, 1)) "
                 + "| \(Self.format(cell.peakRSSMegabytes, 0)) | \(cell.carrierRefusals) |\n"
         }
         if let slopes {
-            func show(_ value: Double?, _ unit: String) -> String { value.map { Self.format($0, 2) + " " + unit } ?? "n/a" }
-            text += "\nper tenfold audience: sending \(show(slopes.sendingMicrosPerMessagePerDecade, "µs/msg")), "
+            func show(_ value: Double?, _ unit: String) -> String {
+                value.map { Self.format($0, 2) + " " + unit } ?? "n/a"
+            }
+            text +=
+                "\nper tenfold audience: sending \(show(slopes.sendingMicrosPerMessagePerDecade, "µs/msg")), "
                 + "planning \(show(slopes.planningMicrosPerRowPerDecade, "µs/row")), "
                 + "worker CPU \(show(slopes.cpuMicrosPerMessagePerDecade, "µs/msg")), "
                 + "peak RSS \(show(slopes.peakRSSMegabytesPerDecade, "MiB"))\n"
@@ -112,7 +118,9 @@ public struct SendBenchReport: Sendable, Codable {
         let series = sizes.map { size in
             SVGChart.Series(
                 name: "\(SVGChart.format(Double(size))) recipients",
-                points: medians.filter { $0.recipients == size }.map { (x: Double($0.workers), y: $0.messagesPerSecond) })
+                points: medians.filter { $0.recipients == size }.map {
+                    (x: Double($0.workers), y: $0.messagesPerSecond)
+                })
         }
         return SVGChart(
             title: "amplifi bench send (\(path) path): msg/s by worker processes", xLabel: "worker processes",
@@ -127,9 +135,14 @@ public struct SendBenchReport: Sendable, Codable {
             title: "Cost per message by audience size (\(widest) worker process\(widest == 1 ? "" : "es"))",
             xLabel: "recipients (log scale)", yLabel: "µs per message (or row)",
             series: [
-                SVGChart.Series(name: "sending (wall)", points: curve.map { (x: Double($0.recipients), y: $0.sendingMicrosPerMessage) }),
-                SVGChart.Series(name: "planning (wall)", points: curve.map { (x: Double($0.recipients), y: $0.planningMicrosPerRow) }),
-                SVGChart.Series(name: "worker CPU", points: curve.map { (x: Double($0.recipients), y: $0.cpuMicrosPerMessage) }),
+                SVGChart.Series(
+                    name: "sending (wall)",
+                    points: curve.map { (x: Double($0.recipients), y: $0.sendingMicrosPerMessage) }),
+                SVGChart.Series(
+                    name: "planning (wall)",
+                    points: curve.map { (x: Double($0.recipients), y: $0.planningMicrosPerRow) }),
+                SVGChart.Series(
+                    name: "worker CPU", points: curve.map { (x: Double($0.recipients), y: $0.cpuMicrosPerMessage) }),
             ], logX: true)
     }
 

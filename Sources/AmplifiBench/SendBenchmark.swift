@@ -21,7 +21,8 @@ public enum SendBenchmark {
             let org = try await connection.query(
                 "INSERT INTO organizations (name) VALUES (\(name)) RETURNING id")[0].decode(UUID.self, at: 0)
             try await connection.query(
-                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', \(max(recipients * 20, 1_000)), 'bench')")
+                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', \(max(recipients * 20, 1_000)), 'bench')"
+            )
             try await connection.query(
                 """
                 INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind)
@@ -29,7 +30,8 @@ public enum SendBenchmark {
                 """)
             try await GeneratedContacts(orgID: org, count: recipients).copy(into: connection)
             try await connection.query(
-                "UPDATE contacts SET is_textable = true, opted_out_at = NULL, timezone = NULL, deleted_at = NULL WHERE org_id = \(org)")
+                "UPDATE contacts SET is_textable = true, opted_out_at = NULL, timezone = NULL, deleted_at = NULL WHERE org_id = \(org)"
+            )
             try await connection.execute(script: "VACUUM ANALYZE contacts")
             return org
         }

@@ -26,8 +26,12 @@ struct CarrierSimulatorAPI: Sendable {
 
     /// Adds every route to `router`.
     func register(on router: Router<BasicRequestContext>) {
-        router.post("/2010-04-01/Accounts/:account/Messages.json") { request, context in try await authorized(request, context) { try await create(request) } }
-        router.get("/2010-04-01/Accounts/:account/Messages.json") { request, context in try await authorized(request, context) { list(request) } }
+        router.post("/2010-04-01/Accounts/:account/Messages.json") { request, context in
+            try await authorized(request, context) { try await create(request) }
+        }
+        router.get("/2010-04-01/Accounts/:account/Messages.json") { request, context in
+            try await authorized(request, context) { list(request) }
+        }
         router.get("/2010-04-01/Accounts/:account/Messages/:sidfile") { request, context in
             try await authorized(request, context) { fetch(context.parameters.get("sidfile") ?? "") }
         }
@@ -37,14 +41,20 @@ struct CarrierSimulatorAPI: Sendable {
         }
         // `/sim/*` is not Twilio's: no Basic challenge (a browser or URLSession would answer it).
         router.get("/sim/stats") { request, _ in
-            guard authenticator.isAuthorized(request.headers[.authorization]) else { return Self.error(20003, "Authenticate", status: 401) }
+            guard authenticator.isAuthorized(request.headers[.authorization]) else {
+                return Self.error(20003, "Authenticate", status: 401)
+            }
             return Self.json(store.stats(), status: .ok)
         }
         router.post("/sim/inbound") { request, _ in
-            guard authenticator.isAuthorized(request.headers[.authorization]) else { return Self.error(20003, "Authenticate", status: 401) }
+            guard authenticator.isAuthorized(request.headers[.authorization]) else {
+                return Self.error(20003, "Authenticate", status: 401)
+            }
             return try await inbound(request)
         }
-        router.get("/healthz") { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
     }
 
     /// Runs `handler` when the credentials are accepted (else 401 / 20003) and the path's account is
@@ -155,7 +165,9 @@ struct CarrierSimulatorAPI: Sendable {
             } else if Self.isAlphanumericSenderID(text) {
                 from = PhoneNumber(trustedE164: text)
             } else {
-                return refuse(21212, "The 'From' number \(text) is not a valid phone number, shortcode, or alphanumeric sender ID.")
+                return refuse(
+                    21212,
+                    "The 'From' number \(text) is not a valid phone number, shortcode, or alphanumeric sender ID.")
             }
         case .messagingService(let sid):
             serviceSID = sid
@@ -178,7 +190,9 @@ struct CarrierSimulatorAPI: Sendable {
         case .accepted(let sid, _, let segments, _):
             let posts = configuration.callbacksEnabled && parsed.statusCallback != nil
             let now = Date()
-            let message = store.insert(key: SimulatedSendKey(to: to, bodyHash: StableHash.hash(bytes: parsed.body.utf8))) {
+            let message = store.insert(
+                key: SimulatedSendKey(to: to, bodyHash: StableHash.hash(bytes: parsed.body.utf8))
+            ) {
                 index in
                 SimulatedMessage(
                     index: index, sid: sid, to: to.e164, from: from.e164, messagingServiceSID: serviceSID,
@@ -249,7 +263,8 @@ struct CarrierSimulatorAPI: Sendable {
     /// the configured URL and answers with its HTTP status (502 when it never answered).
     private func inbound(_ request: Request) async throws -> Response {
         guard let url = configuration.inboundURL else {
-            return Self.error(21609, "No inbound URL is configured: start the simulator with --inbound-url.", status: 409)
+            return Self.error(
+                21609, "No inbound URL is configured: start the simulator with --inbound-url.", status: 409)
         }
         var request = request
         let isJSON = request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false

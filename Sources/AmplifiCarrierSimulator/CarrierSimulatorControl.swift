@@ -44,7 +44,9 @@ public final class CarrierSimulatorControl: Sendable {
     func episode(at now: Date = Date()) -> Episode {
         state.withLock { state in
             if let until = state.outageUntil, now < until { return .outage }
-            if let until = state.throttleUntil, now < until { return .throttle(retryAfterSeconds: state.retryAfterSeconds) }
+            if let until = state.throttleUntil, now < until {
+                return .throttle(retryAfterSeconds: state.retryAfterSeconds)
+            }
             return .none
         }
     }

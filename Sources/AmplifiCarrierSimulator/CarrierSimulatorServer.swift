@@ -94,7 +94,9 @@ public final class CarrierSimulatorServer: Service, Sendable {
                 address: .hostname(configuration.host, port: configuration.port), serverName: "amplifi-carrier-sim"),
             services: [dispatcher],
             onServerRunning: { [self] channel in
-                settle(channel.localAddress?.port.map { .success($0) } ?? .failure(NotListening(description: "no local address")))
+                settle(
+                    channel.localAddress?.port.map { .success($0) }
+                        ?? .failure(NotListening(description: "no local address")))
             },
             logger: logger)
         do {

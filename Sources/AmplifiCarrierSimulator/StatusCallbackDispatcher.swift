@@ -104,7 +104,8 @@ final class StatusCallbackDispatcher: Service, Sendable {
             let delivered = answer.map { (200..<300).contains($0) } ?? false
             store.recordCallback(index: step.index, delivered: delivered)
             if !delivered {
-                logger.debug("status callback not accepted", metadata: ["status": "\(answer.map(String.init) ?? "none")"])
+                logger.debug(
+                    "status callback not accepted", metadata: ["status": "\(answer.map(String.init) ?? "none")"])
             }
         }
         if step.position + 1 < callbacks.count {

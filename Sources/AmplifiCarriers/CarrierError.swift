@@ -53,7 +53,8 @@ public struct CarrierError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// An HTTP failure without a Twilio code, e.g. a 429 or a 502 from a proxy: code `http_<status>`.
     public static func http(status: Int, retryAfter: Duration? = nil, concurrentRequests: Int? = nil) -> CarrierError {
-        CarrierError(code: "http_\(status)", httpStatus: status, retryAfter: retryAfter, concurrentRequests: concurrentRequests)
+        CarrierError(
+            code: "http_\(status)", httpStatus: status, retryAfter: retryAfter, concurrentRequests: concurrentRequests)
     }
 
     /// The longest wait a carrier's `Retry-After` can impose (10 minutes): a larger value is capped,

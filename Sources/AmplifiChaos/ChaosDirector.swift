@@ -40,7 +40,9 @@ struct ChaosDirector: Sendable {
             group.addTask { await self.act(opened: opened, window: window) }
             group.addTask { await self.sendStops(opened: opened, window: window) }
             group.addTask { await self.reportProgress(opened: opened) }
-            group.addTask { await self.topUpWhenOutOfCredits(until: opened + window + .seconds(configuration.settleSeconds)) }
+            group.addTask {
+                await self.topUpWhenOutOfCredits(until: opened + window + .seconds(configuration.settleSeconds))
+            }
             // The watcher and the progress lines run until cancelled; the others end with the window.
             for _ in 0..<3 { try await group.next() }
             group.cancelAll()
@@ -74,7 +76,9 @@ struct ChaosDirector: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(30))
             if Task.isCancelled { break }
-            say("  \(String(format: "%5.1f", (ContinuousClock.now - opened).asSeconds)) s  … \(carrierCreated()) messages created at the carrier")
+            say(
+                "  \(String(format: "%5.1f", (ContinuousClock.now - opened).asSeconds)) s  … \(carrierCreated()) messages created at the carrier"
+            )
         }
     }
 
@@ -216,7 +220,8 @@ struct ChaosDirector: Sendable {
     /// window; each is posted (through the carrier, signed) until the receiver takes it.
     private func sendStops(opened: ContinuousClock.Instant, window: Duration) async {
         var random = SplitMix64(seed: configuration.seed ^ 0x570B)
-        let times = scenario.stopCandidates.map { _ in 0.1 + 0.7 * Double(random.next() >> 11) / 9_007_199_254_740_992.0 }
+        let times = scenario.stopCandidates.map { _ in 0.1 + 0.7 * Double(random.next() >> 11) / 9_007_199_254_740_992.0
+        }
         let plan = zip(times, scenario.stopCandidates).sorted { $0.0 < $1.0 }
         var sent = 0
         for (share, candidate) in plan {
@@ -235,7 +240,8 @@ struct ChaosDirector: Sendable {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "Authorization", value: carrierAuthorization)
-            request.body = .bytes(ByteBuffer(string: FormURLEncoding.encode([("From", phone), ("To", number), ("Body", "STOP")])))
+            request.body = .bytes(
+                ByteBuffer(string: FormURLEncoding.encode([("From", phone), ("To", number), ("Body", "STOP")])))
             if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)) {
                 _ = try? await response.body.collect(upTo: 1 << 16)
                 if response.status.code == 200 { return true }
@@ -269,7 +275,8 @@ struct ChaosDirector: Sendable {
             do {
                 _ = try await OrganizationStore(client: client, logger: logger)
                     .topUp(org: org, amount: Int64(campaign.audience * 2), reason: "chaos top-up")
-                _ = try await CampaignControl(client: client, redis: redis, logger: logger).resume(campaignID: id, orgID: org)
+                _ = try await CampaignControl(client: client, redis: redis, logger: logger).resume(
+                    campaignID: id, orgID: org)
                 await journal.note("\"\(campaign.name)\" ran out of credits: topped up and resumed")
             } catch {
                 logger.debug("top-up failed", metadata: ["error": "\(error)"])

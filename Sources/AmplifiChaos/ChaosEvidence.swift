@@ -39,7 +39,9 @@ public struct ChaosEvidence: Sendable {
         /// Imported as not textable: must never be texted.
         public var notTextableAtStart: Bool
 
-        public init(id: UUID, phone: String, timezone: String, state: String?, optedOutAt: Date?, notTextableAtStart: Bool) {
+        public init(
+            id: UUID, phone: String, timezone: String, state: String?, optedOutAt: Date?, notTextableAtStart: Bool
+        ) {
             self.id = id
             self.phone = phone
             self.timezone = timezone

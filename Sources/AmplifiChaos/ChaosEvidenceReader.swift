@@ -34,7 +34,8 @@ struct ChaosEvidenceReader {
                 id: id, phone: phone, timezone: zone, state: state, optedOutAt: optedOut,
                 notTextableAtStart: scenario.notTextable.contains(phone))
         }
-        let audience = Dictionary(scenario.campaigns.map { ($0.id, $0.audience) }, uniquingKeysWith: { first, _ in first })
+        let audience = Dictionary(
+            scenario.campaigns.map { ($0.id, $0.audience) }, uniquingKeysWith: { first, _ in first })
         let campaigns = try await client.query(
             """
             SELECT c.id, c.name, c.status, c.sent_count::int, c.delivered_count::int, c.undelivered_count::int,

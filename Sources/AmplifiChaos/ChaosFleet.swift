@@ -29,7 +29,10 @@ actor ChaosFleet {
 
     /// A fleet of `executable` processes with `environment`; `arguments(role, incarnation)` gives a
     /// role's command line.
-    init(executable: URL, environment: [String: String], logs: URL, arguments: @escaping @Sendable (Role, Int) -> [String]) {
+    init(
+        executable: URL, environment: [String: String], logs: URL,
+        arguments: @escaping @Sendable (Role, Int) -> [String]
+    ) {
         self.executable = executable
         self.environment = environment
         self.logs = logs
@@ -42,7 +45,8 @@ actor ChaosFleet {
         incarnations[role] = incarnation
         running[role] = try ChildProcess.launch(
             executable: executable, arguments: arguments(role, incarnation), environment: environment,
-            log: logs.appendingPathComponent("\(role).log"), header: "=== \(role) incarnation \(incarnation) at \(Date()) ===")
+            log: logs.appendingPathComponent("\(role).log"),
+            header: "=== \(role) incarnation \(incarnation) at \(Date()) ===")
     }
 
     /// Sends `signal` to `role` and waits (polling, never blocking a thread) until it has exited,

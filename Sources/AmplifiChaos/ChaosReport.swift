@@ -29,7 +29,8 @@ public struct ChaosReport: Sendable, Codable {
     public func table() -> String {
         var lines: [String] = []
         lines.append(
-            "chaos run: seed \(seed), \(Int(durationSeconds)) s of faults, \(recipients) recipients, \(workers) workers")
+            "chaos run: seed \(seed), \(Int(durationSeconds)) s of faults, \(recipients) recipients, \(workers) workers"
+        )
         lines.append("")
         lines.append("faults and actions:")
         for happening in happenings {
@@ -41,11 +42,13 @@ public struct ChaosReport: Sendable, Codable {
             lines.append("  \(name): \(value)")
         }
         lines.append("")
-        lines.append(settledAfterSeconds.map { "settled \(String(format: "%.1f", $0)) s after the window opened" }
-            ?? "NOT SETTLED: campaigns still had open rows when the run gave up")
+        lines.append(
+            settledAfterSeconds.map { "settled \(String(format: "%.1f", $0)) s after the window opened" }
+                ?? "NOT SETTLED: campaigns still had open rows when the run gave up")
         lines.append("")
         let nameWidth = max(9, invariants.map(\.name.count).max() ?? 0)
-        lines.append("| \("invariant".padding(toLength: nameWidth, withPad: " ", startingAt: 0)) | must be | holds | figure |")
+        lines.append(
+            "| \("invariant".padding(toLength: nameWidth, withPad: " ", startingAt: 0)) | must be | holds | figure |")
         lines.append("|\(String(repeating: "-", count: nameWidth + 2))|---------|-------|--------|")
         for invariant in invariants {
             lines.append(

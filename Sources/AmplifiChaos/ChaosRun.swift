@@ -64,8 +64,9 @@ public struct ChaosRun: Sendable {
         let scenario = try await ChaosScenario.create(
             client: client, recipients: configuration.recipients, windowSeconds: configuration.durationSeconds,
             span: span, directory: root, seed: seed, logger: logger)
-        say("  open zones \(scenario.openZones.count), closed zones \(scenario.closedZones.count); senders "
-            + scenario.senders.map { "\($0.number) \(Int($0.mps))/s" }.joined(separator: ", "))
+        say(
+            "  open zones \(scenario.openZones.count), closed zones \(scenario.closedZones.count); senders "
+                + scenario.senders.map { "\($0.number) \(Int($0.mps))/s" }.joined(separator: ", "))
 
         let environment = [
             "AMPLIFI_DATABASE_URL": databaseURL, "AMPLIFI_REDIS_URL": redisServer.url, "AMPLIFI_CARRIER": "twilio",
@@ -74,15 +75,21 @@ public struct ChaosRun: Sendable {
         ]
         let fleet = ChaosFleet(
             executable: configuration.executable, environment: environment, logs: logs,
-            arguments: { role, incarnation in Self.arguments(role, incarnation: incarnation, receiverPort: receiverPort) })
-        let roles: [ChaosFleet.Role] = [.receiver] + (0..<configuration.schedulers).map { .scheduler($0) }
+            arguments: { role, incarnation in Self.arguments(role, incarnation: incarnation, receiverPort: receiverPort)
+            })
+        let roles: [ChaosFleet.Role] =
+            [.receiver] + (0..<configuration.schedulers).map { .scheduler($0) }
             + (0..<configuration.workers).map { .worker($0) }
-        say("starting the fleet: a receiver, \(configuration.schedulers) schedulers, \(configuration.workers) workers …")
+        say(
+            "starting the fleet: a receiver, \(configuration.schedulers) schedulers, \(configuration.workers) workers …"
+        )
         let journal = ChaosJournal()
         let settled: Double?
         do {
             try await fleet.start(.receiver)
-            try await LocalNetwork.waitUntil("the receiver", timeout: 60) { LocalNetwork.isListening(port: receiverPort) }
+            try await LocalNetwork.waitUntil("the receiver", timeout: 60) {
+                LocalNetwork.isListening(port: receiverPort)
+            }
             for role in roles.dropFirst() { try await fleet.start(role) }
             let director = ChaosDirector(
                 configuration: configuration, scenario: scenario, fleet: fleet, postgres: postgres,
@@ -104,7 +111,8 @@ public struct ChaosRun: Sendable {
         say("stopping the fleet, then running backfill-status …")
         await fleet.stopAll()
         let backfill = try await Self.runBackfill(
-            executable: configuration.executable, environment: environment, log: logs.appendingPathComponent("backfill.log"))
+            executable: configuration.executable, environment: environment,
+            log: logs.appendingPathComponent("backfill.log"))
         if backfill != 0 { await journal.note("backfill-status exited \(backfill)") }
 
         say("judging …")

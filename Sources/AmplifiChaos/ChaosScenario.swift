@@ -47,13 +47,16 @@ struct ChaosScenario: Sendable {
 
     /// Creates everything over `client`; `span` is how long, from now, the open zones must stay open.
     static func create(
-        client: PostgresClient, recipients: Int, windowSeconds: Double, span: TimeInterval, directory: URL, seed: UInt64,
+        client: PostgresClient, recipients: Int, windowSeconds: Double, span: TimeInterval, directory: URL,
+        seed: UInt64,
         logger: Logger
     ) async throws -> ChaosScenario {
         let now = Date()
         let openZones = ChaosTimeZones.open(at: now, for: span)
         let closedZones = ChaosTimeZones.closed(at: now, for: span)
-        guard !openZones.isEmpty else { throw ChaosError("no time zone stays inside the send window for \(Int(span)) s") }
+        guard !openZones.isEmpty else {
+            throw ChaosError("no time zone stays inside the send window for \(Int(span)) s")
+        }
 
         // The audience of each campaign, by index ranges.
         var plan: [(name: String, tag: String, org: Character, count: Int)] = shares.map {
@@ -77,7 +80,8 @@ struct ChaosScenario: Sendable {
             return ["ab", "quiet"].contains(name) ? senders[0].number : senders[1].number
         }
         let organizations = OrganizationStore(client: client, logger: logger)
-        let orgA = try await organizations.create(name: "Chaos North", timezone: "America/New_York", credits: Int64(recipients * 4))
+        let orgA = try await organizations.create(
+            name: "Chaos North", timezone: "America/New_York", credits: Int64(recipients * 4))
         let creditsAudience = count["credits"] ?? 0
         // Org B can pay for about 40% of what it sends: it runs out, is topped up and resumed.
         let orgB = try await organizations.create(
@@ -113,7 +117,8 @@ struct ChaosScenario: Sendable {
                 if textable, !optedOut, ["ab", "pause"].contains(part.name), index % 97 == 5 {
                     stopCandidates.append((phone, sender))
                 }
-                csv[part.org, default: ""] += "\(phone),Pat\(index % 7),Chaos\(index),\(part.tag),\(states[index % states.count]),"
+                csv[part.org, default: ""] +=
+                    "\(phone),Pat\(index % 7),Chaos\(index),\(part.tag),\(states[index % states.count]),"
                     + "\(zone),\(textable),\(optedOut)\n"
             }
         }
@@ -135,7 +140,8 @@ struct ChaosScenario: Sendable {
             let org = part.org == "A" ? orgA.id : orgB.id
             var body: [String: Any] = [
                 "name": "chaos \(part.name)",
-                "message": "[\(part.name)] Hi {{firstName|there}}, this is the \(part.name) campaign of chaos seed \(seed).",
+                "message":
+                    "[\(part.name)] Hi {{firstName|there}}, this is the \(part.name) campaign of chaos seed \(seed).",
                 "contactFilter": ["tags": [part.tag]],
                 "fromPhoneNumberId": senderIDs[sender]!.uuidString.lowercased(),
             ]

@@ -18,7 +18,9 @@ public enum ChaosTimeZones {
     /// Florida's window, with margin).
     public static func open(at now: Date, for span: TimeInterval) -> [String] {
         candidates.filter { name in
-            samples(from: now, span: span).allSatisfy { minuteOfDay($0, zone: name).map { (490...1_190).contains($0) } ?? false }
+            samples(from: now, span: span).allSatisfy {
+                minuteOfDay($0, zone: name).map { (490...1_190).contains($0) } ?? false
+            }
         }
     }
 

@@ -17,7 +17,8 @@ public enum ChaosVerdict {
         let contactsByID = Dictionary(evidence.contacts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Each carrier message, traced to its row through the status callback URL (…/<org id>/<row id>,
         // or …/<row id> before migration 011; row ids are unique across organizations).
-        let traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)] = evidence.carrierLog.map { entry in
+        let traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)] = evidence.carrierLog.map {
+            entry in
             let view = CarrierSimulatorLogEntryView(entry)
             return (view, view.rowID.flatMap { rowsByID[$0] })
         }
@@ -34,7 +35,9 @@ public enum ChaosVerdict {
     }
 
     /// Two carrier messages for the same recipient in the same campaign.
-    static func textedTwice(_ traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)]) -> ChaosInvariant {
+    static func textedTwice(_ traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)])
+        -> ChaosInvariant
+    {
         var seen: [String: Int] = [:]
         for (entry, row) in traced {
             guard let row else { continue }
@@ -58,7 +61,9 @@ public enum ChaosVerdict {
             if row.status == "deferred", let until = row.deferUntil, until.addingTimeInterval(120) < evidence.readAt {
                 overdue.append("row \(row.id) deferred until \(until)")
             }
-            if textedStatuses.contains(row.status), !created.contains(row.id) { lost.append("row \(row.id) \(row.status) never created") }
+            if textedStatuses.contains(row.status), !created.contains(row.id) {
+                lost.append("row \(row.id) \(row.status) never created")
+            }
         }
         let rowsPerCampaign = Dictionary(grouping: evidence.rows, by: \.campaignID).mapValues(\.count)
         var missing: [String] = []
@@ -67,23 +72,29 @@ public enum ChaosVerdict {
         where (rowsPerCampaign[campaign.id] ?? 0) != campaign.audience
             && !(campaign.status == "canceled" && rowsPerCampaign[campaign.id] == nil)
         {
-            missing.append("\(campaign.name): \(rowsPerCampaign[campaign.id] ?? 0) rows for \(campaign.audience) contacts")
+            missing.append(
+                "\(campaign.name): \(rowsPerCampaign[campaign.id] ?? 0) rows for \(campaign.audience) contacts")
         }
         let offenders = open + overdue + lost + missing
         return .zero(
             "eligible recipients never texted, rows left pending/sending/unknown", offenders,
-            note: "open \(open.count), overdue deferred \(overdue.count), recorded but never created \(lost.count), audience gaps \(missing.count)")
+            note:
+                "open \(open.count), overdue deferred \(overdue.count), recorded but never created \(lost.count), audience gaps \(missing.count)"
+        )
     }
 
     /// Carrier messages that name no row of a campaign (a send the engine cannot account for).
     static func untraced(_ traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)]) -> ChaosInvariant {
-        .zero("carrier messages no row accounts for", traced.filter { $0.row == nil }.map { "\($0.entry.sid) to \($0.entry.to)" })
+        .zero(
+            "carrier messages no row accounts for",
+            traced.filter { $0.row == nil }.map { "\($0.entry.sid) to \($0.entry.to)" })
     }
 
     /// Messages to recipients imported as not textable, or created at the carrier more than the grace
     /// after the recipient's opt-out was stored.
     static func optOutsHonored(
-        _ traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)], contacts: [UUID: ChaosEvidence.Contact],
+        _ traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)],
+        contacts: [UUID: ChaosEvidence.Contact],
         grace: TimeInterval
     ) -> ChaosInvariant {
         var late: [String] = []
@@ -93,7 +104,9 @@ public enum ChaosVerdict {
             if contact.notTextableAtStart { late.append("\(entry.sid) to non-textable \(entry.to)") }
             if let optedOut = contact.optedOutAt, entry.sentAt > optedOut {
                 if entry.sentAt.timeIntervalSince(optedOut) > grace {
-                    late.append("\(entry.sid) to \(entry.to) \(String(format: "%.3f", entry.sentAt.timeIntervalSince(optedOut))) s after the opt-out")
+                    late.append(
+                        "\(entry.sid) to \(entry.to) \(String(format: "%.3f", entry.sentAt.timeIntervalSince(optedOut))) s after the opt-out"
+                    )
                 } else {
                     raced += 1
                 }
@@ -106,13 +119,15 @@ public enum ChaosVerdict {
 
     /// Messages created outside the recipient's legal window.
     static func quietHoursHonored(
-        _ traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)], contacts: [UUID: ChaosEvidence.Contact]
+        _ traced: [(entry: CarrierSimulatorLogEntryView, row: ChaosEvidence.Row?)],
+        contacts: [UUID: ChaosEvidence.Contact]
     ) -> ChaosInvariant {
         var outside: [String] = []
         for (entry, row) in traced {
             guard let contactID = row?.contactID, let contact = contacts[contactID] else { continue }
             if !ChaosTimeZones.isInsideWindow(entry.sentAt, zone: contact.timezone, state: contact.state) {
-                outside.append("\(entry.sid) to \(entry.to) (\(contact.timezone)\(contact.state.map { " " + $0 } ?? ""))")
+                outside.append(
+                    "\(entry.sid) to \(entry.to) (\(contact.timezone)\(contact.state.map { " " + $0 } ?? ""))")
             }
         }
         return .zero("messages sent outside the recipient's 08:00-21:00 (FL/OK 20:00)", outside)
@@ -123,17 +138,26 @@ public enum ChaosVerdict {
     static func booksBalanced(_ evidence: ChaosEvidence) -> ChaosInvariant {
         var broken: [String] = []
         for books in evidence.books {
-            if books.balance != books.ledgerSum { broken.append("\(books.name): balance \(books.balance) ≠ ledger \(books.ledgerSum)") }
-            if books.lowestRunningBalance < 0 { broken.append("\(books.name): balance fell to \(books.lowestRunningBalance)") }
+            if books.balance != books.ledgerSum {
+                broken.append("\(books.name): balance \(books.balance) ≠ ledger \(books.ledgerSum)")
+            }
+            if books.lowestRunningBalance < 0 {
+                broken.append("\(books.name): balance fell to \(books.lowestRunningBalance)")
+            }
         }
-        let rowCredits = Dictionary(grouping: evidence.rows, by: \.campaignID).mapValues { $0.reduce(Int64(0)) { $0 + Int64($1.credits) } }
+        let rowCredits = Dictionary(grouping: evidence.rows, by: \.campaignID).mapValues {
+            $0.reduce(Int64(0)) { $0 + Int64($1.credits) }
+        }
         for campaign in evidence.campaigns {
             let rows = rowCredits[campaign.id] ?? 0
             if campaign.creditsUsed != campaign.ledgerNet || campaign.ledgerNet != rows {
-                broken.append("\(campaign.name): used \(campaign.creditsUsed), ledger \(campaign.ledgerNet), rows \(rows)")
+                broken.append(
+                    "\(campaign.name): used \(campaign.creditsUsed), ledger \(campaign.ledgerNet), rows \(rows)")
             }
         }
-        let balance = evidence.books.map { "\($0.name) \($0.balance) = ledger \($0.ledgerSum), lowest \($0.lowestRunningBalance)" }
+        let balance = evidence.books.map {
+            "\($0.name) \($0.balance) = ledger \($0.ledgerSum), lowest \($0.lowestRunningBalance)"
+        }
         return ChaosInvariant(
             name: "Σ ledger = balance, −Σ campaign debits+refunds = Σ row credits, balance never < 0",
             figure: broken.isEmpty ? balance.joined(separator: "; ") : "\(broken.count) broken",
@@ -149,7 +173,8 @@ public enum ChaosVerdict {
             func count(_ statuses: Set<String>) -> Int { rows.filter { statuses.contains($0.status) }.count }
             let expected: [(String, Int, Int)] = [
                 ("sent", campaign.sent, count(textedStatuses)), ("delivered", campaign.delivered, count(["delivered"])),
-                ("undelivered", campaign.undelivered, count(["undelivered"])), ("failed", campaign.failed, count(["failed"])),
+                ("undelivered", campaign.undelivered, count(["undelivered"])),
+                ("failed", campaign.failed, count(["failed"])),
                 ("skipped", campaign.skipped, count(["skipped"])),
             ]
             for (name, counter, actual) in expected where counter != actual {
@@ -171,11 +196,14 @@ public enum ChaosVerdict {
             let times = (byNumber[budget.number] ?? []).map(\.receivedAt.timeIntervalSince1970).sorted()
             let peak = maxInAnySecond(times)
             figures.append("\(budget.number) \(peak)/\(budget.perSecondBound)")
-            if peak > budget.perSecondBound { broken.append("\(budget.number): \(peak) in one second, bound \(budget.perSecondBound)") }
+            if peak > budget.perSecondBound {
+                broken.append("\(budget.number): \(peak) in one second, bound \(budget.perSecondBound)")
+            }
         }
         return ChaosInvariant(
             name: "max messages in any second per sender number vs its budget + burst",
-            figure: figures.joined(separator: ", "), bound: "≤ budget + burst", holds: broken.isEmpty, offenders: broken)
+            figure: figures.joined(separator: ", "), bound: "≤ budget + burst", holds: broken.isEmpty, offenders: broken
+        )
     }
 
     /// The most of ascending `times` (seconds) inside any half-open window of one second.

@@ -20,7 +20,8 @@ public struct HTTPServerLimits: Sendable {
 
     /// Limits; every value has a default fit for a webhook receiver behind a carrier.
     public init(
-        idleTimeout: Duration = .seconds(30), headerTimeout: Duration = .seconds(5), bodyTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(30), headerTimeout: Duration = .seconds(5),
+        bodyTimeout: Duration = .seconds(10),
         maxConnections: Int = 2_048, backlog: Int = 1_024
     ) {
         self.idleTimeout = idleTimeout
@@ -44,7 +45,8 @@ public struct HTTPServerLimits: Sendable {
         let limits = self
         return HTTPServerBuilder { responder in
             DeadlineHTTP1Channel(
-                inner: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout))),
+                inner: HTTP1Channel(
+                    responder: responder, configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout))),
                 headerTimeout: TimeAmount(limits.headerTimeout), bodyTimeout: TimeAmount(limits.bodyTimeout))
         }
     }

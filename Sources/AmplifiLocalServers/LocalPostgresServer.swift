@@ -33,7 +33,8 @@ public final class LocalPostgresServer: Sendable {
     ///     whose data nobody needs after a crash.
     public static func start(directory: URL? = nil, durable: Bool = false) async throws -> LocalPostgresServer {
         let bin = try binDirectory()
-        let directory = try directory.map { try LocalNetwork.ownedDirectory($0, owner: "postgres") }
+        let directory =
+            try directory.map { try LocalNetwork.ownedDirectory($0, owner: "postgres") }
             ?? LocalNetwork.temporaryDirectory(prefix: "amplifi-pg", owner: "postgres")
         let data = directory.appendingPathComponent("data").path
         if !FileManager.default.fileExists(atPath: data + "/PG_VERSION") {
@@ -137,7 +138,8 @@ public final class LocalPostgresServer: Sendable {
         let environment = ProcessInfo.processInfo.environment
         if let configured = environment["AMPLIFI_PG_BINDIR"] { return configured }
         let root = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init)
+            .sorted()
         if let newest = versions.last { return "\(root)/\(newest)/bin" }
         for path in (environment["PATH"] ?? "").split(separator: ":")
         where FileManager.default.isExecutableFile(atPath: "\(path)/initdb") {

@@ -13,14 +13,16 @@ public final class LocalRedisServer: Sendable {
 
     /// Starts a server and waits until it answers PING.
     public static func start(directory: URL? = nil) async throws -> LocalRedisServer {
-        guard let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
-            .first(where: FileManager.default.isExecutableFile(atPath:))
+        guard
+            let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+                .first(where: FileManager.default.isExecutableFile(atPath:))
         else {
             throw LocalServerError(
                 "redis-server not found: install it with `apt-get install redis-server` (or run `make deps`)")
 
         }
-        let directory = try directory.map { try LocalNetwork.ownedDirectory($0, owner: nil) }
+        let directory =
+            try directory.map { try LocalNetwork.ownedDirectory($0, owner: nil) }
             ?? LocalNetwork.temporaryDirectory(prefix: "amplifi-redis")
         let port = try LocalNetwork.freePort()
         let server = LocalRedisServer(
@@ -73,4 +75,3 @@ public final class LocalRedisServer: Sendable {
         return count > 0 && String(decoding: reply[0..<count], as: UTF8.self).hasPrefix("+PONG")
     }
 }
-

@@ -193,7 +193,8 @@ public enum LocalNetwork {
 
     /// Makes a fresh temporary directory that `user` (if any) can write to.
     public static func temporaryDirectory(prefix: String, owner user: String? = nil) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(prefix)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         if let user, geteuid() == 0 { chown(url.path, ServerProcess.uid(of: user), gid_t.max) }
         return url

@@ -55,7 +55,8 @@ public enum PostgresConnectFailure: String, Sendable, CaseIterable {
     public static func classify(libpqMessage text: String) -> PostgresConnectFailure {
         let message = text.lowercased()
         func has(_ fragments: String...) -> Bool { fragments.contains { message.contains($0) } }
-        if has("password authentication failed", "no password supplied", "authentication failed", "no pg_hba.conf entry",
+        if has(
+            "password authentication failed", "no password supplied", "authentication failed", "no pg_hba.conf entry",
             "password is required", "role \"")
         {
             return has("does not exist") && !has("role \"") ? .unknownDatabase : .authentication
@@ -63,13 +64,16 @@ public enum PostgresConnectFailure: String, Sendable, CaseIterable {
         if has("database \"") && has("does not exist") { return .unknownDatabase }
         if has("too many clients", "remaining connection slots") { return .tooManyConnections }
         if has("starting up", "shutting down", "in recovery mode", "not yet accepting") { return .notReady }
-        if has("invalid uri", "invalid connection option", "invalid percent-encoded", "missing \"=\"", "unterminated quoted",
+        if has(
+            "invalid uri", "invalid connection option", "invalid percent-encoded", "missing \"=\"",
+            "unterminated quoted",
             "invalid integer value", "invalid port", "unexpected spaces", "end of string reached", "invalid sslmode",
             "unrecognized", "invalid value")
         {
             return .invalidURL
         }
-        if has("connection refused", "could not connect", "could not translate host name", "timeout expired",
+        if has(
+            "connection refused", "could not connect", "could not translate host name", "timeout expired",
             "no route to host", "network is unreachable", "connection timed out", "name or service not known",
             "temporary failure in name resolution", "is the server running")
         {

@@ -12,8 +12,11 @@ extension PostgresConnection {
         try await forwardingCancellation { try await self.copyNow(into: table, columns: columns, rows: rows) }
     }
 
-    private func copyNow(into table: String, columns: [String], rows: some Sequence<[any PostgresEncodable]>) throws -> Int {
-        let sql = "COPY \(quoteIdentifierPath(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
+    private func copyNow(into table: String, columns: [String], rows: some Sequence<[any PostgresEncodable]>) throws
+        -> Int
+    {
+        let sql =
+            "COPY \(quoteIdentifierPath(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
         do {
             let connection = try liveHandle(for: sql)
             let start = PQexec(connection, sql)
@@ -25,7 +28,9 @@ extension PostgresConnection {
             func flush() {
                 guard failure == nil, !buffer.isEmpty else { return }
                 let sent = buffer.withUnsafeBufferPointer { bytes in
-                    bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
+                    bytes.withMemoryRebound(to: CChar.self) {
+                        PQputCopyData(connection, $0.baseAddress, Int32($0.count))
+                    }
                 }
                 if sent != 1 { failure = makeError(result: nil, query: sql) }
                 buffer.removeAll(keepingCapacity: true)
@@ -33,7 +38,8 @@ extension PostgresConnection {
             for row in rows {
                 guard row.count == columns.count else {
                     failure = PostgresError(
-                        code: .encoding, message: "a COPY row has \(row.count) values for \(columns.count) columns", query: sql)
+                        code: .encoding, message: "a COPY row has \(row.count) values for \(columns.count) columns",
+                        query: sql)
                     break
                 }
                 for (index, value) in row.enumerated() {
@@ -43,7 +49,8 @@ extension PostgresConnection {
                         continue
                     }
                     if text.utf8.contains(0) {
-                        failure = PostgresError(code: .encoding, message: "a COPY value contains a NUL byte", query: sql)
+                        failure = PostgresError(
+                            code: .encoding, message: "a COPY value contains a NUL byte", query: sql)
                         break
                     }
                     appendCopyEscaped(text, to: &buffer)

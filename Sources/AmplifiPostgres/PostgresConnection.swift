@@ -27,7 +27,9 @@ public actor PostgresConnection: PoolableConnection {
 
     /// Opens a connection from a libpq URL (`postgres://user:pass@host:port/db`,
     /// `postgresql:///db?host=/socket/dir` for a unix socket) or key=value string.
-    public static func connect(url: String, logger: Logger = Logger(label: "amplifi.postgres")) async throws -> PostgresConnection {
+    public static func connect(url: String, logger: Logger = Logger(label: "amplifi.postgres")) async throws
+        -> PostgresConnection
+    {
         let connection = PostgresConnection(label: "amplifi.postgres.connection", logger: logger)
         try await connection.open(url: url)
         return connection
@@ -49,7 +51,8 @@ public actor PostgresConnection: PoolableConnection {
         }
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             // libpq's text can quote the URL (and so a password): classify it, then drop it.
-            let failure = conn.map { PostgresConnectFailure.classify(libpqMessage: String(cString: PQerrorMessage($0))) }
+            let failure =
+                conn.map { PostgresConnectFailure.classify(libpqMessage: String(cString: PQerrorMessage($0))) }
                 ?? .other
             PQfinish(conn)
             throw failure.error
@@ -150,7 +153,8 @@ public actor PostgresConnection: PoolableConnection {
         }
         if let sqlState = field("C") {
             if sqlState == SQLState.queryCanceled.rawValue, Task.isCancelled {
-                return PostgresError(code: .cancelled, message: "the statement was cancelled", sqlState: sqlState, query: query)
+                return PostgresError(
+                    code: .cancelled, message: "the statement was cancelled", sqlState: sqlState, query: query)
             }
             return PostgresError(
                 code: .server, message: field("M") ?? "unknown server error", sqlState: sqlState,

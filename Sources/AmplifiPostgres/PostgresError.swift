@@ -9,7 +9,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// The kind of failure, stable across releases (new kinds never break a `switch`).
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case connectionFailed, connectionLost, connectionClosed, server, decoding, encoding, protocolViolation, cancelled
+            case connectionFailed, connectionLost, connectionClosed, server, decoding, encoding, protocolViolation,
+                cancelled
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }

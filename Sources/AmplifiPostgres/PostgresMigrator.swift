@@ -48,7 +48,8 @@ public struct PostgresMigrator: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         } catch {
-            throw MigrationError(description: "cannot read migrations from \(directory.path): \(error.localizedDescription)")
+            throw MigrationError(
+                description: "cannot read migrations from \(directory.path): \(error.localizedDescription)")
         }
         var migrations: [Migration] = []
         for name in names where name.hasSuffix(".sql") {
@@ -57,7 +58,8 @@ public struct PostgresMigrator: Sendable {
                 throw MigrationError(description: "migration file \(name) is not named NNN_name.sql")
             }
             let sql = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
-            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
+            migrations.append(
+                Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
         }
         let versions = migrations.map(\.version)
         if Set(versions).count != versions.count {
@@ -93,7 +95,8 @@ public struct PostgresMigrator: Sendable {
         let done = Set(try rows.map { try $0.decode(Int.self, at: 0) })
         var applied: [Migration] = []
         for migration in migrations where !done.contains(migration.version) {
-            logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            logger.info(
+                "applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             try await connection.withTransaction { connection in
                 try await connection.execute(script: migration.sql)
                 try await connection.query(
@@ -114,7 +117,9 @@ public struct PostgresMigrator: Sendable {
         candidates.append(
             executable.deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("share/amplifi/sql"))
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("001_core.sql").path) }
+        return candidates.first {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("001_core.sql").path)
+        }
             ?? candidates.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 }

@@ -72,7 +72,8 @@ public struct PostgresRow: Sendable {
     /// Decodes the column named `name`.
     public func decode<Value: PostgresDecodable>(_ type: Value.Type = Value.self, named name: String) throws -> Value {
         guard let column = result.columnIndex(name) else {
-            throw result.decodingError("the result has no column \"\(name)\" (columns: \(result.columns.joined(separator: ", ")))")
+            throw result.decodingError(
+                "the result has no column \"\(name)\" (columns: \(result.columns.joined(separator: ", ")))")
         }
         return try decode(Value.self, at: column)
     }

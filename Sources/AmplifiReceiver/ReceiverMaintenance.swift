@@ -31,7 +31,9 @@ struct ReceiverMaintenance: Service {
                     if sent > 0 { logger.info("pending auto-replies sent", metadata: ["replies": "\(sent)"]) }
                     // A reply claimed by a process that died at the carrier: unknown, never resent.
                     let expired = try await inbound.expireStaleReplies(olderThan: Self.sendingLease)
-                    if expired > 0 { logger.warning("auto-replies left sending marked unknown", metadata: ["replies": "\(expired)"]) }
+                    if expired > 0 {
+                        logger.warning("auto-replies left sending marked unknown", metadata: ["replies": "\(expired)"])
+                    }
                 }
             } catch {
                 logger.error("receiver maintenance failed; retrying", metadata: ["error": "\(error)"])

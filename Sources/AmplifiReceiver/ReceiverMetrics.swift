@@ -44,15 +44,28 @@ public struct ReceiverMetrics: Sendable {
         self.callbacks = callbacks
         self.rejections = Dictionary(
             uniqueKeysWithValues: Rejection.allCases.map {
-                ($0, CoreMetrics.Counter(label: "amplifi_receiver_rejected_total", dimensions: [("reason", $0.rawValue)], factory: factory))
+                (
+                    $0,
+                    CoreMetrics.Counter(
+                        label: "amplifi_receiver_rejected_total", dimensions: [("reason", $0.rawValue)],
+                        factory: factory)
+                )
             })
         self.inbound = Dictionary(
             uniqueKeysWithValues: InboundKind.allCases.map {
-                ($0, CoreMetrics.Counter(label: "amplifi_receiver_inbound_total", dimensions: [("kind", $0.rawValue)], factory: factory))
+                (
+                    $0,
+                    CoreMetrics.Counter(
+                        label: "amplifi_receiver_inbound_total", dimensions: [("kind", $0.rawValue)], factory: factory)
+                )
             })
         self.autoReplies = Dictionary(
             uniqueKeysWithValues: ["sent", "failed", "insufficient_credits", "none"].map {
-                ($0, CoreMetrics.Counter(label: "amplifi_receiver_auto_replies_total", dimensions: [("outcome", $0)], factory: factory))
+                (
+                    $0,
+                    CoreMetrics.Counter(
+                        label: "amplifi_receiver_auto_replies_total", dimensions: [("outcome", $0)], factory: factory)
+                )
             })
         self.batches = CoreMetrics.Counter(label: "amplifi_receiver_status_batches_total", factory: factory)
         self.batchReports = CoreMetrics.Recorder(label: "amplifi_receiver_status_batch_reports", factory: factory)

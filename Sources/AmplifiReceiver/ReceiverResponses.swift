@@ -16,7 +16,8 @@ enum ReceiverResponses {
     static var emptyTwiML: Response {
         Response(
             status: .ok, headers: [.contentType: "text/xml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#)))
+            body: .init(byteBuffer: ByteBuffer(string: #"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#))
+        )
     }
 
     /// 403: no `X-Twilio-Signature` header (answered before the body is read).

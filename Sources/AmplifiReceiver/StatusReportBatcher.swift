@@ -122,7 +122,7 @@ public actor StatusReportBatcher: Service {
         do {
             try await apply(events)
             for caller in callers { caller.resume() }
-        } catch where count > 1 && isRowError(error) {
+        } catch  where count > 1 && isRowError(error) {
             logger.warning("status batch refused; applying its reports one by one", metadata: ["reports": "\(count)"])
             await applyOneByOne(events, callers)
         } catch {
@@ -139,7 +139,7 @@ public actor StatusReportBatcher: Service {
             do {
                 try await apply([event])
                 caller.resume()
-            } catch where isRowError(error) {
+            } catch  where isRowError(error) {
                 refused += 1
                 logger.error(
                     "status report refused by the database and dropped",
@@ -150,7 +150,8 @@ public actor StatusReportBatcher: Service {
             }
         }
         if refused > 0 {
-            logger.warning("status batch applied row by row", metadata: ["reports": "\(events.count)", "refused": "\(refused)"])
+            logger.warning(
+                "status batch applied row by row", metadata: ["reports": "\(events.count)", "refused": "\(refused)"])
         }
     }
 }

@@ -65,7 +65,8 @@ extension RedisClient {
     public func xreadgroup(
         group: String, consumer: String, stream: String, id: String = ">", count: Int? = nil, block: Duration? = nil
     ) async throws -> [RedisStreamEntry]? {
-        try await xreadgroup(group: group, consumer: consumer, streams: [stream], id: id, count: count, block: block)?[stream]
+        try await xreadgroup(group: group, consumer: consumer, streams: [stream], id: id, count: count, block: block)?[
+            stream]
     }
 
     /// `XACK stream group id…`; returns how many entries were acknowledged.

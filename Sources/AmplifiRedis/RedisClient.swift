@@ -14,7 +14,9 @@ public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
 
     /// Creates a client; no connection is opened until the first call.
-    public init(configuration: RedisConfiguration, maxConnections: Int = 10, logger: Logger = Logger(label: "amplifi.redis")) {
+    public init(
+        configuration: RedisConfiguration, maxConnections: Int = 10, logger: Logger = Logger(label: "amplifi.redis")
+    ) {
         self.configuration = configuration
         self.pool = ConnectionPool(name: "redis", maxConnections: maxConnections) {
             try await RedisConnection.connect(configuration, logger: logger)
@@ -22,7 +24,9 @@ public final class RedisClient: Sendable {
     }
 
     /// Creates a client for a `redis://` or `unix://` URL; throws `invalidURL`.
-    public convenience init(url: String, maxConnections: Int = 10, logger: Logger = Logger(label: "amplifi.redis")) throws {
+    public convenience init(url: String, maxConnections: Int = 10, logger: Logger = Logger(label: "amplifi.redis"))
+        throws
+    {
         try self.init(configuration: RedisConfiguration(url: url), maxConnections: maxConnections, logger: logger)
     }
 

@@ -51,7 +51,9 @@ public actor RedisConnection: PoolableConnection {
     }
 
     /// Opens a connection to a `redis://` or `unix://` URL (see ``RedisConfiguration``).
-    public static func connect(url: String, logger: Logger = Logger(label: "amplifi.redis")) async throws -> RedisConnection {
+    public static func connect(url: String, logger: Logger = Logger(label: "amplifi.redis")) async throws
+        -> RedisConnection
+    {
         try await connect(RedisConfiguration(url: url), logger: logger)
     }
 
@@ -91,7 +93,8 @@ public actor RedisConnection: PoolableConnection {
             }
             if configuration.database != 0 {
                 try handshake(
-                    ["SELECT", .init(configuration.database)], what: "could not select database \(configuration.database)",
+                    ["SELECT", .init(configuration.database)],
+                    what: "could not select database \(configuration.database)",
                     hint: "check the database number in AMPLIFI_REDIS_URL")
             }
         } catch {
@@ -190,7 +193,9 @@ public actor RedisConnection: PoolableConnection {
 
     /// Writes `commands` (reconnecting and retrying once if the connection was found
     /// broken before anything was written) and reads their replies.
-    private func roundTrip(_ commands: [[RedisArgument]], command: String?, blockingFor: Duration?) throws -> [RedisValue] {
+    private func roundTrip(_ commands: [[RedisArgument]], command: String?, blockingFor: Duration?) throws
+        -> [RedisValue]
+    {
         guard !commands.contains(where: \.isEmpty) else {
             throw RedisError(code: .protocolViolation, message: "a Redis command needs at least one argument")
         }
@@ -199,7 +204,8 @@ public actor RedisConnection: PoolableConnection {
         while true {
             let context = try contextForWriting()
             do {
-                return try exchange(commands, payload: payload, context: context, command: command, blockingFor: blockingFor)
+                return try exchange(
+                    commands, payload: payload, context: context, command: command, blockingFor: blockingFor)
             } catch let failure as WriteFailure where failure.nothingWritten && attempt == 1 {
                 attempt += 1
                 logger.debug("writing to Redis failed before anything was sent; reconnecting and retrying once")
@@ -210,7 +216,9 @@ public actor RedisConnection: PoolableConnection {
     }
 
     /// Writes `commands` on the current context and reads their replies (no reconnect).
-    private func exchange(_ commands: [[RedisArgument]], command: String?, blockingFor: Duration?) throws -> [RedisValue] {
+    private func exchange(_ commands: [[RedisArgument]], command: String?, blockingFor: Duration?) throws
+        -> [RedisValue]
+    {
         guard let context else { throw RedisError(code: .connectionClosed, message: "the Redis connection is closed") }
         do {
             return try exchange(
@@ -305,9 +313,12 @@ public actor RedisConnection: PoolableConnection {
                 message: "Redis did not answer within the read timeout\(limit); the command may or may not have run",
                 command: command)
         case REDIS_ERR_PROTOCOL:
-            return RedisError(code: .protocolViolation, message: "Redis sent a reply hiredis could not parse: \(reason)", command: command)
+            return RedisError(
+                code: .protocolViolation, message: "Redis sent a reply hiredis could not parse: \(reason)",
+                command: command)
         case REDIS_ERR_OOM:
-            return RedisError(code: .protocolViolation, message: "out of memory reading a Redis reply", command: command)
+            return RedisError(
+                code: .protocolViolation, message: "out of memory reading a Redis reply", command: command)
         default:
             return RedisError(
                 code: .connectionLost,
@@ -365,7 +376,11 @@ public actor RedisConnection: PoolableConnection {
             var elements: [RedisValue] = []
             elements.reserveCapacity(node.elements)
             for index in 0..<node.elements {
-                if let element = node.element[index] { elements.append(value(of: element)) } else { elements.append(.null) }
+                if let element = node.element[index] {
+                    elements.append(value(of: element))
+                } else {
+                    elements.append(.null)
+                }
             }
             return .array(elements)
         default:

@@ -25,7 +25,9 @@ public struct RedisStreamEntry: Sendable, Hashable {
             if let flat = pair[1].array {
                 guard flat.count.isMultiple(of: 2) else { throw unexpected(command) }
                 for index in stride(from: 0, to: flat.count, by: 2) {
-                    guard let name = flat[index].bytes, let value = flat[index + 1].bytes else { throw unexpected(command) }
+                    guard let name = flat[index].bytes, let value = flat[index + 1].bytes else {
+                        throw unexpected(command)
+                    }
                     fields[String(decoding: name, as: UTF8.self)] = value
                 }
             } else if !pair[1].isNull {

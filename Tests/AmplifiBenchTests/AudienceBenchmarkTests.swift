@@ -17,7 +17,8 @@ struct AudienceBenchmarkTests {
         let page = environment["AMPLIFI_AUDIENCE_BENCH_PAGE"].flatMap { Int($0) } ?? 1000
         for size in Self.sizes {
             try await withTestDatabase { client, _ in
-                let result = try await AudienceBenchmark.run(client: client, contacts: size, chunkSize: page, abTest: abTest)
+                let result = try await AudienceBenchmark.run(
+                    client: client, contacts: size, chunkSize: page, abTest: abTest)
                 #expect(result.plannerRows == size && result.rawRows == size)
             }
         }

@@ -50,9 +50,10 @@ struct BenchReportTests {
             Self.measurement(recipients: 1_000_000, workers: 1, seconds: 300),
         ]
         let report = SendBenchReport(path: "postgres", machine: "test", runs: runs)
-        #expect(report.medians.map { [$0.recipients, $0.workers, $0.runs] } == [
-            [10_000, 2, 3], [100_000, 2, 1], [1_000_000, 1, 1], [1_000_000, 2, 1],
-        ])
+        #expect(
+            report.medians.map { [$0.recipients, $0.workers, $0.runs] } == [
+                [10_000, 2, 3], [100_000, 2, 1], [1_000_000, 1, 1], [1_000_000, 2, 1],
+            ])
         let first = try #require(report.medians.first)
         #expect(first.messagesPerSecond == 10_000 / 1.5)
         #expect(first.cpuMicrosPerMessage == 20)
@@ -74,14 +75,17 @@ struct BenchReportTests {
                 Self.measurement(recipients: 10_000, workers: 3, seconds: 1),
                 Self.measurement(recipients: 100_000, workers: 3, seconds: 9),
             ])
-        for chart in [report.throughputChart(anchors: [SVGChart.Anchor(label: "a < b & c", y: 830)]), report.costChart()] {
+        for chart in [
+            report.throughputChart(anchors: [SVGChart.Anchor(label: "a < b & c", y: 830)]), report.costChart(),
+        ] {
             let svg = chart.render()
             let document = try XMLDocument(xmlString: svg)
             #expect(document.rootElement()?.name == "svg")
             for series in chart.series { #expect(svg.contains(SVGChart.escape(series.name))) }
         }
-        #expect(report.throughputChart(anchors: [SVGChart.Anchor(label: "a < b & c", y: 830)]).render()
-            .contains("a &lt; b &amp; c"))
+        #expect(
+            report.throughputChart(anchors: [SVGChart.Anchor(label: "a < b & c", y: 830)]).render()
+                .contains("a &lt; b &amp; c"))
         #expect(SVGChart.niceCeiling(830) == 1_000)
         #expect(SVGChart.niceCeiling(1_100) == 2_000)
         #expect(SVGChart.format(1_000_000) == "1M")

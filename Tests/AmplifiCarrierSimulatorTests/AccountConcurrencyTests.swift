@@ -3,7 +3,7 @@ import AmplifiCarriers
 import AmplifiMessaging
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Testing
 
@@ -50,7 +50,9 @@ struct AccountConcurrencyTests {
             accountConcurrency: 1)
         try await H.withSimulator(configuration) { carrier, baseURL in
             let url = "\(baseURL)/2010-04-01/Accounts/\(configuration.accountSID)/Messages.json"
-            let form: [(key: String, value: String)] = [("To", "+19195552000"), ("From", "+19195550100"), ("Body", "hi")]
+            let form: [(key: String, value: String)] = [
+                ("To", "+19195552000"), ("From", "+19195550100"), ("Body", "hi"),
+            ]
             let stats: @Sendable () async throws -> CarrierSimulatorStats = {
                 let (_, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
                 return try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)

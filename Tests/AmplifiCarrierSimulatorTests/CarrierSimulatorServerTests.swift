@@ -10,7 +10,8 @@ struct CarrierSimulatorServerTests {
 
     @Test func batchIsAcceptedCallbacksAreSignedAndFetchAdvances() async throws {
         try await H.withReceiver(authToken: CarrierSimulatorConfiguration.demoAuthToken) { receiver in
-            try await H.withSimulator(CarrierSimulatorConfiguration(callbackDelay: .milliseconds(10))) { carrier, baseURL in
+            try await H.withSimulator(CarrierSimulatorConfiguration(callbackDelay: .milliseconds(10))) {
+                carrier, baseURL in
                 let batch = H.messages(12) { "\(receiver.baseURL)/status?message=\($0)&kind=a%20b" }
                 let results = await carrier.send(batch)
                 let sids = results.compactMap(\.providerMessageID)
@@ -24,7 +25,9 @@ struct CarrierSimulatorServerTests {
                 let posts = receiver.posts
                 #expect(posts.allSatisfy { $0.signatureValid })
                 for sid in sids {
-                    let statuses = posts.filter { $0.value("MessageSid") == sid }.compactMap { $0.value("MessageStatus") }
+                    let statuses = posts.filter { $0.value("MessageSid") == sid }.compactMap {
+                        $0.value("MessageStatus")
+                    }
                     #expect(statuses == ["queued", "sent", "delivered"])
                     let report = try await carrier.fetch(providerMessageID: sid)
                     #expect(report?.status == .delivered)
@@ -32,7 +35,8 @@ struct CarrierSimulatorServerTests {
                     #expect(report?.priceMicros == SimulatedCarrier.priceMicrosPerSegment)
                 }
                 #expect(try await carrier.fetch(providerMessageID: "SM" + String(repeating: "0", count: 32)) == nil)
-                let (status, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
+                let (status, data) = try await H.request(
+                    "GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
                 #expect(status == 200)
                 let stats = try JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
                 #expect(stats.created == 12)
@@ -48,12 +52,15 @@ struct CarrierSimulatorServerTests {
             let configuration = CarrierSimulatorConfiguration(
                 authToken: "tok", callbackDelay: .milliseconds(5), outOfOrderRate: 1, duplicateRate: 1)
             try await H.withSimulator(configuration) { carrier, _ in
-                let sids = await carrier.send(H.messages(5) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
+                let sids = await carrier.send(H.messages(5) { _ in "\(receiver.baseURL)/cb" }).compactMap(
+                    \.providerMessageID)
                 #expect(sids.count == 5)
                 #expect(await H.eventually { receiver.posts.count == 20 })
                 #expect(receiver.posts.allSatisfy { $0.signatureValid })
                 for sid in sids {
-                    let statuses = receiver.posts.filter { $0.value("SmsSid") == sid }.compactMap { $0.value("SmsStatus") }
+                    let statuses = receiver.posts.filter { $0.value("SmsSid") == sid }.compactMap {
+                        $0.value("SmsStatus")
+                    }
                     // Posted in the plan's order (delivered before the second sent), one delay apart;
                     // arrival order is not guaranteed (as with Twilio), the multiset is.
                     #expect(statuses.sorted() == ["delivered", "queued", "sent", "sent"])
@@ -71,9 +78,12 @@ struct CarrierSimulatorServerTests {
                 carrier: SimulatedCarrierConfiguration(seed: 7), undeliveredRate: 0.5, failedRate: 0.5,
                 callbackDelay: .milliseconds(5))
             try await H.withSimulator(configuration) { carrier, _ in
-                let sids = await carrier.send(H.messages(10) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
+                let sids = await carrier.send(H.messages(10) { _ in "\(receiver.baseURL)/cb" }).compactMap(
+                    \.providerMessageID)
                 #expect(sids.count == 10)
-                let finals = { receiver.posts.filter { ["undelivered", "failed"].contains($0.value("MessageStatus")) } }
+                let finals = {
+                    receiver.posts.filter { ["undelivered", "failed"].contains($0.value("MessageStatus")) }
+                }
                 #expect(await H.eventually { finals().count == 10 })
                 for post in finals() {
                     let code = Int(post.value("ErrorCode") ?? "")
@@ -104,7 +114,8 @@ struct CarrierSimulatorServerTests {
             #expect(listed.allSatisfy { $0.to == to.e164 && $0.from == "+19195550100" })
             let tomorrow = try await carrier.listMessages(to: to, sentOnOrAfter: Date().addingTimeInterval(86_400))
             #expect(tomorrow.isEmpty)
-            #expect(try await H.eventually { try await carrier.fetch(providerMessageID: mine[0])?.status == .delivered })
+            #expect(
+                try await H.eventually { try await carrier.fetch(providerMessageID: mine[0])?.status == .delivered })
             let auth = H.basic(configuration.accountSID, configuration.authToken)
             let (status, data) = try await H.request(
                 "GET", baseURL + "/2010-04-01/Accounts/\(configuration.accountSID)/Messages.json?PageSize=2",
@@ -135,13 +146,16 @@ struct CarrierSimulatorServerTests {
             #expect(error?.code == "20003")
             #expect(error?.errorClass == .senderOrCredentials)
             #expect(error?.httpStatus == 401)
-            await #expect(throws: CarrierError.self) { try await carrier.lookupLineType(PhoneNumber(trustedE164: "+19195550100")) }
+            await #expect(throws: CarrierError.self) {
+                try await carrier.lookupLineType(PhoneNumber(trustedE164: "+19195550100"))
+            }
             let (status, _) = try await H.request(
                 "GET", baseURL + "/2010-04-01/Accounts/ACother/Messages.json",
                 authorization: H.basic(configuration.accountSID, configuration.authToken))
             #expect(status == 404)
         }
-        try await H.withSimulator(configuration, credentials: .apiKey(sid: "SKtestkey", secret: "key-secret")) { carrier, _ in
+        try await H.withSimulator(configuration, credentials: .apiKey(sid: "SKtestkey", secret: "key-secret")) {
+            carrier, _ in
             #expect(await carrier.send(H.messages(2)).allSatisfy { $0.providerMessageID != nil })
         }
     }
@@ -178,7 +192,10 @@ struct CarrierSimulatorServerTests {
                 ([("To", "+19195550101"), ("Body", "x")], 21603),
                 ([("To", "+19195550101"), ("From", "+19195550100")], 21602),
                 ([("To", "+19195550101"), ("From", "+19195550100"), ("Body", "x"), ("ValidityPeriod", "0")], 21624),
-                ([("To", "+19195550101"), ("From", "+19195550100"), ("Body", "x"), ("ValidityPeriod", "36001")], 21624),
+                (
+                    [("To", "+19195550101"), ("From", "+19195550100"), ("Body", "x"), ("ValidityPeriod", "36001")],
+                    21624
+                ),
             ]
             for (form, code) in cases {
                 let (status, data) = try await H.request("POST", url, form: form, authorization: auth)
@@ -187,8 +204,10 @@ struct CarrierSimulatorServerTests {
             }
             let (status, data) = try await H.request(
                 "POST", url,
-                form: [("To", "+19195550101"), ("MessagingServiceSid", "MG" + String(repeating: "a", count: 32)),
-                    ("MediaUrl", "https://example.com/a.png")],
+                form: [
+                    ("To", "+19195550101"), ("MessagingServiceSid", "MG" + String(repeating: "a", count: 32)),
+                    ("MediaUrl", "https://example.com/a.png"),
+                ],
                 authorization: auth)
             #expect(status == 201)
             let resource = try TwilioMessageResource.decode(json: data)
@@ -201,17 +220,23 @@ struct CarrierSimulatorServerTests {
             let configuration = CarrierSimulatorConfiguration(inboundURL: receiver.baseURL + "/inbound")
             try await H.withSimulator(configuration) { _, baseURL in
                 let (status, _) = try await H.request(
-                    "POST", baseURL + "/sim/inbound", form: [("From", "+19195550123"), ("To", "+19195550100"), ("Body", "STOP")], authorization: H.demoAuthorization)
+                    "POST", baseURL + "/sim/inbound",
+                    form: [("From", "+19195550123"), ("To", "+19195550100"), ("Body", "STOP")],
+                    authorization: H.demoAuthorization)
                 #expect(status == 200)
                 let (jsonStatus, _) = try await H.request(
-                    "POST", baseURL + "/sim/inbound", json: #"{"From": "+19195550124", "To": "+19195550100", "Body": "yes"}"#, authorization: H.demoAuthorization)
+                    "POST", baseURL + "/sim/inbound",
+                    json: #"{"From": "+19195550124", "To": "+19195550100", "Body": "yes"}"#,
+                    authorization: H.demoAuthorization)
                 #expect(jsonStatus == 200)
                 let posts = receiver.posts
                 #expect(posts.count == 2)
                 #expect(posts.allSatisfy { $0.signatureValid })
                 #expect(posts[0].value("Body") == "STOP" && posts[0].value("SmsStatus") == "received")
                 #expect(posts[0].value("MessageSid")?.hasPrefix("SM") == true && posts[0].value("NumMedia") == "0")
-                #expect(posts[1].value("From") == "+19195550124" && posts[1].value("AccountSid") == configuration.accountSID)
+                #expect(
+                    posts[1].value("From") == "+19195550124" && posts[1].value("AccountSid") == configuration.accountSID
+                )
                 let (_, data) = try await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization)
                 #expect(try JSONDecoder().decode(CarrierSimulatorStats.self, from: data).inboundSent == 2)
                 let (health, _) = try await H.request("GET", baseURL + "/healthz")
@@ -220,7 +245,8 @@ struct CarrierSimulatorServerTests {
                 let (anonymous, _) = try await H.request("GET", baseURL + "/sim/stats")
                 #expect(anonymous == 401)
                 let (anonymousInbound, _) = try await H.request(
-                    "POST", baseURL + "/sim/inbound", form: [("From", "+19195550125"), ("To", "+19195550100"), ("Body", "STOP")])
+                    "POST", baseURL + "/sim/inbound",
+                    form: [("From", "+19195550125"), ("To", "+19195550100"), ("Body", "STOP")])
                 #expect(anonymousInbound == 401)
             }
         }
@@ -228,16 +254,21 @@ struct CarrierSimulatorServerTests {
 
     @Test func failedCallbackPostsAreRetried() async throws {
         try await H.withReceiver(failFirst: 2) { receiver in
-            try await H.withSimulator(CarrierSimulatorConfiguration(callbackDelay: .milliseconds(5))) { carrier, baseURL in
-                let sid = try #require(await carrier.send(H.messages(1) { _ in "\(receiver.baseURL)/cb" })[0].providerMessageID)
+            try await H.withSimulator(CarrierSimulatorConfiguration(callbackDelay: .milliseconds(5))) {
+                carrier, baseURL in
+                let sid = try #require(
+                    await carrier.send(H.messages(1) { _ in "\(receiver.baseURL)/cb" })[0].providerMessageID)
                 // The first post was answered 503 twice, then accepted: three distinct statuses, five
                 // posts (the retried one may arrive after the later steps: the timeline does not wait).
                 #expect(await H.eventually { receiver.posts.count == 5 })
-                #expect(Set(receiver.posts.compactMap { $0.value("MessageStatus") }) == ["queued", "sent", "delivered"])
+                #expect(
+                    Set(receiver.posts.compactMap { $0.value("MessageStatus") }) == ["queued", "sent", "delivered"])
                 #expect(receiver.posts.allSatisfy { $0.value("MessageSid") == sid && $0.signatureValid })
                 #expect(
                     await H.eventually {
-                        guard let (_, data) = try? await H.request("GET", baseURL + "/sim/stats", authorization: H.demoAuthorization),
+                        guard
+                            let (_, data) = try? await H.request(
+                                "GET", baseURL + "/sim/stats", authorization: H.demoAuthorization),
                             let stats = try? JSONDecoder().decode(CarrierSimulatorStats.self, from: data)
                         else { return false }
                         return stats.callbacksSent == 3 && stats.callbacksFailed == 0
@@ -251,7 +282,8 @@ struct CarrierSimulatorServerTests {
             let configuration = CarrierSimulatorConfiguration(
                 callbackDelay: .milliseconds(5), maxConcurrentCallbacks: 1, callbackQueueCapacity: 1)
             try await H.withSimulator(configuration) { carrier, baseURL in
-                let sids = await carrier.send(H.messages(8) { _ in "\(receiver.baseURL)/cb" }).compactMap(\.providerMessageID)
+                let sids = await carrier.send(H.messages(8) { _ in "\(receiver.baseURL)/cb" }).compactMap(
+                    \.providerMessageID)
                 #expect(sids.count == 8)
                 let allDelivered = try await H.eventually {
                     for sid in sids where try await carrier.fetch(providerMessageID: sid)?.status != .delivered {

@@ -1,7 +1,7 @@
 import AmplifiCarriers
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Plain HTTP requests for the checks `TwilioCarrier` cannot make (missing fields, `/sim/…`).

@@ -38,7 +38,8 @@ enum SimulatorHarness {
 
     private static func runServer(
         _ server: CarrierSimulatorServer, credentials: TwilioCarrierConfiguration.Credentials?,
-        requestTimeout: Duration = .seconds(10), _ body: (_ carrier: TwilioCarrier, _ baseURL: String) async throws -> Void
+        requestTimeout: Duration = .seconds(10),
+        _ body: (_ carrier: TwilioCarrier, _ baseURL: String) async throws -> Void
     ) async throws {
         let configuration = server.configuration
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [server], logger: logger))
@@ -93,7 +94,9 @@ enum SimulatorHarness {
     }
 
     /// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
-    static func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    static func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows
+        -> Bool
+    {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return true }

@@ -45,7 +45,8 @@ final class WebhookReceiver: Sendable {
             let fields = FormURLEncoding.decode(String(buffer: body))
             let url = self.baseURL + request.uri.description
             let valid = self.signature.isValid(
-                request.headers[values: HTTPField.Name("X-Twilio-Signature")!].first ?? "", url: url, parameters: fields)
+                request.headers[values: HTTPField.Name("X-Twilio-Signature")!].first ?? "", url: url, parameters: fields
+            )
             self.recorded.withLock { $0.append(Post(url: url, fields: fields, signatureValid: valid)) }
             let fail = self.failuresLeft.withLock { left in
                 defer { left = max(0, left - 1) }
@@ -61,7 +62,8 @@ final class WebhookReceiver: Sendable {
                 continuation.finish()
             },
             logger: SimulatorHarness.logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: SimulatorHarness.logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: [app], logger: SimulatorHarness.logger))
         running.withLock { $0 = (group, Task { try await group.run() }) }
         var port = 0
         for await bound in ports { port = bound }

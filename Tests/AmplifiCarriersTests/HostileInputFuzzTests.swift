@@ -66,7 +66,8 @@ struct HostileInputFuzzTests {
     func twilioSignatures() async {
         let signer = TwilioSignature(authToken: "tok-secret-123")
         let input = zip(
-            HostileInput.text(["https://", "http://", "hooks.example.com", ":443", ":80", ":", "/", "?", "#", "@", "%"]),
+            HostileInput.text(["https://", "http://", "hooks.example.com", ":443", ":80", ":", "/", "?", "#", "@", "%"]
+            ),
             HostileInput.text(["&", "=", "%", "+", "MessageSid", "SM1"], pieces: 0...30),
             HostileInput.text(["=", "+", "/", "A"], pieces: 0...30))
         await seededCheck(count: 2_000, seed: 0x5349_474E, input: input) { url, form, header in
@@ -85,7 +86,9 @@ struct HostileInputFuzzTests {
                 ["9", "99999999999999999999", "-", "1e9", "Tue, ", "14 Nov 2023 ", "22:13:20", " GMT", "+0000"],
                 pieces: 0...30),
             HostileInput.bytes(
-                ["{", "}", "\"code\":", "\"more_info\":", "21211", "1e400", "null", "[", "]", ","].map { Array($0.utf8) }),
+                ["{", "}", "\"code\":", "\"more_info\":", "21211", "1e400", "null", "[", "]", ","].map {
+                    Array($0.utf8)
+                }),
             Gen<Int>.value(in: 100...599))
         await seededCheck(count: 3_000, seed: 0x5245_5452, input: input) { header, body, status in
             if let wait = TwilioErrorResponse.parseRetryAfter(header, now: now) {

@@ -36,13 +36,16 @@ import Testing
         #expect(limited.concurrentRequests == 101)
         #expect(limited.isConcurrencyLimit)
         #expect(limited.errorClass == .retryableRequest)
-        let throttled = TwilioErrorResponse.carrierError(httpStatus: 429, body: Data(tooMany.utf8), retryAfterHeader: "1")
+        let throttled = TwilioErrorResponse.carrierError(
+            httpStatus: 429, body: Data(tooMany.utf8), retryAfterHeader: "1")
         #expect(throttled.concurrentRequests == nil)
         #expect(!throttled.isConcurrencyLimit && throttled.isTooManyRequests)
         for bad in ["", "many", "-1", "+3", "1.5", "999999999999"] {
             #expect(TwilioErrorResponse.parseConcurrentRequests(bad) == nil, "\(bad)")
         }
-        #expect(TwilioErrorResponse.carrierError(httpStatus: 429, body: Data(), concurrentRequestsHeader: "7").isConcurrencyLimit)
+        #expect(
+            TwilioErrorResponse.carrierError(httpStatus: 429, body: Data(), concurrentRequestsHeader: "7")
+                .isConcurrencyLimit)
     }
 
     @Test func nonJSONBodiesFallBackOnTheStatus() {

@@ -7,7 +7,10 @@ import Testing
     static let walk = TwilioPageWalk(baseURL: "https://api.twilio.com", maxPages: 3)
 
     @Test(arguments: [
-        ("/2010-04-01/Accounts/AC1/Messages.json?PageToken=PA1", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?PageToken=PA1"),
+        (
+            "/2010-04-01/Accounts/AC1/Messages.json?PageToken=PA1",
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?PageToken=PA1"
+        ),
         ("https://api.twilio.com/2010-04-01/x.json", "https://api.twilio.com/2010-04-01/x.json"),
         ("HTTPS://API.TWILIO.COM:443/x.json", "HTTPS://API.TWILIO.COM:443/x.json"),
     ])

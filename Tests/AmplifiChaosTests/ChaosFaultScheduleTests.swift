@@ -39,7 +39,8 @@ struct ChaosFaultScheduleTests {
     @Test func longerWindowsKillMoreWorkersAndSeedsDiffer() {
         let long = ChaosFaultSchedule.make(seed: 1, seconds: 600, workers: 4, schedulers: 2)
         #expect(long.filter { if case .killWorker = $0.fault { true } else { false } }.count >= 50)
-        #expect(ChaosFaultSchedule.make(seed: 1, seconds: 60, workers: 3, schedulers: 2)
-            != ChaosFaultSchedule.make(seed: 2, seconds: 60, workers: 3, schedulers: 2))
+        #expect(
+            ChaosFaultSchedule.make(seed: 1, seconds: 60, workers: 3, schedulers: 2)
+                != ChaosFaultSchedule.make(seed: 2, seconds: 60, workers: 3, schedulers: 2))
     }
 }

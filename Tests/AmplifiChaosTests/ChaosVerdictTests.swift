@@ -100,7 +100,8 @@ struct ChaosVerdictTests {
         #expect(Self.broken(late) == ["opted-out or non-textable recipients texted after the opt-out was stored"])
         var notTextable = Self.healthy()
         notTextable.contacts[2].notTextableAtStart = true
-        #expect(Self.broken(notTextable) == ["opted-out or non-textable recipients texted after the opt-out was stored"])
+        #expect(
+            Self.broken(notTextable) == ["opted-out or non-textable recipients texted after the opt-out was stored"])
     }
 
     @Test func aTextInQuietHoursIsCaught() {
@@ -112,7 +113,8 @@ struct ChaosVerdictTests {
     @Test func unbalancedBooksAndWrongCountersAreCaught() {
         var books = Self.healthy()
         books.books[0].ledgerSum = 95
-        #expect(Self.broken(books) == ["Σ ledger = balance, −Σ campaign debits+refunds = Σ row credits, balance never < 0"])
+        #expect(
+            Self.broken(books) == ["Σ ledger = balance, −Σ campaign debits+refunds = Σ row credits, balance never < 0"])
         var negative = Self.healthy()
         negative.books[0].lowestRunningBalance = -1
         #expect(Self.broken(negative).count == 1)

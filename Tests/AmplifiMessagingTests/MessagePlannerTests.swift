@@ -63,7 +63,8 @@ struct MessagePlannerTests {
         #expect(throws: MessageValidationError.self) {
             try MessagePlanner.plan(body: String(repeating: "😀", count: 801))
         }
-        #expect(try MessagePlanner.plan(body: String(repeating: "😀", count: 800)).segmentCount == 25)  // 33 emoji (66 units) per part
+        // 33 emoji (66 units) per part.
+        #expect(try MessagePlanner.plan(body: String(repeating: "😀", count: 800)).segmentCount == 25)
         // The limit applies after normalization ("…" becomes "...").
         #expect(throws: MessageValidationError.self) {
             try MessagePlanner.plan(body: String(repeating: "\u{2026}", count: 600))

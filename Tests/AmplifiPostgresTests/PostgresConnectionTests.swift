@@ -69,10 +69,14 @@ struct PostgresConnectionTests {
         try await withTestDatabase { client, _ in
             try await client.query("CREATE TABLE contacts_copy (id int, phone text, note text, tags text[])")
             let rows: [[any PostgresEncodable]] = (0..<100_000).map { index in
-                [index, "+1919555\(String(format: "%04d", index % 10_000))",
-                 index % 7 == 0 ? String?.none : "tab\there\nnew line \\ backslash", ["a", "b c"]]
+                [
+                    index, "+1919555\(String(format: "%04d", index % 10_000))",
+                    index % 7 == 0 ? String?.none : "tab\there\nnew line \\ backslash", ["a", "b c"],
+                ]
             }
-            let copied = try await client.withConnection { try await $0.copy(into: "contacts_copy", columns: ["id", "phone", "note", "tags"], rows: rows) }
+            let copied = try await client.withConnection {
+                try await $0.copy(into: "contacts_copy", columns: ["id", "phone", "note", "tags"], rows: rows)
+            }
             #expect(copied == 100_000)
             let row = try await client.query(
                 "SELECT count(*), count(note), max(id) FROM contacts_copy")[0].decode((Int, Int, Int).self)
@@ -110,7 +114,9 @@ struct PostgresConnectionTests {
     @Test func pipelineIsAllOrNothing() async throws {
         try await withTestDatabase { client, _ in
             try await client.query("CREATE TABLE events (n int PRIMARY KEY)")
-            let statements: [PostgresQuery] = ["INSERT INTO events VALUES (1)", "INSERT INTO events VALUES (1)", "INSERT INTO events VALUES (2)"]
+            let statements: [PostgresQuery] = [
+                "INSERT INTO events VALUES (1)", "INSERT INTO events VALUES (1)", "INSERT INTO events VALUES (2)",
+            ]
             let error = await #expect(throws: PostgresError.self) {
                 try await client.withConnection { try await $0.pipeline(statements) }
             }

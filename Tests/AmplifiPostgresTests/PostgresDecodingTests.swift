@@ -50,7 +50,8 @@ struct PostgresDecodingTests {
                 let back = try await client.query("SELECT \(date)::timestamptz")[0].decode(Date.self, at: 0)
                 #expect(abs(back.timeIntervalSince1970 - seconds) < 0.000_002, "\(seconds)")
             }
-            let server = try await client.query("SELECT '2025-04-23 14:45:00-04'::timestamptz")[0].decode(Date.self, at: 0)
+            let server = try await client.query("SELECT '2025-04-23 14:45:00-04'::timestamptz")[0].decode(
+                Date.self, at: 0)
             #expect(server == Date(timeIntervalSince1970: 1_745_433_900))
         }
     }
@@ -58,14 +59,17 @@ struct PostgresDecodingTests {
     @Test func byteaRoundTrips() async throws {
         try await withTestDatabase { client, _ in
             let bytes: [UInt8] = [0, 1, 0xFF, 0x7F, 10, 13]
-            let back = try await client.query("SELECT \(PostgresBytes(bytes))::bytea")[0].decode(PostgresBytes.self, at: 0)
+            let back = try await client.query("SELECT \(PostgresBytes(bytes))::bytea")[0].decode(
+                PostgresBytes.self, at: 0)
             #expect(back.bytes == bytes)
         }
     }
 
     @Test func textWithNulIsRejectedBeforeSending() async throws {
         try await withTestDatabase { client, _ in
-            let error = await #expect(throws: PostgresError.self) { try await client.query("SELECT \("a\u{0}b")::text") }
+            let error = await #expect(throws: PostgresError.self) {
+                try await client.query("SELECT \("a\u{0}b")::text")
+            }
             #expect(error?.code == .encoding)
         }
     }

@@ -7,7 +7,8 @@ import Testing
 @Suite("Migrations apply once, in order, also when two processes race")
 struct PostgresMigratorTests {
     static let migrations = [
-        PostgresMigrator.Migration(version: 1, name: "one", sql: "CREATE TABLE one (id int); INSERT INTO one VALUES (1);"),
+        PostgresMigrator.Migration(
+            version: 1, name: "one", sql: "CREATE TABLE one (id int); INSERT INTO one VALUES (1);"),
         PostgresMigrator.Migration(version: 2, name: "two", sql: "INSERT INTO one VALUES (2);"),
     ]
 
@@ -37,12 +38,15 @@ struct PostgresMigratorTests {
     @Test func aFailingMigrationLeavesNoTrace() async throws {
         let server = try await LocalPostgresServer.start()
         defer { server.stop() }
-        let broken = PostgresMigrator(migrations: Self.migrations + [
-            .init(version: 3, name: "broken", sql: "CREATE TABLE three (id int); SELECT no_such_function();")
-        ])
+        let broken = PostgresMigrator(
+            migrations: Self.migrations + [
+                .init(version: 3, name: "broken", sql: "CREATE TABLE three (id int); SELECT no_such_function();")
+            ])
         let connection = try await PostgresConnection.connect(url: server.url())
         await #expect(throws: PostgresError.self) { try await broken.migrate(connection) }
-        let versions = try await connection.query("SELECT version FROM schema_migrations ORDER BY 1").map { try $0.decode(Int.self, at: 0) }
+        let versions = try await connection.query("SELECT version FROM schema_migrations ORDER BY 1").map {
+            try $0.decode(Int.self, at: 0)
+        }
         #expect(versions == [1, 2])
         let three = try await connection.query("SELECT to_regclass('three') IS NULL")[0].decode(Bool.self, at: 0)
         #expect(three)
@@ -63,7 +67,9 @@ struct PostgresMigratorTests {
         // withTestDatabase clones a template that ran every file in sql/.
         try await withTestDatabase { client, _ in
             let count = try await client.query("SELECT count(*) FROM schema_migrations")[0].decode(Int.self, at: 0)
-            let files = try FileManager.default.contentsOfDirectory(atPath: TestDatabase.sqlDirectory.path).filter { $0.hasSuffix(".sql") }
+            let files = try FileManager.default.contentsOfDirectory(atPath: TestDatabase.sqlDirectory.path).filter {
+                $0.hasSuffix(".sql")
+            }
             #expect(count == files.count)
         }
     }

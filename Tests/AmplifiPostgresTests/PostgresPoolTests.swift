@@ -11,7 +11,9 @@ struct PostgresPoolTests {
         try await withTestDatabase(maxConnections: 3) { client, _ in
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<40 {
-                    group.addTask { try await client.query("SELECT \(index)::int, pg_sleep(0.01)")[0].decode(Int.self, at: 0) }
+                    group.addTask {
+                        try await client.query("SELECT \(index)::int, pg_sleep(0.01)")[0].decode(Int.self, at: 0)
+                    }
                 }
                 var sum = 0
                 for try await value in group { sum += value }

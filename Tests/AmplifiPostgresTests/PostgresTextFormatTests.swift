@@ -24,7 +24,9 @@ struct PostgresTextFormatTests {
     }
 
     @Test func arrayLiteralsEscapeQuotesAndBackslashesOnly() {
-        let elements: [String?] = ["plain", "with \"quote\"", "back\\slash", nil, "", "NULL", "comma, {brace}", "é 漢字 🙂"]
+        let elements: [String?] = [
+            "plain", "with \"quote\"", "back\\slash", nil, "", "NULL", "comma, {brace}", "é 漢字 🙂",
+        ]
         let literal = PostgresArrayLiteral.encode(elements)
         #expect(
             literal

@@ -1,7 +1,7 @@
 import AmplifiConcurrency
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A plain TCP connection to 127.0.0.1 for what an HTTP client library will not do: send half a
@@ -19,7 +19,9 @@ final class RawConnection: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else {
             Glibc.close(descriptor)
@@ -46,7 +48,8 @@ final class RawConnection: @unchecked Sendable {
             while ContinuousClock.now < deadline {
                 let left = deadline - ContinuousClock.now
                 var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                let milliseconds = Int32(max(1, left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000))
+                let milliseconds = Int32(
+                    max(1, left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000))
                 guard poll(&poller, 1, milliseconds) > 0 else { continue }
                 var buffer = [UInt8](repeating: 0, count: 65_536)
                 let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
@@ -67,7 +70,8 @@ extension String {
     var isCompleteHTTPResponse: Bool {
         guard let end = range(of: "\r\n\r\n") else { return false }
         let headers = self[..<end.lowerBound].lowercased()
-        let length = headers.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+        let length =
+            headers.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
             .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
         return self[end.upperBound...].utf8.count >= length
     }

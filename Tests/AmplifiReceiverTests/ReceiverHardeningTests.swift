@@ -41,7 +41,8 @@ struct ReceiverHardeningTests {
 
     @Test func slowHeadersAndStalledBodiesAreCutOff() async throws {
         try await withTestDatabase { client, _ in
-            let limits = HTTPServerLimits(idleTimeout: .seconds(30), headerTimeout: .seconds(1), bodyTimeout: .seconds(1))
+            let limits = HTTPServerLimits(
+                idleTimeout: .seconds(30), headerTimeout: .seconds(1), bodyTimeout: .seconds(1))
             try await ReceiverHarness.with(client, limits: limits) { receiver in
                 // Half a request line, then nothing: closed once the header deadline passes.
                 let slowHeaders = try RawConnection.open(port: receiver.port)
@@ -54,7 +55,9 @@ struct ReceiverHardeningTests {
                 // A signed head, then a trickle of body that never completes: closed at the body deadline.
                 let stalled = try RawConnection.open(port: receiver.port)
                 defer { stalled.close() }
-                stalled.send(Self.head("/twilio/status/1", port: receiver.port, length: 500, extra: "X-Twilio-Signature: abc\r\n"))
+                stalled.send(
+                    Self.head(
+                        "/twilio/status/1", port: receiver.port, length: 500, extra: "X-Twilio-Signature: abc\r\n"))
                 stalled.send("MessageSid=SM1&")
                 let second = await stalled.read(timeout: .seconds(10))
                 #expect(second.closed)
@@ -70,7 +73,9 @@ struct ReceiverHardeningTests {
             try await ReceiverHarness.with(client, limits: limits) { receiver in
                 let holders = try (0..<2).map { _ in try RawConnection.open(port: receiver.port) }
                 for holder in holders { holder.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n") }
-                for holder in holders { #expect(await holder.read(timeout: .seconds(5)) { $0.isCompleteHTTPResponse }.text.contains("200")) }
+                for holder in holders {
+                    #expect(await holder.read(timeout: .seconds(5)) { $0.isCompleteHTTPResponse }.text.contains("200"))
+                }
                 // Both keep their connection: a third waits in the backlog, unanswered.
                 let third = try RawConnection.open(port: receiver.port)
                 defer { third.close() }
@@ -91,11 +96,14 @@ struct ReceiverHardeningTests {
                 // One webhook holds the only slot: its body is announced and never finishes.
                 let holder = try RawConnection.open(port: receiver.port)
                 defer { holder.close() }
-                holder.send(Self.head("/twilio/status/1", port: receiver.port, length: 100, extra: "X-Twilio-Signature: abc\r\n"))
+                holder.send(
+                    Self.head(
+                        "/twilio/status/1", port: receiver.port, length: 100, extra: "X-Twilio-Signature: abc\r\n"))
                 try await Task.sleep(for: .milliseconds(300))
                 let shed = try RawConnection.open(port: receiver.port)
                 defer { shed.close() }
-                shed.send(Self.head("/twilio/status/2", port: receiver.port, length: 0, extra: "X-Twilio-Signature: abc\r\n"))
+                shed.send(
+                    Self.head("/twilio/status/2", port: receiver.port, length: 0, extra: "X-Twilio-Signature: abc\r\n"))
                 let answer = await shed.read(timeout: .seconds(5)) { $0.isCompleteHTTPResponse }
                 #expect(answer.text.hasPrefix("HTTP/1.1 503"), "\(answer.text)")
                 #expect(answer.text.lowercased().contains("retry-after: 1"))
@@ -134,7 +142,8 @@ struct ReceiverHardeningTests {
                 }
                 #expect(try await fixture.counters(client).delivered == 20)
                 let evidence = try await client.query(
-                    "SELECT count(*)::int FROM delivery_events WHERE raw->>'ErrorMessage' = 'badbytes'")[0].decode(Int.self, at: 0)
+                    "SELECT count(*)::int FROM delivery_events WHERE raw->>'ErrorMessage' = 'badbytes'")[0].decode(
+                        Int.self, at: 0)
                 #expect(evidence == 10)
             }
         }
@@ -157,7 +166,8 @@ struct ReceiverHardeningTests {
                     group.addTask {
                         let sid = index == 3 ? "SMtest\u{0}poison" : fixture.sid(index)
                         let event = DeliveryEvent(
-                            orgID: fixture.org, messageID: id, report: CarrierStatusReport(providerMessageID: sid, status: .delivered),
+                            orgID: fixture.org, messageID: id,
+                            report: CarrierStatusReport(providerMessageID: sid, status: .delivered),
                             raw: [("MessageSid", sid)], source: .callback)
                         do {
                             try await batcher.submit(event)
@@ -193,7 +203,8 @@ struct ReceiverHardeningTests {
         let running = Task { try await group.run() }
         defer { running.cancel() }
         try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: port) }
-        let harness = ReceiverHarness(client: client, port: port, metrics: server.metrics, carrier: SimulatedCarrier(logger: Logger(label: "t")))
+        let harness = ReceiverHarness(
+            client: client, port: port, metrics: server.metrics, carrier: SimulatedCarrier(logger: Logger(label: "t")))
         #expect(try await harness.get("/livez").status == 200)
         try await LocalNetwork.waitUntil("the probe to run", timeout: 30) {
             (try? await harness.get("/readyz"))?.body.contains("postgres") == true
@@ -203,7 +214,9 @@ struct ReceiverHardeningTests {
             #expect(answer.status == 503)
             #expect(answer.body.contains("NOT_READY"))
             #expect(!answer.body.contains("redis"))
-            for secret in ["p%ss/w0rd", "p%25ss%2Fw0rd", "postgres://", "127.0.0.1:1"] { #expect(!answer.body.contains(secret)) }
+            for secret in ["p%ss/w0rd", "p%25ss%2Fw0rd", "postgres://", "127.0.0.1:1"] {
+                #expect(!answer.body.contains(secret))
+            }
         }
         await group.triggerGracefulShutdown()
         _ = try? await running.value

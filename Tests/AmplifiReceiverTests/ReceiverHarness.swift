@@ -32,13 +32,16 @@ struct ReceiverHarness {
         let metrics = ReceiverMetrics()
         let redis = try RedisClient(url: try await TestRedis.shared.url(), maxConnections: 2)
         defer { Task { await redis.close() } }
-        let carrier = SimulatedCarrier(configuration: SimulatedCarrierConfiguration(recordsLog: true), logger: Logger(label: "test"))
+        let carrier = SimulatedCarrier(
+            configuration: SimulatedCarrierConfiguration(recordsLog: true), logger: Logger(label: "test"))
         let server = ReceiverServer(
             configuration: ReceiverConfiguration(
-                port: port, publicURL: "http://127.0.0.1:\(port)", authToken: authToken, stagedRetryInterval: stagedRetry,
+                port: port, publicURL: "http://127.0.0.1:\(port)", authToken: authToken,
+                stagedRetryInterval: stagedRetry,
                 limits: limits, maxInFlight: maxInFlight, readinessInterval: .milliseconds(200)),
             client: client, redis: redis,
-            keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()), carrier: carrier, logger: Logger(label: "receiver-test"),
+            keys: QueueKeys(prefix: TestRedis.shared.keyPrefix()), carrier: carrier,
+            logger: Logger(label: "receiver-test"),
             metrics: metrics)
         let harness = ReceiverHarness(client: client, port: port, metrics: metrics, carrier: carrier)
         let services = server.serviceGroup()
@@ -63,7 +66,9 @@ struct ReceiverHarness {
     }
 
     /// POSTs form `fields` to `path`, signed with `token` (nil: no signature header).
-    func post(_ path: String, fields: [(key: String, value: String)], signWith token: String? = authToken) async throws -> Reply {
+    func post(_ path: String, fields: [(key: String, value: String)], signWith token: String? = authToken) async throws
+        -> Reply
+    {
         var request = HTTPClientRequest(url: publicURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")

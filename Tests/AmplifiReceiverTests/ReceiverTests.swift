@@ -23,7 +23,8 @@ struct ReceiverTests {
                 "INSERT INTO organizations (name, timezone) VALUES ('rx', 'America/New_York') RETURNING id"
             )[0].decode(UUID.self, at: 0)
             try await client.query(
-                "INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind) VALUES (\(org), '+19195550111', true, 100, 'long_code')")
+                "INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind) VALUES (\(org), '+19195550111', true, 100, 'long_code')"
+            )
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, first_name, is_textable)
@@ -48,7 +49,8 @@ struct ReceiverTests {
                 """
             ).map { try $0.decode(Int64.self, at: 0) }.sorted()
             try await client.query(
-                "UPDATE campaigns SET sent_count = (SELECT count(*) FROM campaign_messages WHERE campaign_id = \(campaign) AND status = 'sent') WHERE id = \(campaign)")
+                "UPDATE campaigns SET sent_count = (SELECT count(*) FROM campaign_messages WHERE campaign_id = \(campaign) AND status = 'sent') WHERE id = \(campaign)"
+            )
             return Fixture(org: org, campaign: campaign, ids: ids)
         }
 
@@ -65,7 +67,9 @@ struct ReceiverTests {
             )[0].decode((String, String?).self)
         }
 
-        func counters(_ client: PostgresClient) async throws -> (sent: Int, delivered: Int, undelivered: Int, failed: Int) {
+        func counters(_ client: PostgresClient) async throws -> (
+            sent: Int, delivered: Int, undelivered: Int, failed: Int
+        ) {
             let row = try await client.query(
                 """
                 SELECT sent_count::int, delivered_count::int, undelivered_count::int, failed_count::int
@@ -104,7 +108,8 @@ struct ReceiverTests {
             try await ReceiverHarness.with(client) { receiver in
                 let path = fixture.path(0)
                 for status in ["delivered", "sent", "queued", "delivered", "undelivered"] {
-                    let reply = try await receiver.post(path, fields: ReceiverHarness.statusFields(sid: fixture.sid(0), status: status))
+                    let reply = try await receiver.post(
+                        path, fields: ReceiverHarness.statusFields(sid: fixture.sid(0), status: status))
                     #expect(reply.status == 200)
                 }
                 // The second message fails after acceptance (30008).
@@ -131,7 +136,8 @@ struct ReceiverTests {
                     for index in fixture.ids.indices {
                         group.addTask {
                             try await receiver.post(
-                                fixture.path(index), fields: ReceiverHarness.statusFields(sid: fixture.sid(index), status: "delivered")
+                                fixture.path(index),
+                                fields: ReceiverHarness.statusFields(sid: fixture.sid(index), status: "delivered")
                             ).status
                         }
                     }
@@ -139,7 +145,8 @@ struct ReceiverTests {
                 }
                 #expect(try await fixture.counters(client).delivered == 200)
                 let metrics = receiver.metrics.render()
-                let batches = metrics.split(separator: "\n").first { $0.hasPrefix("amplifi_receiver_status_batches_total ") }
+                let batches =
+                    metrics.split(separator: "\n").first { $0.hasPrefix("amplifi_receiver_status_batches_total ") }
                     .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
                 #expect(batches >= 1)
                 #expect(batches < 200, "callbacks should share batches (group commit)")
@@ -156,7 +163,8 @@ struct ReceiverTests {
                 #expect(reply.status == 200)
                 // The worker has not recorded its send: the row is untouched, the report staged.
                 #expect(try await fixture.row(client, 0).0 == "sending")
-                let staged = try await client.query("SELECT count(*)::int FROM pending_delivery_events")[0].decode(Int.self, at: 0)
+                let staged = try await client.query("SELECT count(*)::int FROM pending_delivery_events")[0].decode(
+                    Int.self, at: 0)
                 #expect(staged == 1)
                 // The worker records the send; the staged report is applied by the receiver's loop.
                 try await client.query(
@@ -168,7 +176,8 @@ struct ReceiverTests {
                 try await LocalNetwork.waitUntil("the staged report applied", timeout: 30) {
                     (try? await fixture.row(client, 0).0) == "delivered"
                 }
-                let left = try await client.query("SELECT count(*)::int FROM pending_delivery_events")[0].decode(Int.self, at: 0)
+                let left = try await client.query("SELECT count(*)::int FROM pending_delivery_events")[0].decode(
+                    Int.self, at: 0)
                 #expect(left == 0)
                 #expect(try await fixture.counters(client).delivered == 1)
             }
@@ -188,7 +197,8 @@ struct ReceiverTests {
                 #expect(try await fixture.row(client, 0).0 == "delivered")
                 let otherOrg = UUID()
                 let foreign = try await receiver.post(
-                    StatusCallbackTarget.url(base: ReceiverRoutes.statusPath, orgID: otherOrg, messageID: fixture.ids[1]),
+                    StatusCallbackTarget.url(
+                        base: ReceiverRoutes.statusPath, orgID: otherOrg, messageID: fixture.ids[1]),
                     fields: ReceiverHarness.statusFields(sid: fixture.sid(1), status: "delivered"))
                 #expect(foreign.status == 200)
                 #expect(try await fixture.row(client, 1).0 == "sent")

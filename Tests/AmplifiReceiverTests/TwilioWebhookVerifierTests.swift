@@ -11,7 +11,8 @@ import Testing
 
     @Test func acceptsTwiliosDocumentedVector() {
         let verifier = TwilioWebhookVerifier(publicURL: "https://mycompany.com/", authToken: "12345")
-        #expect(verifier.signedURL(pathAndQuery: "/myapp.php?foo=1&bar=2") == "https://mycompany.com/myapp.php?foo=1&bar=2")
+        #expect(
+            verifier.signedURL(pathAndQuery: "/myapp.php?foo=1&bar=2") == "https://mycompany.com/myapp.php?foo=1&bar=2")
         #expect(
             verifier.isValid(
                 header: "RSOYDt4T1cUTdK1PDd93/VVr8B8=", pathAndQuery: "/myapp.php?foo=1&bar=2", fields: Self.fields))

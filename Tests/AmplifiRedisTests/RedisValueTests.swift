@@ -12,7 +12,8 @@ import Testing
         #expect(RedisValue.array([.integer(1)]).array == [.integer(1)])
         #expect(try RedisValue.integer(1).checked() == .integer(1))
         let error = #expect(throws: RedisError.self) {
-            try RedisValue.error("WRONGTYPE Operation against a key holding the wrong kind of value").checked(command: "GET")
+            try RedisValue.error("WRONGTYPE Operation against a key holding the wrong kind of value").checked(
+                command: "GET")
         }
         #expect(error?.code == .server)
         #expect(error?.prefix == "WRONGTYPE")

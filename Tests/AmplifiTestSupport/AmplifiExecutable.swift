@@ -28,7 +28,9 @@ public enum AmplifiExecutable {
 
     /// Starts `amplifi arguments…` with extra environment, in the repository root. Read both pipes
     /// (or use ``launch(_:environment:logTo:)``): once 64 KiB wait unread, the process blocks.
-    public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+    public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (
+        Process, Pipe, Pipe
+    ) {
         let out = Pipe()
         let err = Pipe()
         let process = try start(arguments, environment: environment, output: out, errors: err)

@@ -81,7 +81,8 @@ public actor TestDatabase {
         let connection = try await PostgresConnection.connect(url: admin)
         try await connection.execute(script: "CREATE DATABASE \(template)")
         await connection.close()
-        let templateConnection = try await PostgresConnection.connect(url: Self.replacingDatabase(in: admin, with: template))
+        let templateConnection = try await PostgresConnection.connect(
+            url: Self.replacingDatabase(in: admin, with: template))
         try await PostgresMigrator(directory: Self.sqlDirectory).migrate(templateConnection)
         await templateConnection.close()
         return (admin, template)

@@ -65,7 +65,8 @@ struct CarrierSimulatorEndToEndTests {
     /// Launches `amplifi carrier-sim` on a free port with `options`; returns the process and port.
     static func launchSimulator(_ options: [String], environment: [String: String]) async throws -> (Process, Int) {
         let port = try LocalNetwork.freePort()
-        let simulator = try AmplifiExecutable.launch(["carrier-sim", "--port", "\(port)"] + options, environment: environment)
+        let simulator = try AmplifiExecutable.launch(
+            ["carrier-sim", "--port", "\(port)"] + options, environment: environment)
         try await LocalNetwork.waitUntil("carrier-sim", timeout: 30) { LocalNetwork.isListening(port: port) }
         return (simulator.0, port)
     }
@@ -146,7 +147,8 @@ struct CarrierSimulatorEndToEndTests {
             defer { simulator.terminate() }
             environment["TWILIO_BASE_URL"] = "http://127.0.0.1:\(simulatorPort)"
             let fleet = try await TwilioFleet.launch(
-                environment: environment, receiverPort: nil, workerArguments: ["--chunk-size", "60", "--batch-size", "30"])
+                environment: environment, receiverPort: nil,
+                workerArguments: ["--chunk-size", "60", "--batch-size", "30"])
             defer { fleet.stop() }
             try await fixture.waitForCompletion()
             let breakdown = try await Self.breakdown(client, fixture.campaign)
@@ -162,7 +164,8 @@ struct CarrierSimulatorEndToEndTests {
             try await client.query("UPDATE campaigns SET sent_count = sent_count - 1 WHERE id = \(fixture.campaign)")
 
             let first = try await AmplifiExecutable.run(
-                ["backfill-status", "--older-than", "0s", "--limit", "50", "--rate", "200", "--json"], environment: environment)
+                ["backfill-status", "--older-than", "0s", "--limit", "50", "--rate", "200", "--json"],
+                environment: environment)
             #expect(first.status == 0, "\(first)")
             let second = try await AmplifiExecutable.run(
                 ["backfill-status", "--older-than", "0s", "--rate", "200", "--json"], environment: environment)

@@ -127,7 +127,9 @@ struct MisbehavingCarrierTests {
             let modes = Dictionary(grouping: try stub.lines().compactMap(\.mode), by: { $0 }).mapValues(\.count)
             #expect((modes["late"] ?? 0) > 0 && (modes["drop"] ?? 0) > 0 && (modes["garbage"] ?? 0) > 0)
             #expect(try stub.lines().contains { $0.throttled == true })
-            print("misbehaving carrier: answers late \(modes["late"] ?? 0), dropped \(modes["drop"] ?? 0), garbage \(modes["garbage"] ?? 0), 429s \(try stub.lines().filter { $0.throttled == true }.count)")
+            print(
+                "misbehaving carrier: answers late \(modes["late"] ?? 0), dropped \(modes["drop"] ?? 0), garbage \(modes["garbage"] ?? 0), 429s \(try stub.lines().filter { $0.throttled == true }.count)"
+            )
             // The cron backfill then settles callbacks the carrier never posted.
             let backfill = try await AmplifiExecutable.run(
                 ["backfill-status", "--older-than", "0s", "--rate", "500"], environment: fleet.environment)
@@ -216,7 +218,8 @@ struct MisbehavingCarrierTests {
                 """
                 SELECT phone FROM campaign_messages WHERE campaign_id = \(fixture.campaign) AND status = 'pending'
                 ORDER BY id OFFSET 5 LIMIT 100
-                """).map { try $0.decode(String.self, at: 0) }
+                """
+            ).map { try $0.decode(String.self, at: 0) }
             var acknowledged: [String: Double] = [:]
             for (index, phone) in pending.enumerated() where index % 4 == 0 && acknowledged.count < 25 {
                 try await Self.postStop(from: phone, to: "+19195550123", fleet: fleet, index: index)
@@ -232,7 +235,9 @@ struct MisbehavingCarrierTests {
             let late = textedAfter.filter { phone, ack in (created[phone] ?? 0) > ack + 1.0 }
             #expect(late.isEmpty, "texted more than 1 s after their STOP was acknowledged: \(late.count)")
             let worst = textedAfter.map { (created[$0.key] ?? 0) - $0.value }.max() ?? 0
-            print("STOP race: \(textedAfter.count) of \(acknowledged.count) texted after the STOP was acknowledged, at most \(worst) s after")
+            print(
+                "STOP race: \(textedAfter.count) of \(acknowledged.count) texted after the STOP was acknowledged, at most \(worst) s after"
+            )
             let skipped = try await client.query(
                 """
                 SELECT count(*)::int FROM campaign_messages

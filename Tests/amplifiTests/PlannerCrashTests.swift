@@ -44,26 +44,31 @@ struct PlannerCrashTests {
                 logTo: logs.appendingPathComponent("scheduler.log"))
             defer { scheduler.terminate() }
             let first = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "first"], environment: environment,
+                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "first"],
+                environment: environment,
                 logTo: logs.appendingPathComponent("first.log"))
             // Kill the worker once it has planned part of the audience.
             try await LocalNetwork.waitUntil("planning to start", timeout: 60) {
-                let planned = (try? await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
-                    .decode(Int.self, at: 0)) ?? 0
+                let planned =
+                    (try? await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
+                        .decode(Int.self, at: 0)) ?? 0
                 return planned >= 2_000
             }
             kill(first.processIdentifier, SIGKILL)
             first.waitUntilExit()
-            let plannedAtKill = try await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
+            let plannedAtKill = try await client.query(
+                "SELECT count(*) FROM campaign_messages WHERE campaign_id = \(crashed)")[0]
                 .decode(Int.self, at: 0)
             #expect(plannedAtKill < 60_000, "the worker finished before it could be killed; make the audience larger")
 
             let second = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "second"], environment: environment,
+                ["worker", "--chunk-size", "100", "--lease-seconds", "1", "--worker-id", "second"],
+                environment: environment,
                 logTo: logs.appendingPathComponent("second.log"))
             defer { second.terminate() }
             try await LocalNetwork.waitUntil("the campaign to be planned", timeout: 240) {
-                let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(crashed)")[0].decode(String.self, at: 0)
+                let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(crashed)")[0].decode(
+                    String.self, at: 0)
                 return status == "sending"
             }
             // Every contact exactly once…
@@ -77,7 +82,8 @@ struct PlannerCrashTests {
             // (the workers are sending the planned rows meanwhile, so their status moves on).
             let clean = try await campaign("pending")
             try await LocalNetwork.waitUntil("the clean campaign to be planned", timeout: 240) {
-                let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(clean)")[0].decode(String.self, at: 0)
+                let status = try? await client.query("SELECT status FROM campaigns WHERE id = \(clean)")[0].decode(
+                    String.self, at: 0)
                 return status == "sending"
             }
             let differences = try await client.query(

@@ -10,7 +10,8 @@ import Testing
 struct SenderCrashTests {
     /// An IANA zone where it is about noon now, so quiet hours never defer the test's sends.
     static func middayZone() -> String {
-        let hour = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).hour ?? 12
+        let hour =
+            Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: Date()).hour ?? 12
         var offset = 12 - hour
         if offset > 12 { offset -= 24 }
         if offset < -11 { offset += 24 }
@@ -29,7 +30,8 @@ struct SenderCrashTests {
         static func make(_ client: PostgresClient, recipients: Int = 6_000) async throws -> Fixture {
             let zone = SenderCrashTests.middayZone()
             let org = try await client.query(
-                "INSERT INTO organizations (name, timezone) VALUES ('crash', \(zone)) RETURNING id")[0].decode(UUID.self, at: 0)
+                "INSERT INTO organizations (name, timezone) VALUES ('crash', \(zone)) RETURNING id")[0].decode(
+                    UUID.self, at: 0)
             try await client.query(
                 "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(org), 'topup', 100000, 'test')")
             try await client.query(
@@ -96,7 +98,8 @@ struct SenderCrashTests {
     /// Starts `amplifi arguments…` with its output in `<name>.log` under a fresh temporary directory.
     static func launch(_ name: String, _ arguments: [String], environment: [String: String]) throws -> Process {
         let logs = try LocalNetwork.temporaryDirectory(prefix: "sender-crash")
-        return try AmplifiExecutable.launch(arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
+        return try AmplifiExecutable.launch(
+            arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
     }
 
     static let schedulerArguments = [
@@ -115,14 +118,16 @@ struct SenderCrashTests {
             let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
             let scheduler = try Self.launch("scheduler", Self.schedulerArguments, environment: environment)
             defer { scheduler.terminate() }
-            let first = try Self.launch("first", Self.workerArguments + ["--worker-id", "first"], environment: environment)
+            let first = try Self.launch(
+                "first", Self.workerArguments + ["--worker-id", "first"], environment: environment)
             try await LocalNetwork.waitUntil("sending to start", timeout: 60) {
                 ((try? await fixture.count("sent")) ?? 0) >= 500
             }
             kill(first.processIdentifier, SIGKILL)
             first.waitUntilExit()
             #expect(try await fixture.count("sent") < fixture.recipients, "the worker finished before it was killed")
-            let second = try Self.launch("second", Self.workerArguments + ["--worker-id", "second"], environment: environment)
+            let second = try Self.launch(
+                "second", Self.workerArguments + ["--worker-id", "second"], environment: environment)
             defer { second.terminate() }
             try await fixture.waitForCompletion()
             // At most the killed worker's batches in flight (2 loops × 50) are unknown.

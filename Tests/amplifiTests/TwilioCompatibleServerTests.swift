@@ -20,7 +20,8 @@ struct TwilioCompatibleServerTests {
             let receiverPort = try LocalNetwork.freePort()
             let publicURL = "http://127.0.0.1:\(receiverPort)"
             let environment = TwilioFleet.environment(
-                databaseURL: url, redisURL: redis.url, accountSID: TwilioStub.accountSID, authToken: TwilioStub.authToken,
+                databaseURL: url, redisURL: redis.url, accountSID: TwilioStub.accountSID,
+                authToken: TwilioStub.authToken,
                 baseURL: stub.baseURL, receiverPort: receiverPort)
             let fleet = try await TwilioFleet.launch(
                 environment: environment, receiverPort: receiverPort,
@@ -31,9 +32,10 @@ struct TwilioCompatibleServerTests {
             let expectedCallbacks = 3 * fixture.recipients
             try await LocalNetwork.waitUntil("every callback posted and applied", timeout: 90) {
                 let posted = (try? stub.lines().filter { $0.callback != nil }.count) ?? 0
-                let events = (try? await client.query(
-                    "SELECT count(*)::int FROM delivery_events WHERE org_id = \(fixture.org) AND source = 'callback'"
-                )[0].decode(Int.self, at: 0)) ?? 0
+                let events =
+                    (try? await client.query(
+                        "SELECT count(*)::int FROM delivery_events WHERE org_id = \(fixture.org) AND source = 'callback'"
+                    )[0].decode(Int.self, at: 0)) ?? 0
                 return posted == expectedCallbacks && events == expectedCallbacks
             }
 

@@ -33,7 +33,8 @@ struct TwilioFleet {
     ) async throws -> TwilioFleet {
         let logs = try LocalNetwork.temporaryDirectory(prefix: "twilio-fleet")
         func start(_ name: String, _ arguments: [String]) throws -> Process {
-            try AmplifiExecutable.launch(arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
+            try AmplifiExecutable.launch(
+                arguments, environment: environment, logTo: logs.appendingPathComponent("\(name).log"))
         }
         var processes: [Process] = []
         var receiver: Process?
@@ -41,7 +42,9 @@ struct TwilioFleet {
             let launched = try start("receiver", ["receiver", "--port", "\(receiverPort)"])
             processes.append(launched)
             receiver = launched
-            try await LocalNetwork.waitUntil("the receiver", timeout: 30) { LocalNetwork.isListening(port: receiverPort) }
+            try await LocalNetwork.waitUntil("the receiver", timeout: 30) {
+                LocalNetwork.isListening(port: receiverPort)
+            }
         }
         processes.append(try start("scheduler", SenderCrashTests.schedulerArguments))
         // A short settle grace, so an ambiguous outcome (the message never created) is resent within

@@ -203,7 +203,8 @@ public final class TwilioCarrier: Carrier {
     /// A non-2xx answer: Twilio's error JSON when the body is one, else `http_<status>`.
     private static func refusal(_ response: TwilioResponseCollector.Collected) -> CarrierError {
         TwilioErrorResponse.carrierError(
-            httpStatus: response.status, body: response.body, retryAfterHeader: response.headers.first(name: "Retry-After"),
+            httpStatus: response.status, body: response.body,
+            retryAfterHeader: response.headers.first(name: "Retry-After"),
             concurrentRequestsHeader: response.headers.first(name: "Twilio-Concurrent-Requests"))
     }
 

@@ -18,7 +18,9 @@ public struct TwilioErrorResponse: Hashable, Sendable, Decodable {
     }
 
     /// The classified error for this body received with HTTP `httpStatus`.
-    public func carrierError(httpStatus: Int, retryAfter: Duration? = nil, concurrentRequests: Int? = nil) -> CarrierError {
+    public func carrierError(httpStatus: Int, retryAfter: Duration? = nil, concurrentRequests: Int? = nil)
+        -> CarrierError
+    {
         guard let code else {
             return .http(status: httpStatus, retryAfter: retryAfter, concurrentRequests: concurrentRequests)
         }

@@ -114,7 +114,8 @@ public struct TwilioMessageResource: Hashable, Sendable, Codable {
         try c.encode(uri, forKey: .uri)
         if let uri, uri.hasSuffix(".json") {
             let base = String(uri.dropLast(5))
-            try c.encode(["media": base + "/Media.json", "feedback": base + "/Feedback.json"], forKey: .subresourceURIs)
+            try c.encode(
+                ["media": base + "/Media.json", "feedback": base + "/Feedback.json"], forKey: .subresourceURIs)
         }
     }
 

@@ -114,10 +114,12 @@ public struct AudiencePlanner: Sendable {
         """
     }
 
-    func loadCampaign(_ connection: PostgresConnection, campaignID: UUID, orgID: UUID) async throws -> CampaignAudience {
+    func loadCampaign(_ connection: PostgresConnection, campaignID: UUID, orgID: UUID) async throws -> CampaignAudience
+    {
         let result = try await connection.query(Self.campaignQuery(orgID: orgID, campaignID: campaignID))
         guard let row = result.first else {
-            throw EngineError(.notFound, "campaign \(campaignID) does not exist in this organization", field: "campaignId")
+            throw EngineError(
+                .notFound, "campaign \(campaignID) does not exist in this organization", field: "campaignId")
         }
         let (abTest, segmentID, filterText) = try row.decode((Bool, UUID?, String?).self)
         let field = segmentID == nil ? "contactFilter" : "segment.filter"
@@ -177,7 +179,8 @@ public struct AudiencePlanner: Sendable {
     static func plainPage(
         condition: PostgresQuery, orgID: UUID, campaignID: UUID, cursor: UUID, chunk: Int, limit: Int
     ) -> PostgresQuery {
-        var query: PostgresQuery = "WITH page AS (SELECT c.id, c.phone, \(unescaped: skipReasonSQL) AS skip_reason FROM contacts c WHERE "
+        var query: PostgresQuery =
+            "WITH page AS (SELECT c.id, c.phone, \(unescaped: skipReasonSQL) AS skip_reason FROM contacts c WHERE "
         query.append(condition)
         query.append(
             """
@@ -215,7 +218,8 @@ public struct AudiencePlanner: Sendable {
     /// committed and sees it (its main rows go `pending`), or commits first and then the winner's
     /// release (which waits for the page) turns its `held` rows `pending`. No page is left `held`
     /// behind a winner.
-    static func abInsert(orgID: UUID, campaignID: UUID, ids: [UUID], variantCodes: String, chunk: Int) -> PostgresQuery {
+    static func abInsert(orgID: UUID, campaignID: UUID, ids: [UUID], variantCodes: String, chunk: Int) -> PostgresQuery
+    {
         """
         WITH winner AS (
             SELECT CASE WHEN ab_winner IS NULL THEN 'held' ELSE 'pending' END AS holdout
@@ -278,7 +282,9 @@ public struct AudiencePlanner: Sendable {
             run.inserted += inserted
             run.cursor = last
             run.chunk += 1
-            logger.debug("audience page", metadata: ["campaign_id": .id(campaignID), "chunk": "\(run.chunk - 1)", "rows": "\(count)"])
+            logger.debug(
+                "audience page",
+                metadata: ["campaign_id": .id(campaignID), "chunk": "\(run.chunk - 1)", "rows": "\(count)"])
             if count < chunkSize { return }
         }
     }
@@ -362,7 +368,8 @@ public struct AudiencePlanner: Sendable {
         var summary = AudienceSummary()
         var chunks = Set<Int>()
         for row in result {
-            let (status, skipReason, variant, count, pendingChunks) = try row.decode((String, String?, String?, Int, [Int]?).self)
+            let (status, skipReason, variant, count, pendingChunks) = try row.decode(
+                (String, String?, String?, Int, [Int]?).self)
             summary.audienceCount += count
             if let skipReason { summary.skippedByReason[skipReason, default: 0] += count }
             if status == "pending" { summary.pendingCount += count }

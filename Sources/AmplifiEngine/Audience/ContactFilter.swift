@@ -64,7 +64,9 @@ public struct ContactFilter: Sendable, Equatable, Codable {
     }
 
     /// Parses a filter from a decoded JSON object (see ``parse(json:field:)``).
-    public static func parse(object: [String: Any], field: String = "contactFilter") -> Result<ContactFilter, ValidationFailure> {
+    public static func parse(object: [String: Any], field: String = "contactFilter") -> Result<
+        ContactFilter, ValidationFailure
+    > {
         var problems: [EngineError] = []
         func problem(_ key: String, _ message: String) {
             problems.append(EngineError(.validationFailed, message, field: "\(field).\(key)"))

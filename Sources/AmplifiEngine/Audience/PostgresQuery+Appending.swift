@@ -20,7 +20,11 @@ extension PostgresQuery {
         var inPlaceholder = false
         func flush() {
             if inPlaceholder {
-                if let number = Int(digits) { output.append("$\(number + offset)") } else { output.append("$" + digits) }
+                if let number = Int(digits) {
+                    output.append("$\(number + offset)")
+                } else {
+                    output.append("$" + digits)
+                }
             }
             inPlaceholder = false
             digits = ""

@@ -39,7 +39,9 @@ public struct CarrierConcurrencyBudget: Sendable {
     /// `account` when it is 1–64 ASCII letters and digits, else `h` + the hex of its stable hash:
     /// whatever the sid holds, it cannot break the `{…}` hash tag.
     static func accountKey(_ account: String) -> String {
-        let plain = account.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        let plain = account.utf8.allSatisfy {
+            (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+        }
         if plain, (1...64).contains(account.utf8.count) { return account }
         return "h" + String(StableHash.hash(bytes: account.utf8), radix: 16)
     }

@@ -43,7 +43,9 @@ public final class CarrierPermitPool: Sendable {
     }
 
     /// A wait to resume, outside the lock.
-    private typealias Wakeup = (continuation: CheckedContinuation<Outcome, Never>, outcome: Outcome, timer: Task<Void, Never>?)
+    private typealias Wakeup = (
+        continuation: CheckedContinuation<Outcome, Never>, outcome: Outcome, timer: Task<Void, Never>?
+    )
 
     /// Everything behind the lock.
     private struct State {
@@ -136,7 +138,9 @@ public final class CarrierPermitPool: Sendable {
     /// `deadline` when none is. Release each with ``release(_:)`` when its request ended.
     /// Throws ``CarrierBudgetError`` `permitTimeout` past the deadline, `permitCancelled` when the
     /// task is cancelled, `closed` after ``close()``.
-    public func acquire(upTo count: Int, until deadline: ContinuousClock.Instant) async throws(CarrierBudgetError) -> Int {
+    public func acquire(upTo count: Int, until deadline: ContinuousClock.Instant) async throws(CarrierBudgetError)
+        -> Int
+    {
         let wanted = max(1, count)
         let now = ContinuousClock.now
         let fast: Result<Int, CarrierBudgetError>? = state.withLock { state in

@@ -46,7 +46,9 @@ public struct CSVRecordProblem: AmplifiError, Equatable {
     }
 
     static let unclosedQuote = CSVRecordProblem(
-        .unclosedQuote, "a quoted field is never closed (missing \"); close the quote (the lines after it are read as rows of their own)")
+        .unclosedQuote,
+        "a quoted field is never closed (missing \"); close the quote (the lines after it are read as rows of their own)"
+    )
 
     static func recordTooLarge(limit: Int) -> CSVRecordProblem {
         CSVRecordProblem(

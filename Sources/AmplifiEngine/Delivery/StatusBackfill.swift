@@ -53,18 +53,18 @@ public struct StatusBackfill: Sendable {
             ? "m.status = 'unknown' AND m.status_checked_at IS NULL AND m.claimed_at"
             : "m.status IN ('sent', 'unknown') AND greatest(CASE WHEN m.status = 'sent' THEN m.sent_at ELSE m.claimed_at END, m.status_checked_at)"
         return """
-        SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164,
-               m.campaign_id, m.contact_id, m.claim_id, coalesce(m.credits, 0) AS credits, m.attempt, m.body,
-               m.claimed_at < now() - make_interval(secs => \(settleAfterSeconds)::float8) AS past_grace
-        FROM campaign_messages m
-        JOIN campaigns c ON c.org_id = m.org_id AND c.id = m.campaign_id
-        LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
-            (SELECT d.id FROM phone_numbers d WHERE d.org_id = c.org_id AND d.is_default ORDER BY d.created_at LIMIT 1))
-        WHERE m.status IN ('sent', 'unknown') AND m.id > \(after)
-          AND \(unescaped: filter) < now() - make_interval(secs => \(olderThanSeconds)::float8)
-        ORDER BY m.id
-        LIMIT \(limit)
-        """
+            SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164,
+                   m.campaign_id, m.contact_id, m.claim_id, coalesce(m.credits, 0) AS credits, m.attempt, m.body,
+                   m.claimed_at < now() - make_interval(secs => \(settleAfterSeconds)::float8) AS past_grace
+            FROM campaign_messages m
+            JOIN campaigns c ON c.org_id = m.org_id AND c.id = m.campaign_id
+            LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
+                (SELECT d.id FROM phone_numbers d WHERE d.org_id = c.org_id AND d.is_default ORDER BY d.created_at LIMIT 1))
+            WHERE m.status IN ('sent', 'unknown') AND m.id > \(after)
+              AND \(unescaped: filter) < now() - make_interval(secs => \(olderThanSeconds)::float8)
+            ORDER BY m.id
+            LIMIT \(limit)
+            """
     }
 
     // Stamps the rows checked in one page, in one statement (arrays + unnest), after their reports
@@ -217,9 +217,12 @@ public struct StatusBackfill: Sendable {
             return BackfillCandidate(
                 id: id, orgID: orgID, status: status, providerMessageID: sid, phone: phone, claimedAt: claimedAt,
                 from: from, campaignID: try row.decode(UUID.self, named: "campaign_id"),
-                contactID: try row.decode(UUID.self, named: "contact_id"), claimID: try row.decode(UUID?.self, named: "claim_id"),
-                credits: try row.decode(Int.self, named: "credits"), attempt: try row.decode(Int.self, named: "attempt"),
-                body: try row.decode(String?.self, named: "body"), pastGrace: try row.decode(Bool?.self, named: "past_grace") ?? false)
+                contactID: try row.decode(UUID.self, named: "contact_id"),
+                claimID: try row.decode(UUID?.self, named: "claim_id"),
+                credits: try row.decode(Int.self, named: "credits"),
+                attempt: try row.decode(Int.self, named: "attempt"),
+                body: try row.decode(String?.self, named: "body"),
+                pastGrace: try row.decode(Bool?.self, named: "past_grace") ?? false)
         }
     }
 

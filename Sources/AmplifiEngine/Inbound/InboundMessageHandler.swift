@@ -136,7 +136,8 @@ public struct InboundMessageHandler: Sendable {
         guard let replyID = written.replyID else {
             outcome.autoReplyWithheld = true
             metadata["trigger"] = "\(reply.trigger.windowKey)"
-            logger.info("auto-reply withheld: this contact got one for the same trigger within the window", metadata: metadata)
+            logger.info(
+                "auto-reply withheld: this contact got one for the same trigger within the window", metadata: metadata)
             return (outcome, nil)
         }
         outcome.autoReply = AutoReplyOutcome(

@@ -193,7 +193,8 @@ struct InboundStore: Sendable {
             settings = AutoReplySettings(enabled: autoReply, yesResponse: yes, noResponse: no, faqs: faqs)
         }
         return InboundContext(
-            phoneNumberID: numberID, orgID: orgID, numberE164: e164, numberMPS: mps, contactID: contactID, contactOptedOut: optedOut,
+            phoneNumberID: numberID, orgID: orgID, numberE164: e164, numberMPS: mps, contactID: contactID,
+            contactOptedOut: optedOut,
             values: values, campaignID: campaignID, settings: settings, normalizeText: normalize ?? true)
     }
 

@@ -27,7 +27,9 @@ struct ReplySender: Sendable {
     let carrier: any Carrier
     let logger: Logger
 
-    init(client: PostgresClient, limiter: SenderRateLimiter, maxRateWait: Duration, carrier: any Carrier, logger: Logger) {
+    init(
+        client: PostgresClient, limiter: SenderRateLimiter, maxRateWait: Duration, carrier: any Carrier, logger: Logger
+    ) {
         self.store = ReplyStore(client: client)
         self.credits = CreditMeter(client: client, logger: logger)
         self.limiter = limiter
@@ -111,7 +113,10 @@ struct ReplySender: Sendable {
         logger.debug(
             "auto-reply sent",
             metadata: metadata.merging(
-                ["status": "\(status.rawValue)", "error_code": "\(result.error?.code ?? "")", "recorded": "\(recorded)"]
+                [
+                    "status": "\(status.rawValue)", "error_code": "\(result.error?.code ?? "")",
+                    "recorded": "\(recorded)",
+                ]
             ) { $1 })
         return (status, charged, result.providerMessageID, result.error?.code)
     }

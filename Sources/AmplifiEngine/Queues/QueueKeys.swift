@@ -142,7 +142,9 @@ public struct QueueKeys: Sendable, Hashable {
     }
 
     /// ``SenderRateLimiterScripts/backOff``: the number's bucket.
-    public func senderBackOffKeys(orgID: UUID, senderID: UUID) -> [String] { [senderRate(orgID: orgID, senderID: senderID)] }
+    public func senderBackOffKeys(orgID: UUID, senderID: UUID) -> [String] {
+        [senderRate(orgID: orgID, senderID: senderID)]
+    }
 
     // MARK: Carrier accounts
 

@@ -93,7 +93,8 @@ public struct SenderRateLimiter: Sendable {
         // Nothing to book: no round-trip.
         if segments == 0 {
             return .reserved(
-                RateReservation(segments: 0, baseMicroseconds: 0, intervalMicroseconds: interval, serverTimeMicroseconds: 0))
+                RateReservation(
+                    segments: 0, baseMicroseconds: 0, intervalMicroseconds: interval, serverTimeMicroseconds: 0))
         }
         let horizon = maxWait.map { max(0, Self.microseconds($0)) } ?? 0
         if horizon > 0, notedOrganizations.insert(orgID) {

@@ -89,7 +89,9 @@ public struct CampaignAdmissions: Sendable {
                 WHERE c.id = r.id AND c.org_id = r.org_id AND r.rank <= f.slots AND c.status = 'pending'
                 RETURNING c.id, c.org_id
                 """)
-            return try rows.map { try Change(campaignID: $0.decode(UUID.self, at: 0), orgID: $0.decode(UUID.self, at: 1)) }
+            return try rows.map {
+                try Change(campaignID: $0.decode(UUID.self, at: 0), orgID: $0.decode(UUID.self, at: 1))
+            }
         }
     }
 
@@ -97,7 +99,9 @@ public struct CampaignAdmissions: Sendable {
     /// whether it has been queued for longer than `staleAfter` (by the database's clock): the
     /// reconciler republishes those whose admission Redis no longer knows, and the stale ones
     /// whatever Redis says.
-    public func queuedCampaigns(staleAfter: Duration, limit: Int = 1_000) async throws -> [(change: Change, stale: Bool)] {
+    public func queuedCampaigns(staleAfter: Duration, limit: Int = 1_000) async throws -> [(
+        change: Change, stale: Bool
+    )] {
         let rows = try await client.query(
             """
             SELECT id, org_id, status_changed_at <= now() - make_interval(secs => \(staleAfter.asSeconds)) FROM campaigns

@@ -33,7 +33,8 @@ public struct QueueReconciler: Sendable {
     public var requeueAfter: Duration
 
     public init(
-        client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), requeueAfter: Duration = .seconds(120),
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(),
+        requeueAfter: Duration = .seconds(120),
         logger: Logger = Logger(label: "amplifi.reconciler")
     ) {
         self.requeueAfter = requeueAfter
@@ -58,7 +59,8 @@ public struct QueueReconciler: Sendable {
         for change in changes {
             _ = try await admissions.publish(campaignID: change.campaignID, orgID: change.orgID)
         }
-        try await redis.send(["SADD", RedisArgument(admittedSet)] + changes.map { RedisArgument($0.campaignID.uuidString.lowercased()) })
+        try await redis.send(
+            ["SADD", RedisArgument(admittedSet)] + changes.map { RedisArgument($0.campaignID.uuidString.lowercased()) })
     }
 
     /// The stale campaigns not republished within the last ``requeueAfter``, marking them now: one

@@ -72,7 +72,9 @@ public struct StaleClaimSweeper: Sendable {
                 metadata: ["org_id": .id(orgID), "campaign_id": .id(campaignID), "rows": "\(count)"])
         }
         for (orgID, campaignID) in try await SendBatchStore(client: client).completeIdle() {
-            logger.info("campaign completed (its last rows settled)", metadata: ["org_id": .id(orgID), "campaign_id": .id(campaignID)])
+            logger.info(
+                "campaign completed (its last rows settled)",
+                metadata: ["org_id": .id(orgID), "campaign_id": .id(campaignID)])
         }
         return total
     }

@@ -44,12 +44,15 @@ public struct ABWinnerSelection: Sendable {
                 let current = try await connection.query(
                     "SELECT ab_test, ab_winner, status FROM campaigns WHERE id = \(campaignID) AND org_id = \(orgID)")
                 guard let row = current.first else {
-                    throw EngineError(.notFound, "no campaign \(campaignID.uuidString.lowercased()) in this organization", field: "id")
+                    throw EngineError(
+                        .notFound, "no campaign \(campaignID.uuidString.lowercased()) in this organization", field: "id"
+                    )
                 }
                 let (abTest, existing, status) = try row.decode((Bool, String?, String).self)
                 if !abTest { throw EngineError(.validationFailed, "the campaign is not an A/B test", field: "variant") }
                 if let existing { throw EngineError(.conflict, "the winner is already \(existing)", field: "variant") }
-                throw EngineError(.invalidTransition, "the campaign is \(status); no winner can be picked", field: "status")
+                throw EngineError(
+                    .invalidTransition, "the campaign is \(status); no winner can be picked", field: "status")
             }
             // Why one UPDATE with RETURNING DISTINCT-by-GROUP: the released chunks are what
             // the fair queue needs, and they come back in the same round-trip.
@@ -67,7 +70,8 @@ public struct ABWinnerSelection: Sendable {
                 return ReleasedChunk(chunk: chunk, rows: count)
             }
         }
-        _ = try await chunks.push(jobs: released.map { ChunkJob(campaignID: campaignID, orgID: orgID, chunk: $0.chunk) })
+        _ = try await chunks.push(
+            jobs: released.map { ChunkJob(campaignID: campaignID, orgID: orgID, chunk: $0.chunk) })
         let total = released.reduce(0) { $0 + $1.rows }
         logger.info(
             "A/B winner chosen",

@@ -27,7 +27,8 @@ struct BatchSchedule: Sendable, Equatable {
         for count in segments {
             through += max(1, count)
             if through <= reservation.segments || topUp == nil {
-                slots.append(Slot(reservation: 0, offset: reservation.delay(throughSegment: min(through, reservation.segments))))
+                slots.append(
+                    Slot(reservation: 0, offset: reservation.delay(throughSegment: min(through, reservation.segments))))
             } else if let topUp {
                 slots.append(Slot(reservation: 1, offset: topUp.delay(throughSegment: through - reservation.segments)))
             }

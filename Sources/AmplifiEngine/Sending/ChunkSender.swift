@@ -68,7 +68,8 @@ public struct ChunkSender: Sendable {
             "org_id": .id(job.orgID), "chunk": "\(job.chunk)",
         ]
         guard var campaign = try await store.campaign(campaignID: job.campaignID, orgID: job.orgID) else {
-            throw EngineError(.notFound, "no campaign \(job.campaignID) in organization \(job.orgID)", field: "campaign")
+            throw EngineError(
+                .notFound, "no campaign \(job.campaignID) in organization \(job.orgID)", field: "campaign")
         }
         var lease = lease
         var status = campaign.status
@@ -332,7 +333,9 @@ public struct ChunkSender: Sendable {
                         break
                     }
                     for row in sendable[next...] {
-                        if let reason = checked.suppressed[row.claim.contactID] { ledger.skip(row.claim.id, reason: reason) }
+                        if let reason = checked.suppressed[row.claim.contactID] {
+                            ledger.skip(row.claim.id, reason: reason)
+                        }
                     }
                 }
                 await Self.pause(until: sendable[next].due)
@@ -350,7 +353,8 @@ public struct ChunkSender: Sendable {
                     let paced = row.due > readyAt + configuration.lateTolerance
                     slice.append(row)
                     outbound.append(
-                        outboundMessage(row, batch: batch, leaveBy: paced ? row.due + configuration.lateTolerance : nil))
+                        outboundMessage(row, batch: batch, leaveBy: paced ? row.due + configuration.lateTolerance : nil)
+                    )
                 }
                 if slice.isEmpty { continue }
                 for row in slice { ledger.handed(row.claim.id) }

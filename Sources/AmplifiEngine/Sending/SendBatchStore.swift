@@ -121,7 +121,8 @@ struct SendBatchStore: Sendable {
         let actions = rows.map { $0.contactAction?.rawValue }
         let refunds = rows.map(\.refund)
         let putsBack = rows.contains { $0.status == .pending || $0.status == .deferred }
-        let orgLock = refunds.contains { $0 > 0 }
+        let orgLock =
+            refunds.contains { $0 > 0 }
             ? "AND (SELECT count(*) FROM (SELECT 1 FROM organizations WHERE id = '\(orgID.uuidString)' FOR NO KEY UPDATE) o) >= 0"
             : ""
         let campaignLock = putsBack ? "\(orgLock) FOR NO KEY UPDATE" : ""

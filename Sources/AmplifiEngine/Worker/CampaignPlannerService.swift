@@ -114,7 +114,9 @@ public struct CampaignPlannerService: Service {
                     try await fail(admission, reason: reason)
                     return
                 case .transient:
-                    guard backoff.failures + 1 < attemptsPerAdmission, !Task.isShuttingDownGracefully else { throw error }
+                    guard backoff.failures + 1 < attemptsPerAdmission, !Task.isShuttingDownGracefully else {
+                        throw error
+                    }
                     let wait = backoff.next()
                     logger.warning(
                         "planning failed for a reason that should pass; retrying",
@@ -176,9 +178,12 @@ public struct CampaignPlannerService: Service {
         }
         let summary = try await planner.expand(
             campaignID: admission.campaignID, orgID: admission.orgID, chunkSize: chunkSize)
-        let jobs = summary.sendableChunks.map { ChunkJob(campaignID: admission.campaignID, orgID: admission.orgID, chunk: $0) }
+        let jobs = summary.sendableChunks.map {
+            ChunkJob(campaignID: admission.campaignID, orgID: admission.orgID, chunk: $0)
+        }
         _ = try await chunks.push(jobs: jobs)
-        let outcome = try await campaigns.transition(campaignID: admission.campaignID, orgID: admission.orgID, to: .sending)
+        let outcome = try await campaigns.transition(
+            campaignID: admission.campaignID, orgID: admission.orgID, to: .sending)
         var log = metadata
         log["audience"] = "\(summary.audienceCount)"
         log["skipped"] = "\(summary.skippedCount)"

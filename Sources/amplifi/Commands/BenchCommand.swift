@@ -15,7 +15,10 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print their numbers.",
-        subcommands: [ExpansionBench.self, SendBench.self, LatencyBench.self, ChartBench.self, CallbackBench.self, ReceiverLoadBench.self],
+        subcommands: [
+            ExpansionBench.self, SendBench.self, LatencyBench.self, ChartBench.self, CallbackBench.self,
+            ReceiverLoadBench.self,
+        ],
         defaultSubcommand: ExpansionBench.self)
 
     /// Audience expansion rate against a raw INSERT … SELECT of the same rows.
@@ -68,7 +71,9 @@ struct BenchCommand: AsyncParsableCommand {
             }
             await client.close()
             let median = ratios.sorted()[ratios.count / 2]
-            print("median planner/raw ratio over \(ratios.count) runs: \(String(format: "%.1f", median * 100))% (target ≥ 70%)")
+            print(
+                "median planner/raw ratio over \(ratios.count) runs: \(String(format: "%.1f", median * 100))% (target ≥ 70%)"
+            )
         }
     }
 
@@ -106,13 +111,19 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Contacts per chunk job (`amplifi worker --chunk-size`).")
         var chunkSize = 2_000
 
-        @Option(help: "sim: the in-process zero-latency simulator (database path); twilio-sim: the Twilio adapter over HTTP to a carrier simulator in this process (HTTP path).")
+        @Option(
+            help:
+                "sim: the in-process zero-latency simulator (database path); twilio-sim: the Twilio adapter over HTTP to a carrier simulator in this process (HTTP path)."
+        )
         var carrier = "sim"
 
         @Option(help: "twilio-sim: milliseconds the simulator takes per create request.")
         var latencyMs = 150
 
-        @Option(help: "twilio-sim: create requests the simulated account allows at once, beyond which it answers 429 / 20429 like Twilio (0 = unlimited); the workers get the same --account-concurrency.")
+        @Option(
+            help:
+                "twilio-sim: create requests the simulated account allows at once, beyond which it answers 429 / 20429 like Twilio (0 = unlimited); the workers get the same --account-concurrency."
+        )
         var accountConcurrency = 100
 
         @Option(help: "More `amplifi worker` arguments, space-separated (e.g. \"--claim-horizon-ms 500\").")
@@ -121,7 +132,10 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Where the workers' logs go.")
         var directory = ".build/bench-send"
 
-        @Option(help: "Start the workers from this `amplifi` binary instead of this one (to measure another build with the same harness).")
+        @Option(
+            help:
+                "Start the workers from this `amplifi` binary instead of this one (to measure another build with the same harness)."
+        )
         var workerExecutable: String?
 
         @Flag(help: "Print the report as JSON on standard output (progress goes to standard error).")
@@ -135,7 +149,8 @@ struct BenchCommand: AsyncParsableCommand {
 
         func validate() throws {
             for (text, flag, range, unit) in [
-                (recipients, "recipients", 1...10_000_000, "recipients"), (workers, "workers", 1...64, "worker processes"),
+                (recipients, "recipients", 1...10_000_000, "recipients"),
+                (workers, "workers", 1...64, "worker processes"),
             ] {
                 let items = text.split(separator: ",", omittingEmptySubsequences: false)
                 guard !items.isEmpty, items.allSatisfy({ Int($0) != nil }) else {
@@ -150,7 +165,8 @@ struct BenchCommand: AsyncParsableCommand {
             _ = try FlagValidation.count(batchSize, flag: "batch-size", in: 1...10_000, unit: "messages")
             _ = try FlagValidation.count(chunkSize, flag: "chunk-size", in: 1...1_000_000, unit: "contacts")
             _ = try FlagValidation.milliseconds(latencyMs, flag: "latency-ms", in: 1...60_000)
-            _ = try FlagValidation.count(accountConcurrency, flag: "account-concurrency", in: 0...100_000, unit: "requests")
+            _ = try FlagValidation.count(
+                accountConcurrency, flag: "account-concurrency", in: 0...100_000, unit: "requests")
             guard ["sim", "twilio-sim"].contains(carrier) else {
                 throw ValidationError("--carrier must be sim or twilio-sim, got \"\(carrier)\"")
             }
@@ -164,7 +180,8 @@ struct BenchCommand: AsyncParsableCommand {
             let (logger, say, migrations, logs, postgres) = (
                 setup.logger, setup.say, setup.migrations, setup.logs, setup.postgres
             )
-            let executable = workerExecutable.map { URL(fileURLWithPath: $0) }
+            let executable =
+                workerExecutable.map { URL(fileURLWithPath: $0) }
                 ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             var carrierPath = FleetSendBenchmark.Carrier.simulator
             var limit = SendBenchmarkSuite.Limit.rawPostgres
@@ -178,7 +195,8 @@ struct BenchCommand: AsyncParsableCommand {
                             latency: .fixed(.milliseconds(latencyMs)), recordsLog: false),
                         callbacksEnabled: false, accountConcurrency: accountConcurrency),
                     logger: logger)
-                let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [simulator], logger: logger))
+                let group = ServiceGroup(
+                    configuration: ServiceGroupConfiguration(services: [simulator], logger: logger))
                 simulatorGroup = group
                 Task { try await group.run() }
                 carrierPath = .twilio(
@@ -191,10 +209,12 @@ struct BenchCommand: AsyncParsableCommand {
             }
             let benchmark = FleetSendBenchmark(
                 configuration: FleetSendBenchmark.Configuration(
-                    executable: executable, loops: loops, batchSize: batchSize, chunkSize: chunkSize, carrier: carrierPath,
+                    executable: executable, loops: loops, batchSize: batchSize, chunkSize: chunkSize,
+                    carrier: carrierPath,
                     extraWorkerArguments: workerArguments.split(separator: " ").map(String.init),
                     // Through the environment, so a build from before the budget existed still starts.
-                    extraEnvironment: carrier == "sim" ? [:] : ["AMPLIFI_CARRIER_ACCOUNT_CONCURRENCY": "\(accountConcurrency)"],
+                    extraEnvironment: carrier == "sim"
+                        ? [:] : ["AMPLIFI_CARRIER_ACCOUNT_CONCURRENCY": "\(accountConcurrency)"],
                     logDirectory: logs),
                 logger: logger)
             let path = carrier == "sim" ? "postgres" : "http"
@@ -204,7 +224,8 @@ struct BenchCommand: AsyncParsableCommand {
             say(
                 "send benchmark (\(path) path): recipients \(recipients), workers \(workers), \(runs) run(s) each, "
                     + "\(loops) loop(s) per worker, claims of \(batchSize)"
-                    + (carrier == "sim" ? "" : ", \(latencyMs) ms per create, account concurrency \(accountConcurrency)"))
+                    + (carrier == "sim"
+                        ? "" : ", \(latencyMs) ms per create, account concurrency \(accountConcurrency)"))
             let measurements: [SendMeasurement]
             do {
                 measurements = try await suite.run(
@@ -216,15 +237,18 @@ struct BenchCommand: AsyncParsableCommand {
             await simulatorGroup?.triggerGracefulShutdown()
             let codes = refusalCodes()
             if !codes.isEmpty {
-                say("the carrier refused creates, by Twilio code: "
-                    + codes.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "))
+                say(
+                    "the carrier refused creates, by Twilio code: "
+                        + codes.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", "))
             }
             let report = SendBenchReport(path: path, machine: BenchMachine.description(), runs: measurements)
             if json { print(try report.json()) } else { print("\n" + report.table) }
             if let svg {
                 var anchors = [SVGChart.Anchor(label: "listmonk ≈ 830/s", y: 830)]
                 if let cell = report.medians.last, cell.limitPerSecond > 0 {
-                    anchors.append(SVGChart.Anchor(label: path == "postgres" ? "raw Postgres" : "account ÷ latency", y: cell.limitPerSecond))
+                    anchors.append(
+                        SVGChart.Anchor(
+                            label: path == "postgres" ? "raw Postgres" : "account ÷ latency", y: cell.limitPerSecond))
                 }
                 try report.throughputChart(anchors: anchors).render()
                     .write(toFile: svg + "-throughput.svg", atomically: true, encoding: .utf8)

@@ -8,7 +8,8 @@ enum BenchDatabase {
     /// Starts the server and migrates it; the caller stops the server.
     static func start(logger: Logger) async throws -> LocalPostgresServer {
         guard let sql = PostgresMigrator.defaultDirectory() else {
-            throw ValidationError("cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
+            throw ValidationError(
+                "cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
         }
         let postgres = try await LocalPostgresServer.start(durable: true)
         let connection = try await PostgresConnection.connect(url: postgres.url())

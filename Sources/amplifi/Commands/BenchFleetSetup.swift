@@ -27,7 +27,8 @@ struct BenchFleetSetup {
             fflush(nil)
         }
         guard let migrations = PostgresMigrator.defaultDirectory() else {
-            throw ValidationError("cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
+            throw ValidationError(
+                "cannot find the sql/ migrations folder: run from the repository root or set AMPLIFI_SQL_DIR")
         }
         let logs = URL(fileURLWithPath: directory)
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)

@@ -18,7 +18,8 @@ import ServiceLifecycle
 struct CallbackBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "callbacks",
-        abstract: "Status callbacks/s: DeliveryStatusApplier alone, then signed callbacks through the receiver over HTTP.")
+        abstract:
+            "Status callbacks/s: DeliveryStatusApplier alone, then signed callbacks through the receiver over HTTP.")
 
     @Option(help: "Messages per phase (each gets one 'delivered' report).")
     var messages = 20_000
@@ -47,13 +48,16 @@ struct CallbackBench: AsyncParsableCommand {
         for page in stride(from: 0, to: direct.count, by: 500) {
             let events = direct[page..<min(page + 500, direct.count)].map { id in
                 DeliveryEvent(
-                    orgID: rows.org, messageID: id, report: CarrierStatusReport(providerMessageID: "SMbench\(id)", status: .delivered),
+                    orgID: rows.org, messageID: id,
+                    report: CarrierStatusReport(providerMessageID: "SMbench\(id)", status: .delivered),
                     raw: [], source: .callback)
             }
             _ = try await applier.apply(events)
         }
         let directSeconds = Self.seconds(clock.now - started)
-        print("  applier alone, batches of 500:  \(Saturating.int(Double(direct.count) / directSeconds, rounding: .down)) reports/s")
+        print(
+            "  applier alone, batches of 500:  \(Saturating.int(Double(direct.count) / directSeconds, rounding: .down)) reports/s"
+        )
 
         let port = try LocalNetwork.freePort()
         let token = "bench-token"
@@ -86,12 +90,15 @@ struct CallbackBench: AsyncParsableCommand {
                         var request = HTTPClientRequest(url: url)
                         request.method = .POST
                         request.headers.add(name: "Content-Type", value: TwilioMessageRequest.contentType)
-                        request.headers.add(name: "X-Twilio-Signature", value: signer.signature(url: url, parameters: fields))
+                        request.headers.add(
+                            name: "X-Twilio-Signature", value: signer.signature(url: url, parameters: fields))
                         request.body = .bytes(ByteBuffer(string: FormURLEncoding.encode(fields)))
                         let sent = clock.now
                         let response = try await httpClient.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 16)
-                        guard response.status == .ok else { throw ValidationError("receiver answered \(response.status)") }
+                        guard response.status == .ok else {
+                            throw ValidationError("receiver answered \(response.status)")
+                        }
                         latencies.append(clock.now - sent)
                     }
                     return latencies
@@ -104,7 +111,8 @@ struct CallbackBench: AsyncParsableCommand {
         await group.triggerGracefulShutdown()
         try await running.value
         let sorted = latencies.sorted()
-        let batches = metrics.render().split(separator: "\n")
+        let batches =
+            metrics.render().split(separator: "\n")
             .first { $0.hasPrefix("amplifi_receiver_status_batches_total ") }
             .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
         let applied = try await client.query(
@@ -150,9 +158,11 @@ struct CallbackBenchRows {
         -> CallbackBenchRows
     {
         let org = try await client.query(
-            "INSERT INTO organizations (name, timezone) VALUES ('bench', 'UTC') RETURNING id")[0].decode(UUID.self, at: 0)
+            "INSERT INTO organizations (name, timezone) VALUES ('bench', 'UTC') RETURNING id")[0].decode(
+                UUID.self, at: 0)
         try await client.query(
-            "INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind) VALUES (\(org), '+19195550100', true, 1000, 'short_code')")
+            "INSERT INTO phone_numbers (org_id, e164, is_default, mps, kind) VALUES (\(org), '+19195550100', true, 1000, 'short_code')"
+        )
         try await client.query(
             """
             INSERT INTO contacts (org_id, phone, is_textable)

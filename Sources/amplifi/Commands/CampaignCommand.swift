@@ -14,7 +14,10 @@ struct CampaignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign",
         abstract: "Create, list and inspect campaigns.",
-        subcommands: [Create.self, List.self, Show.self, CampaignABWinnerCommand.self, CampaignWatchCommand.self, CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignCancelCommand.self]
+        subcommands: [
+            Create.self, List.self, Show.self, CampaignABWinnerCommand.self, CampaignWatchCommand.self,
+            CampaignPauseCommand.self, CampaignResumeCommand.self, CampaignCancelCommand.self,
+        ]
     )
 
     /// Runs `body` with a store on the configured database; prints engine errors the way scripts
@@ -67,7 +70,9 @@ struct CampaignCommand: AsyncParsableCommand {
         @Option(help: "The organization's UUID.")
         var org: String
 
-        @Option(help: ArgumentHelp("The JSON body (fields in docs/product-rules.md#campaigns); - reads stdin.", valueName: "path"))
+        @Option(
+            help: ArgumentHelp(
+                "The JSON body (fields in docs/product-rules.md#campaigns); - reads stdin.", valueName: "path"))
         var file: String
 
         @Flag(help: "Save as a draft (POST /api/campaigns/draft): audience and message may be missing.")

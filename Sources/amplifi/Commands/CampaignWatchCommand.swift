@@ -55,7 +55,8 @@ struct CampaignWatchCommand: AsyncParsableCommand {
                     if elapsed > 0 { rate = Double(max(0, now.settled - previous.settled)) / elapsed }
                 }
                 let reason = now.statusReason.map { " (\($0))" } ?? ""
-                let line = DemoProgress.line(counts: now.counts, total: now.total, rate: rate)
+                let line =
+                    DemoProgress.line(counts: now.counts, total: now.total, rate: rate)
                     + "  [\(now.status)\(reason)]"
                 DemoProgress.show(line, inPlace: inPlace)
                 let final = CampaignStatus(rawValue: now.status)?.isFinal ?? false

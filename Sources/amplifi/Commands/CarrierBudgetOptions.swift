@@ -13,10 +13,16 @@ struct CarrierBudgetOptions: ParsableArguments {
     /// The default process-wide in-flight limit.
     static let defaultMaxInFlight = 256
 
-    @Option(help: "Requests the whole fleet may have in flight against the carrier account (twilio), shared through Redis and halved on a 429 (0: no fleet budget; 0-100000). Default: $AMPLIFI_CARRIER_ACCOUNT_CONCURRENCY, else \(CarrierBudgetSettings.defaultCapacity).")
+    @Option(
+        help:
+            "Requests the whole fleet may have in flight against the carrier account (twilio), shared through Redis and halved on a 429 (0: no fleet budget; 0-100000). Default: $AMPLIFI_CARRIER_ACCOUNT_CONCURRENCY, else \(CarrierBudgetSettings.defaultCapacity)."
+    )
     var accountConcurrency: Int?
 
-    @Option(help: "Carrier requests this process may have in flight, across all its sender loops (1-10000). Default: $AMPLIFI_CARRIER_MAX_IN_FLIGHT, else \(CarrierBudgetOptions.defaultMaxInFlight).")
+    @Option(
+        help:
+            "Carrier requests this process may have in flight, across all its sender loops (1-10000). Default: $AMPLIFI_CARRIER_MAX_IN_FLIGHT, else \(CarrierBudgetOptions.defaultMaxInFlight)."
+    )
     var carrierMaxInFlight: Int?
 
     @Option(help: "Seconds a message waits for a carrier permit before it goes back to the queue unsent (0.1-30).")
@@ -55,7 +61,8 @@ struct CarrierBudgetOptions: ParsableArguments {
         }
         guard let value = Int(text), range.contains(value) else {
             throw ValidationError(
-                "\(variable) must be a whole number between \(range.lowerBound) and \(range.upperBound), got \"\(text)\"")
+                "\(variable) must be a whole number between \(range.lowerBound) and \(range.upperBound), got \"\(text)\""
+            )
         }
         return value
     }

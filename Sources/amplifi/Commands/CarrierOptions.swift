@@ -7,7 +7,8 @@ import Logging
 /// `--carrier sim|twilio` for every command that talks to a carrier (default `$AMPLIFI_CARRIER`,
 /// else `sim`); `twilio` reads the `TWILIO_*` variables.
 struct CarrierOptions: ParsableArguments {
-    @Option(help: "Carrier: sim (in-process simulator) or twilio (TWILIO_* variables). Default: $AMPLIFI_CARRIER or sim.")
+    @Option(
+        help: "Carrier: sim (in-process simulator) or twilio (TWILIO_* variables). Default: $AMPLIFI_CARRIER or sim.")
     var carrier: String?
 
     @Option(help: "Seconds one carrier request may take before its outcome counts as unknown (1-120).")
@@ -29,7 +30,8 @@ struct CarrierOptions: ParsableArguments {
         switch name {
         case "sim":
             return SimulatedCarrier(
-                configuration: SimulatedCarrierConfiguration(latency: simulatedLatency, recordsLog: false), logger: logger)
+                configuration: SimulatedCarrierConfiguration(latency: simulatedLatency, recordsLog: false),
+                logger: logger)
         case "twilio":
             // TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID + _SECRET), TWILIO_BASE_URL.
             return TwilioCarrier(

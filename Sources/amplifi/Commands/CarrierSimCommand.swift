@@ -23,7 +23,10 @@ struct CarrierSimCommand: AsyncParsableCommand {
     @Option(help: "Account sid (default: $TWILIO_ACCOUNT_SID, else \(CarrierSimulatorConfiguration.demoAccountSID)).")
     var accountSid: String?
 
-    @Option(help: "Auth token; also signs callbacks (default: $TWILIO_AUTH_TOKEN, else \(CarrierSimulatorConfiguration.demoAuthToken)).")
+    @Option(
+        help:
+            "Auth token; also signs callbacks (default: $TWILIO_AUTH_TOKEN, else \(CarrierSimulatorConfiguration.demoAuthToken))."
+    )
     var authToken: String?
 
     @Option(help: "An API key sid (SK…) also accepted as credentials (default: $TWILIO_API_KEY_SID).")
@@ -44,7 +47,8 @@ struct CarrierSimCommand: AsyncParsableCommand {
     @Option(help: "How long a late answer is held back, in seconds.")
     var lateAnswerSeconds = 5
 
-    @Option(help: "Share of accepted creates whose connection is cut before the answer is complete (the message exists).")
+    @Option(
+        help: "Share of accepted creates whose connection is cut before the answer is complete (the message exists).")
     var dropRate = 0.0
 
     @Option(help: "Share of create requests answered 500 without creating anything.")
@@ -83,7 +87,10 @@ struct CarrierSimCommand: AsyncParsableCommand {
     @Option(help: "Seed of every random draw.")
     var seed: UInt64 = 0
 
-    @Option(help: "Create requests the account may have in processing at once (latency included); more are answered 429 / 20429 with Twilio-Concurrent-Requests, nothing created. 0: unlimited (0-100000).")
+    @Option(
+        help:
+            "Create requests the account may have in processing at once (latency included); more are answered 429 / 20429 with Twilio-Concurrent-Requests, nothing created. 0: unlimited (0-100000)."
+    )
     var accountConcurrency = 0
 
     func validate() throws {
@@ -119,8 +126,10 @@ struct CarrierSimCommand: AsyncParsableCommand {
             }
         let configuration = CarrierSimulatorConfiguration(
             host: host, port: port,
-            accountSID: accountSid ?? Environment.value("TWILIO_ACCOUNT_SID") ?? CarrierSimulatorConfiguration.demoAccountSID,
-            authToken: authToken ?? Environment.value("TWILIO_AUTH_TOKEN") ?? CarrierSimulatorConfiguration.demoAuthToken,
+            accountSID: accountSid ?? Environment.value("TWILIO_ACCOUNT_SID")
+                ?? CarrierSimulatorConfiguration.demoAccountSID,
+            authToken: authToken ?? Environment.value("TWILIO_AUTH_TOKEN")
+                ?? CarrierSimulatorConfiguration.demoAuthToken,
             apiKeySID: apiKeySid ?? Environment.value("TWILIO_API_KEY_SID"),
             apiKeySecret: apiKeySecret ?? Environment.value("TWILIO_API_KEY_SECRET"),
             carrier: SimulatedCarrierConfiguration(

@@ -9,7 +9,8 @@ import Logging
 struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
-        abstract: "Send campaigns through a private fleet while killing and restarting its parts; check the invariants.",
+        abstract:
+            "Send campaigns through a private fleet while killing and restarting its parts; check the invariants.",
         discussion: """
             Starts its own Postgres, Redis and carrier simulator, a receiver, two schedulers and the workers \
             (real `amplifi` processes), sends six campaigns from two organizations, and injects a seeded \

@@ -29,7 +29,8 @@ struct ChartBench: AsyncParsableCommand {
         var reports: [SendBenchReport] = []
         for path in inputs {
             do {
-                reports.append(try JSONDecoder().decode(SendBenchReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))))
+                reports.append(
+                    try JSONDecoder().decode(SendBenchReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))))
             } catch {
                 throw ValidationError("\(path) is not a `bench send --json` report: \(error)")
             }

@@ -74,14 +74,17 @@ final class DemoCarrier: Sendable {
         // One adapter for the senders and the receiver's auto-replies.
         let carrier = TwilioCarrier(
             configuration: TwilioCarrierConfiguration(
-                accountSID: CarrierSimulatorConfiguration.demoAccountSID, credentials: .authToken(token), baseURL: baseURL),
+                accountSID: CarrierSimulatorConfiguration.demoAccountSID, credentials: .authToken(token),
+                baseURL: baseURL),
             logger: logger)
         let receiver = ReceiverServer(
             configuration: ReceiverConfiguration(port: receiverPort, publicURL: publicURL, authToken: token),
             client: client, redis: redis, keys: keys, carrier: carrier, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: ([simulator] + receiver.services()).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                services: ([simulator] + receiver.services()).map {
+                    ServiceGroupConfiguration.ServiceConfiguration(service: $0)
+                },
                 logger: logger))
         let running = Task { try await group.run() }
         _ = try await simulator.boundPort()
@@ -122,9 +125,11 @@ final class DemoCarrier: Sendable {
     }
 
     /// Basic credentials of the demo account, which `/sim/*` requires.
-    private static let simulatorAuthorization = "Basic " + Data(
-        "\(CarrierSimulatorConfiguration.demoAccountSID):\(CarrierSimulatorConfiguration.demoAuthToken)".utf8
-    ).base64EncodedString()
+    private static let simulatorAuthorization =
+        "Basic "
+        + Data(
+            "\(CarrierSimulatorConfiguration.demoAccountSID):\(CarrierSimulatorConfiguration.demoAuthToken)".utf8
+        ).base64EncodedString()
 
     /// Stops the servers (the receiver applies the callbacks it holds first).
     func stop() async {

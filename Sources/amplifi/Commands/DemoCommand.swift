@@ -29,10 +29,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Keep the servers running until Ctrl-C (to poke at them with psql / redis-cli).")
     var stay = false
 
-    @Option(help: ArgumentHelp(
-        "sim: the in-process carrier simulator. twilio-sim: the Twilio adapter over real HTTP to the carrier-sim "
-            + "server, signed status callbacks and inbound replies through the receiver.",
-        valueName: "sim|twilio-sim"))
+    @Option(
+        help: ArgumentHelp(
+            "sim: the in-process carrier simulator. twilio-sim: the Twilio adapter over real HTTP to the carrier-sim "
+                + "server, signed status callbacks and inbound replies through the receiver.",
+            valueName: "sim|twilio-sim"))
     var carrier = "sim"
 
     func validate() throws {
@@ -47,7 +48,8 @@ struct DemoCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
         print("1. Starting Postgres and Redis under \(root.path) …")
-        let postgres = try await LocalPostgresServer.start(directory: root.appendingPathComponent("postgres"), durable: true)
+        let postgres = try await LocalPostgresServer.start(
+            directory: root.appendingPathComponent("postgres"), durable: true)
         let redisServer = try await LocalRedisServer.start(directory: root.appendingPathComponent("redis"))
         defer {
             redisServer.stop()
@@ -68,8 +70,9 @@ struct DemoCommand: AsyncParsableCommand {
         let csv = root.appendingPathComponent("demo-contacts.csv")
         try DemoData.writeContacts(count: contacts, to: csv)
         let report = try await ContactImporter(client: client, logger: logger).importFile(org: org.id, path: csv.path)
-        print("   \(org.name): \(org.creditBalance) credits, 2 sender numbers, \(report.created) contacts imported "
-              + "in \(String(format: "%.2f", report.elapsedSeconds)) s (\(report.rejected) rejected)")
+        print(
+            "   \(org.name): \(org.creditBalance) credits, 2 sender numbers, \(report.created) contacts imported "
+                + "in \(String(format: "%.2f", report.elapsedSeconds)) s (\(report.rejected) rejected)")
 
         print("3. Creating the A/B campaign from its JSON body …")
         let campaign = try await CampaignStore(client: client, logger: logger)
@@ -80,7 +83,9 @@ struct DemoCommand: AsyncParsableCommand {
             let template = try MergeTemplate(parsing: body, customFieldKeys: ["team"])
             let sample = template.render(MergeValues(firstName: "Jane", customFields: ["team": "team-1"]))
             let plan = try MessagePlanner.plan(body: sample, normalizeText: true)
-            print("   variant \(name): \(plan.encoding.rawValue), \(plan.segmentCount) segment(s), \(plan.credits) credit(s): \(plan.text)")
+            print(
+                "   variant \(name): \(plan.encoding.rawValue), \(plan.segmentCount) segment(s), \(plan.credits) credit(s): \(plan.text)"
+            )
         }
 
         print("4. Scheduler: admitting the campaign (fair across organizations) …")
@@ -96,24 +101,30 @@ struct DemoCommand: AsyncParsableCommand {
             try await planner.plan(admission)
         }
         let elapsed = ContinuousClock.now - started
-        try await printOutcome(client: client, redis: redis, keys: keys, org: org.id, campaign: campaign.id, elapsed: elapsed)
+        try await printOutcome(
+            client: client, redis: redis, keys: keys, org: org.id, campaign: campaign.id, elapsed: elapsed)
 
         let overHTTP = carrier == "twilio-sim"
-        let demoCarrier = overHTTP
-            ? try await DemoCarrier.overHTTP(client: client, redis: redis, keys: keys, logger: logger) : DemoCarrier.inProcess(logger: logger)
+        let demoCarrier =
+            overHTTP
+            ? try await DemoCarrier.overHTTP(client: client, redis: redis, keys: keys, logger: logger)
+            : DemoCarrier.inProcess(logger: logger)
         print(
             overHTTP
                 ? "6. Two workers send the A/B samples over HTTP to the carrier-sim server (signed callbacks → receiver) …"
                 : "6. Two workers send the A/B samples through the carrier simulator …")
-        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: demoCarrier, campaign: campaign.id, logger: logger)
+        try await sendUntilIdle(
+            client: client, redis: redis, keys: keys, carrier: demoCarrier, campaign: campaign.id, logger: logger)
 
         if demoCarrier.receivesInbound {
             print("7. Contacts reply: the carrier-sim server posts signed inbound messages to the receiver …")
-            let replies = try await DemoReplies.send(client: client, org: org.id, campaign: campaign.id, carrier: demoCarrier)
+            let replies = try await DemoReplies.send(
+                client: client, org: org.id, campaign: campaign.id, carrier: demoCarrier)
             print("   \(replies.yes) YES replies (auto-replied), \(replies.stop) STOPs (opted out at once)")
             // Ops would wait abDecideAfter (1 hour by default); the demo decides now, by the reply
             // rates the receiver recorded.
-            let decisions = try await DemoReplies.decideNow(client: client, redis: redis, keys: keys, campaign: campaign.id, logger: logger)
+            let decisions = try await DemoReplies.decideNow(
+                client: client, redis: redis, keys: keys, campaign: campaign.id, logger: logger)
             for decision in decisions {
                 print(
                     "   reply rate A \(String(format: "%.1f%%", decision.rateA * 100)), "
@@ -121,12 +132,15 @@ struct DemoCommand: AsyncParsableCommand {
                         + "\(decision.released) held recipients released")
             }
         } else {
-            print("7. No replies yet, so the reply rates tie and A wins (ops could run `amplifi campaign ab-winner ID B`) …")
+            print(
+                "7. No replies yet, so the reply rates tie and A wins (ops could run `amplifi campaign ab-winner ID B`) …"
+            )
             let released = try await ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger)
                 .choose(campaignID: campaign.id, orgID: org.id, variant: "A")
             print("   \(released) held recipients released to variant A")
         }
-        try await sendUntilIdle(client: client, redis: redis, keys: keys, carrier: demoCarrier, campaign: campaign.id, logger: logger)
+        try await sendUntilIdle(
+            client: client, redis: redis, keys: keys, carrier: demoCarrier, campaign: campaign.id, logger: logger)
         if overHTTP {
             try await DemoReplies.waitForCallbacks(client: client, campaign: campaign.id)
         }
@@ -186,7 +200,9 @@ struct DemoCommand: AsyncParsableCommand {
             SELECT o.credit_balance, (SELECT coalesce(sum(amount), 0) FROM credit_ledger l WHERE l.org_id = o.id)::bigint
             FROM organizations o WHERE o.id = \(org)
             """)[0].decode((Int64, Int64).self)
-        print("   campaign \(state); credits used \(used); balance \(balance) (ledger sum \(ledger)\(balance == ledger ? ", equal" : ", MISMATCH"))")
+        print(
+            "   campaign \(state); credits used \(used); balance \(balance) (ledger sum \(ledger)\(balance == ledger ? ", equal" : ", MISMATCH"))"
+        )
         let split = try await client.query(
             """
             SELECT coalesce(variant, '-'), count(*) FILTER (WHERE status IN ('sent', 'delivered', 'undelivered'))::int
@@ -237,8 +253,9 @@ struct DemoCommand: AsyncParsableCommand {
             FROM campaign_messages WHERE campaign_id = \(campaign) AND org_id = \(org)
             GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
             """)
-        print("   planned \(status.1) recipients in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))); "
-              + "campaign is now \(status.0)")
+        print(
+            "   planned \(status.1) recipients in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))); "
+                + "campaign is now \(status.0)")
         for row in rows {
             let (variant, state, reason, count) = try row.decode((String, String, String, Int).self)
             let label = state == "skipped" ? "skipped (\(reason))" : "\(state), variant \(variant)"

@@ -9,7 +9,9 @@ import Logging
 /// last status callbacks.
 enum DemoReplies {
     /// YES from every 20th recipient of A and every 10th of B, STOP from two of A; returns the counts.
-    static func send(client: PostgresClient, org: UUID, campaign: UUID, carrier: DemoCarrier) async throws -> (yes: Int, stop: Int) {
+    static func send(client: PostgresClient, org: UUID, campaign: UUID, carrier: DemoCarrier) async throws -> (
+        yes: Int, stop: Int
+    ) {
         let rows = try await client.query(
             """
             SELECT m.variant, m.phone, p.e164

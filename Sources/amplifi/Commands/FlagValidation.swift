@@ -12,7 +12,8 @@ enum FlagValidation {
     /// `value` when it is a finite number in `range`; `unit` names what it counts, for the message.
     static func number(_ value: Double, flag: String, in range: ClosedRange<Double>, unit: String) throws -> Double {
         guard value.isFinite, range.contains(value) else {
-            throw refusal(flag: flag, low: text(range.lowerBound), high: text(range.upperBound), unit: unit, got: text(value))
+            throw refusal(
+                flag: flag, low: text(range.lowerBound), high: text(range.upperBound), unit: unit, got: text(value))
         }
         return value
     }
@@ -30,7 +31,8 @@ enum FlagValidation {
     /// A whole count (`unit`, e.g. "messages") in `range`.
     static func count(_ value: Int, flag: String, in range: ClosedRange<Int>, unit: String) throws -> Int {
         guard range.contains(value) else {
-            throw refusal(flag: flag, low: "\(range.lowerBound)", high: "\(range.upperBound)", unit: unit, got: "\(value)")
+            throw refusal(
+                flag: flag, low: "\(range.lowerBound)", high: "\(range.upperBound)", unit: unit, got: "\(value)")
         }
         return value
     }

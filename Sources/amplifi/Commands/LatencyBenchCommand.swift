@@ -9,7 +9,8 @@ import Logging
 struct LatencyBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latency",
-        abstract: "Pause → last message at the carrier, another org's first message, scheduler promotion lateness (p50/p99).",
+        abstract:
+            "Pause → last message at the carrier, another org's first message, scheduler promotion lateness (p50/p99).",
         discussion: """
             Starts a private Postgres and Redis, a carrier simulator in this process (no added latency) and \\
             a scheduler and --workers `amplifi worker` processes. One campaign of --background-recipients \\
@@ -48,7 +49,8 @@ struct LatencyBench: AsyncParsableCommand {
         _ = try FlagValidation.count(workers, flag: "workers", in: 1...64, unit: "worker processes")
         _ = try FlagValidation.count(loops, flag: "loops", in: 1...256, unit: "sender loops")
         _ = try FlagValidation.count(batchSize, flag: "batch-size", in: 1...10_000, unit: "messages")
-        _ = try FlagValidation.count(backgroundRecipients, flag: "background-recipients", in: 10_000...10_000_000, unit: "recipients")
+        _ = try FlagValidation.count(
+            backgroundRecipients, flag: "background-recipients", in: 10_000...10_000_000, unit: "recipients")
         _ = try FlagValidation.count(pauses, flag: "pauses", in: 0...1_000, unit: "samples")
         _ = try FlagValidation.count(firstMessages, flag: "first-messages", in: 0...100, unit: "samples")
         _ = try FlagValidation.count(promotions, flag: "promotions", in: 0...1_000, unit: "campaigns")

@@ -33,10 +33,15 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port: Int
 
-    @Option(help: "The URL the carrier posts to (Twilio signs it). Default: $AMPLIFI_PUBLIC_URL, else http://<host>:<port>.")
+    @Option(
+        help: "The URL the carrier posts to (Twilio signs it). Default: $AMPLIFI_PUBLIC_URL, else http://<host>:<port>."
+    )
     var publicURL: String?
 
-    @Option(help: "Seconds a connection may stay idle (no request, or a request that stopped arriving) before it is closed (1-3600).")
+    @Option(
+        help:
+            "Seconds a connection may stay idle (no request, or a request that stopped arriving) before it is closed (1-3600)."
+    )
     var idleTimeoutSeconds = 30
 
     @Option(help: "Seconds a request's headers may take to arrive, from its first byte (1-600).")
@@ -61,11 +66,13 @@ struct ReceiverCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try FlagValidation.count(idleTimeoutSeconds, flag: "--idle-timeout-seconds", in: 1...3_600, unit: "seconds")
-        _ = try FlagValidation.count(headerTimeoutSeconds, flag: "--header-timeout-seconds", in: 1...600, unit: "seconds")
+        _ = try FlagValidation.count(
+            headerTimeoutSeconds, flag: "--header-timeout-seconds", in: 1...600, unit: "seconds")
         _ = try FlagValidation.count(bodyTimeoutSeconds, flag: "--body-timeout-seconds", in: 1...600, unit: "seconds")
         _ = try FlagValidation.count(maxConnections, flag: "--max-connections", in: 1...100_000, unit: "connections")
         _ = try FlagValidation.count(maxInFlight, flag: "--max-in-flight", in: 1...1_000_000, unit: "requests")
-        _ = try FlagValidation.count(maxQueuedReports, flag: "--max-queued-reports", in: 500...1_000_000, unit: "reports")
+        _ = try FlagValidation.count(
+            maxQueuedReports, flag: "--max-queued-reports", in: 500...1_000_000, unit: "reports")
         _ = try Self.authToken(allowDemoToken: allowDemoToken)
     }
 

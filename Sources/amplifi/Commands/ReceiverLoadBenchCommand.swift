@@ -20,7 +20,9 @@ import Synchronization
 struct ReceiverLoadBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receiver-load",
-        abstract: "Offer signed callbacks at a fixed rate plus slow clients to a receiver process; check nothing acknowledged is lost.")
+        abstract:
+            "Offer signed callbacks at a fixed rate plus slow clients to a receiver process; check nothing acknowledged is lost."
+    )
 
     @Option(help: "Callbacks offered per second (default 10× the measured ~6.6k/s capacity).")
     var rate = 66_000
@@ -28,7 +30,10 @@ struct ReceiverLoadBench: AsyncParsableCommand {
     @Option(help: "Seconds to offer load.")
     var duration = 60
 
-    @Option(help: "Concurrent fast clients (callbacks in flight at most); an arrival finding all busy is counted as not sent.")
+    @Option(
+        help:
+            "Concurrent fast clients (callbacks in flight at most); an arrival finding all busy is counted as not sent."
+    )
     var clients = 512
 
     @Option(help: "Slow clients that open connections and trickle or stall their requests.")
@@ -48,7 +53,9 @@ struct ReceiverLoadBench: AsyncParsableCommand {
         _ = try FlagValidation.count(duration, flag: "--duration", in: 1...3_600, unit: "seconds")
         _ = try FlagValidation.count(clients, flag: "--clients", in: 1...10_000, unit: "clients")
         _ = try FlagValidation.count(slowClients, flag: "--slow-clients", in: 0...20_000, unit: "clients")
-        if let messages { _ = try FlagValidation.count(messages, flag: "--messages", in: 1...10_000_000, unit: "messages") }
+        if let messages {
+            _ = try FlagValidation.count(messages, flag: "--messages", in: 1...10_000_000, unit: "messages")
+        }
     }
 
     func run() async throws {
@@ -79,7 +86,9 @@ struct ReceiverLoadBench: AsyncParsableCommand {
         let load = OpenLoopLoad(
             port: port, signer: TwilioSignature(authToken: token), org: rows.org, ids: rows.phases[0], rate: rate,
             clients: clients)
-        print("offering \(rate) callbacks/s for \(duration) s from \(clients) clients, with \(slowClients) slow clients …")
+        print(
+            "offering \(rate) callbacks/s for \(duration) s from \(clients) clients, with \(slowClients) slow clients …"
+        )
         let tally = await load.run(for: .seconds(duration))
         let peakRSS = receiver.peakResidentKilobytes()
         swarm.stop()
@@ -99,7 +108,9 @@ struct ReceiverLoadBench: AsyncParsableCommand {
             "  database: \(logged) callbacks logged, \(delivered) messages delivered; answered 200: \(tally.ok) → "
                 + (lost <= 0 ? "no acknowledged callback lost" : "\(lost) ACKNOWLEDGED CALLBACKS LOST"))
         if logged > tally.ok {
-            print("  (\(logged - tally.ok) applied without a 200 reaching the client: timed out or cut off after the commit)")
+            print(
+                "  (\(logged - tally.ok) applied without a 200 reaching the client: timed out or cut off after the commit)"
+            )
         }
         if lost > 0 { throw ExitCode.failure }
     }
@@ -110,11 +121,14 @@ struct ReceiverProcess {
     let process: Process
 
     /// Starts `amplifi receiver` on `port` with the given limits; its output goes to a temporary log.
-    static func launch(port: Int, maxInFlight: Int, maxConnections: Int, environment: [String: String]) throws -> ReceiverProcess {
+    static func launch(port: Int, maxInFlight: Int, maxConnections: Int, environment: [String: String]) throws
+        -> ReceiverProcess
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = [
-            "receiver", "--port", "\(port)", "--max-in-flight", "\(maxInFlight)", "--max-connections", "\(maxConnections)",
+            "receiver", "--port", "\(port)", "--max-in-flight", "\(maxInFlight)", "--max-connections",
+            "\(maxConnections)",
         ]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("amplifi-receiver-load-\(port).log")
@@ -181,7 +195,8 @@ struct OpenLoopLoad: Sendable {
 
     func run(for duration: Duration) async -> Tally {
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(20))
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let counters = Counters()
@@ -194,12 +209,16 @@ struct OpenLoopLoad: Sendable {
                 while issued < due {
                     issued += 1
                     guard counters.busy.load(ordering: .relaxed) < clients else {
-                        counters.tally.withLock { $0.offered += 1; $0.clientsBusy += 1 }
+                        counters.tally.withLock {
+                            $0.offered += 1; $0.clientsBusy += 1
+                        }
                         continue
                     }
                     let index = counters.next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard index < ids.count else {
-                        counters.tally.withLock { $0.offered += 1; $0.outOfMessages += 1 }
+                        counters.tally.withLock {
+                            $0.offered += 1; $0.outOfMessages += 1
+                        }
                         continue
                     }
                     counters.busy.wrappingAdd(1, ordering: .relaxed)

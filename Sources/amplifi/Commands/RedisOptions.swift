@@ -12,7 +12,8 @@ struct RedisOptions: ParsableArguments {
     func resolvedURL() throws -> String {
         if let redisURL { return redisURL }
         if let url = Environment.value("AMPLIFI_REDIS_URL"), !url.isEmpty { return url }
-        throw ValidationError("no Redis configured: set AMPLIFI_REDIS_URL (e.g. redis://127.0.0.1:6379/0) or pass --redis-url")
+        throw ValidationError(
+            "no Redis configured: set AMPLIFI_REDIS_URL (e.g. redis://127.0.0.1:6379/0) or pass --redis-url")
     }
 
     /// The Redis key names: under `$AMPLIFI_REDIS_PREFIX` when set, else the engine's default prefix.

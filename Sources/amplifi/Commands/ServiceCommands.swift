@@ -24,17 +24,20 @@ struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Ticks between reconciliations (Redis rebuilt from Postgres, stale claims swept).")
     var reconcileEvery = 20
 
-    @Option(help: "Seconds a claimed row may stay 'sending' before it is marked 'unknown' (never resent blindly; 1-86400).")
+    @Option(
+        help: "Seconds a claimed row may stay 'sending' before it is marked 'unknown' (never resent blindly; 1-86400).")
     var claimLeaseSeconds = 300
 
-    @Option(help: "Seconds a campaign may stay queued before it is published again, whatever Redis remembers (10-86400).")
+    @Option(
+        help: "Seconds a campaign may stay queued before it is published again, whatever Redis remembers (10-86400).")
     var requeueAfterSeconds = 120
 
     func validate() throws {
         _ = try FlagValidation.milliseconds(tickMilliseconds, flag: "tick-milliseconds", in: 10...60_000)
         _ = try FlagValidation.count(reconcileEvery, flag: "reconcile-every", in: 1...100_000, unit: "ticks")
         _ = try FlagValidation.count(claimLeaseSeconds, flag: "claim-lease-seconds", in: 1...86_400, unit: "seconds")
-        _ = try FlagValidation.count(requeueAfterSeconds, flag: "requeue-after-seconds", in: 10...86_400, unit: "seconds")
+        _ = try FlagValidation.count(
+            requeueAfterSeconds, flag: "requeue-after-seconds", in: 10...86_400, unit: "seconds")
     }
 
     func run() async throws {
@@ -68,7 +71,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Contacts per chunk job.")
     var chunkSize = 1_000
 
-    @Option(help: "Seconds an admission or a chunk lease may go without a heartbeat before another worker takes it over (1-3600).")
+    @Option(
+        help:
+            "Seconds an admission or a chunk lease may go without a heartbeat before another worker takes it over (1-3600)."
+    )
     var leaseSeconds = 60
 
     @Option(help: "Worker id in the consumer group (default: host-pid).")
@@ -99,7 +105,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Simulated carrier latency per batch, in milliseconds.")
     var simLatencyMilliseconds = 0
 
-    @Option(help: "Where the carrier reaches `amplifi receiver`; status callbacks go to <url>/twilio/status/<org id>/<message id>. Default: $AMPLIFI_PUBLIC_URL (unset: no callbacks).")
+    @Option(
+        help:
+            "Where the carrier reaches `amplifi receiver`; status callbacks go to <url>/twilio/status/<org id>/<message id>. Default: $AMPLIFI_PUBLIC_URL (unset: no callbacks)."
+    )
     var publicURL: String?
 
     func validate() throws {
@@ -141,7 +150,8 @@ struct WorkerCommand: AsyncParsableCommand {
             workerID: id, chunkSize: chunkSize, leaseTimeout: .seconds(leaseSeconds), logger: logger)
         let callbackBase = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap { $0.isEmpty ? nil : $0 }
             .map(ReceiverConfiguration.statusCallbackBase(publicURL:))
-        let latency: SimulatedLatency = simLatencyMilliseconds > 0 ? .fixed(.milliseconds(simLatencyMilliseconds)) : .none
+        let latency: SimulatedLatency =
+            simLatencyMilliseconds > 0 ? .fixed(.milliseconds(simLatencyMilliseconds)) : .none
         // The holder name is unique per process even when two workers are given the same --worker-id.
         let holder = "\(id)/\(UUID().uuidString.prefix(8).lowercased())"
         try await carrierOptions.withCarrier(

@@ -2,7 +2,7 @@ import AmplifiConcurrency
 import Foundation
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Slow and stalled HTTP clients for a load test: `count` connections to 127.0.0.1:`port`, each
@@ -75,7 +75,9 @@ final class SlowClientSwarm: Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         if result != 0 && errno != EINPROGRESS {
             Glibc.close(socket)
@@ -86,7 +88,9 @@ final class SlowClientSwarm: Sendable {
 
     /// Sends `bytes` without blocking; false when the connection is gone.
     private static func send(_ socket: Int32, _ bytes: [UInt8]) -> Bool {
-        let sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        let sent = bytes.withUnsafeBytes {
+            Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+        }
         return sent >= 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS || errno == ENOTCONN
     }
 

@@ -74,7 +74,8 @@ struct ABWinnerDuringPlanningTests {
             #expect(first.heldCount > 0)
             // The winner is set without its release (as if a planner crashed between the two).
             try await client.query("UPDATE campaigns SET ab_winner = 'A', ab_decided_at = now() WHERE id = \(campaign)")
-            let rest = try await AudiencePlanner(client: client).expand(campaignID: campaign, orgID: org, chunkSize: 100)
+            let rest = try await AudiencePlanner(client: client).expand(
+                campaignID: campaign, orgID: org, chunkSize: 100)
             #expect(rest.isComplete && rest.audienceCount == 500)
             #expect(rest.heldCount == 0)
         }

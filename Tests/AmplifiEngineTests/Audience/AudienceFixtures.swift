@@ -5,7 +5,8 @@ import Foundation
 /// Rows the audience tests need: an org, contacts, segments and campaigns.
 enum AudienceFixtures {
     static func createOrg(_ client: PostgresClient, name: String = "Audience test org") async throws -> UUID {
-        try await client.query("INSERT INTO organizations (name) VALUES (\(name)) RETURNING id")[0].decode(UUID.self, at: 0)
+        try await client.query("INSERT INTO organizations (name) VALUES (\(name)) RETURNING id")[0].decode(
+            UUID.self, at: 0)
     }
 
     /// One contact; returns its id.

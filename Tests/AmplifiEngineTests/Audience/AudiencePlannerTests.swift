@@ -21,7 +21,8 @@ struct AudiencePlannerTests {
             try await F.contact(client, org: org, deleted: true)
             let campaign = try await F.campaign(client, org: org)
 
-            let summary = try await AudiencePlanner(client: client).expand(campaignID: campaign, orgID: org, chunkSize: 2)
+            let summary = try await AudiencePlanner(client: client).expand(
+                campaignID: campaign, orgID: org, chunkSize: 2)
             #expect(summary.audienceCount == 5)
             #expect(summary.pendingCount == 1)
             #expect(summary.skippedByReason == ["opted_out": 1, "no_phone": 1, "not_textable": 1, "lookup_pending": 1])
@@ -77,7 +78,8 @@ struct AudiencePlannerTests {
             let org = try await F.createOrg(client)
             _ = try await client.withConnection { try await GeneratedContacts(orgID: org, count: 2000).copy(into: $0) }
             let campaign = try await F.campaign(client, org: org, abTest: true)
-            let summary = try await AudiencePlanner(client: client).expand(campaignID: campaign, orgID: org, chunkSize: 300)
+            let summary = try await AudiencePlanner(client: client).expand(
+                campaignID: campaign, orgID: org, chunkSize: 300)
             #expect(summary.audienceCount == 2000)
             #expect(summary.pagesThisRun == 7)
             let sampler = try ABSampler()
@@ -108,11 +110,14 @@ struct AudiencePlannerTests {
             let before = F.peakRSSKilobytes()
             let rssBefore = F.currentRSSKilobytes()
             let start = ContinuousClock.now
-            let summary = try await AudiencePlanner(client: client).expand(campaignID: campaign, orgID: org, chunkSize: 1000)
+            let summary = try await AudiencePlanner(client: client).expand(
+                campaignID: campaign, orgID: org, chunkSize: 1000)
             let elapsed = ContinuousClock.now - start
             let after = F.peakRSSKilobytes()
             let rssAfter = F.currentRSSKilobytes()
-            print("100k A/B expansion: \(elapsed), VmHWM before \(before) kB, after \(after) kB (growth \(after - before) kB); VmRSS before \(rssBefore) kB, after \(rssAfter) kB")
+            print(
+                "100k A/B expansion: \(elapsed), VmHWM before \(before) kB, after \(after) kB (growth \(after - before) kB); VmRSS before \(rssBefore) kB, after \(rssAfter) kB"
+            )
 
             let noPhone = (0..<total).filter { $0 % 50 == 7 }.count
             let opted = (0..<total).filter { $0 % 100 == 11 }.count
@@ -120,16 +125,19 @@ struct AudiencePlannerTests {
             let lookup = (0..<total).filter { $0 % 100 == 5 && $0 % 50 != 7 }.count
             #expect(summary.audienceCount == total)
             #expect(summary.pagesThisRun == 100 && summary.isComplete)
-            #expect(summary.skippedByReason == [
-                "no_phone": noPhone, "opted_out": opted, "not_textable": notTextable, "lookup_pending": lookup,
-            ])
+            #expect(
+                summary.skippedByReason == [
+                    "no_phone": noPhone, "opted_out": opted, "not_textable": notTextable, "lookup_pending": lookup,
+                ])
             let sendable = total - summary.skippedCount
             #expect(summary.pendingCount + summary.heldCount == sendable)
             // ~5/5/90 of the whole audience.
             let a = Double(summary.variantCounts["A"] ?? 0) / Double(total)
             let b = Double(summary.variantCounts["B"] ?? 0) / Double(total)
             let main = Double(summary.variantCounts["main"] ?? 0) / Double(total)
-            #expect(abs(a - 0.05) < 0.005 && abs(b - 0.05) < 0.005 && abs(main - 0.90) < 0.006, "A \(a) B \(b) main \(main)")
+            #expect(
+                abs(a - 0.05) < 0.005 && abs(b - 0.05) < 0.005 && abs(main - 0.90) < 0.006, "A \(a) B \(b) main \(main)"
+            )
             #expect(summary.sendableChunks == Array(0..<100))
             // Memory: one page at a time; a generous bound that 100k rows in memory would exceed.
             #expect(after - before < 48 * 1024, "peak RSS grew by \(after - before) kB")

@@ -35,7 +35,8 @@ struct ContactFilterSQLTests {
 
     @Test func orLogicIsTheDefaultAndUsesOverlap() {
         #expect(ContactFilter(tags: ["a"]).sqlCondition(orgID: org).sql.hasSuffix("c.tags && $2::text[]"))
-        #expect(ContactFilter(tags: ["a"], tagsLogic: .or).sqlCondition(orgID: org).sql.hasSuffix("c.tags && $2::text[]"))
+        #expect(
+            ContactFilter(tags: ["a"], tagsLogic: .or).sqlCondition(orgID: org).sql.hasSuffix("c.tags && $2::text[]"))
         #expect(ContactFilter(tags: []).sqlCondition(orgID: org).binds.count == 1)
     }
 
@@ -72,14 +73,16 @@ struct ContactFilterSQLTests {
             let donor = try await F.contact(
                 client, org: org, phone: "+19195550003", first: "cara", email: "CARA@Example.com", state: "CA",
                 tags: ["donor"], textable: nil, optedOut: true)
-            let noPhone = try await F.contact(client, org: org, first: "Dan", last: "a\\b", email: "dan@x.org", state: "NC")
+            let noPhone = try await F.contact(
+                client, org: org, first: "Dan", last: "a\\b", email: "dan@x.org", state: "NC")
             // Never matched: deleted, or another org's.
             try await F.contact(client, org: org, tags: ["vip"], textable: nil, deleted: true)
             try await F.contact(client, org: other, phone: "+19195550001", first: "Ann", tags: ["vip", "donor"])
             let all: Set = [vipDonor, vip, donor, noPhone]
 
             #expect(try await matches(client, org, ContactFilter()) == all)
-            #expect(try await matches(client, org, ContactFilter(tags: ["vip", "donor"], tagsLogic: .and)) == [vipDonor])
+            #expect(
+                try await matches(client, org, ContactFilter(tags: ["vip", "donor"], tagsLogic: .and)) == [vipDonor])
             #expect(try await matches(client, org, ContactFilter(tags: ["vip", "donor"])) == [vipDonor, vip, donor])
             #expect(try await matches(client, org, ContactFilter(tags: ["nope"])) == [])
             #expect(try await matches(client, org, ContactFilter(isTextable: true)) == [vipDonor, noPhone])
@@ -102,7 +105,9 @@ struct ContactFilterSQLTests {
             #expect(try await matches(client, org, ContactFilter(search: "a\\b")) == [noPhone])
             // Combined: AND of every predicate.
             #expect(
-                try await matches(client, org, ContactFilter(tags: ["vip"], isTextable: true, state: ["NC"])) == [vipDonor])
+                try await matches(client, org, ContactFilter(tags: ["vip"], isTextable: true, state: ["NC"])) == [
+                    vipDonor
+                ])
         }
     }
 
@@ -120,7 +125,8 @@ struct ContactFilterSQLTests {
                 // A 3000-row table fits in a few pages; only forbid the seq scan so the
                 // planner must show which index serves the operator.
                 try await connection.execute(script: "SET enable_seqscan = off")
-                return try await connection.query(query).map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                return try await connection.query(query).map { try $0.decode(String.self, at: 0) }.joined(
+                    separator: "\n")
             }
             #expect(plan.contains("contacts_org_id_tags_idx"), "\(plan)")
         }

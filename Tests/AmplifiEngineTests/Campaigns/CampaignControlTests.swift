@@ -53,7 +53,8 @@ import Testing
                 #expect(chunks == 3)
                 let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
                 let queue = FairChunkQueue(client: redis, keys: keys, logger: F.logger)
-                _ = try await queue.push(jobs: (0..<chunks).map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
+                _ = try await queue.push(
+                    jobs: (0..<chunks).map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(client, redis: redis, carrier: carrier, keys: keys, batchSize: 50)
                 let control = CampaignControl(client: client, redis: redis, keys: keys, logger: F.logger)
@@ -70,7 +71,8 @@ import Testing
                     #expect(try await chunkSender.process(lease.job, lease: lease) == .stopped(.paused))
                 }
                 #expect(carrier.sendLog().count == 100)
-                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
+                #expect(
+                    try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
                 let sentBefore = try await Self.sentRows(client, org: org, campaign: campaign)
 
                 // Resume: pending without reason → scheduler admits → planner re-plans and pushes.
@@ -121,7 +123,8 @@ import Testing
                 let (campaign, chunks) = try await F.sendingCampaign(client, org: org, sender: sender, chunkSize: 100)
                 let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
                 let queue = FairChunkQueue(client: redis, keys: keys, logger: F.logger)
-                _ = try await queue.push(jobs: (0..<chunks).map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
+                _ = try await queue.push(
+                    jobs: (0..<chunks).map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(client, redis: redis, carrier: carrier, keys: keys)
                 let first = try #require(try await queue.pop(worker: "test-worker", leaseSeconds: 30))
@@ -156,7 +159,8 @@ import Testing
                 #expect(try await queue.contains(ChunkJob(campaignID: campaign, orgID: org, chunk: 1)) == false)
 
                 // A worker still holding a job for it sends nothing.
-                let late = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 1), lease: nil)
+                let late = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 1), lease: nil)
                 #expect(late == .stopped(.canceled))
                 #expect(carrier.sendLog().count == 100)
 

@@ -135,7 +135,8 @@ struct BudgetedCarrierTests {
 
     @Test func anOther429HalvesTheBudgetOnlyWhenTheFleetUsesMuchOfIt() async throws {
         // Two requests of a 100-request budget: a throttle elsewhere, not our concurrency.
-        let light = try await Self.sendRefused(CarrierError(twilioCode: 20429, httpStatus: 429), messages: 1, capacity: 100)
+        let light = try await Self.sendRefused(
+            CarrierError(twilioCode: 20429, httpStatus: 429), messages: 1, capacity: 100)
         #expect(light.results.allSatisfy { $0.error?.errorClass == .retryableRequest })
         #expect(light.budget == 100)
         // Sixteen of a 16-request budget: it is.
@@ -165,7 +166,8 @@ struct BudgetedCarrierTests {
                         credentials: .authToken(simulator.configuration.authToken), baseURL: "http://127.0.0.1:\(port)",
                         maxConcurrentRequests: 4, requestTimeout: .seconds(60)),
                     logger: S.logger),
-                pool: CarrierPermitPool(maxInFlight: 4, budget: process.budget, holder: "worker-\(index)", logger: S.logger),
+                pool: CarrierPermitPool(
+                    maxInFlight: 4, budget: process.budget, holder: "worker-\(index)", logger: S.logger),
                 permitWait: .seconds(60))
         }
         // Each worker runs two sender loops, two batches of 15 each.

@@ -43,7 +43,8 @@ enum CarrierBudgetTestSupport {
         var made: [(CarrierConcurrencyBudget, RedisClient)] = []
         for _ in 0..<count {
             let client = try await client()
-            made.append((CarrierConcurrencyBudget(client: client, keys: keys, account: account, settings: settings), client))
+            made.append(
+                (CarrierConcurrencyBudget(client: client, keys: keys, account: account, settings: settings), client))
         }
         return made
     }

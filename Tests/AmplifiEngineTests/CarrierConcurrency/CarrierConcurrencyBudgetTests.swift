@@ -126,7 +126,8 @@ struct CarrierConcurrencyBudgetTests {
     }
 
     @Test func anUnconfirmed429HalvesOnlyABudgetTheFleetUses() async throws {
-        let processes = try await S.budgets(1, keys: S.freshKeys(), settings: S.settings(capacity: 20, cutWindow: .zero))
+        let processes = try await S.budgets(
+            1, keys: S.freshKeys(), settings: S.settings(capacity: 20, cutWindow: .zero))
         let budget = processes[0].budget
         #expect(try await budget.lease(holder: "a", want: 9, inUse: 0).granted == 9)
         // 9 of 20 held: a 429 without the concurrency header is somebody else's limit.
@@ -155,6 +156,7 @@ struct CarrierConcurrencyBudgetTests {
         #expect(!odd.accountKey.contains("{") && !odd.accountKey.contains("}"))
         #expect(
             odd.accountKey
-                == CarrierConcurrencyBudget(client: client, keys: keys, account: "AC}{weird", settings: settings).accountKey)
+                == CarrierConcurrencyBudget(client: client, keys: keys, account: "AC}{weird", settings: settings)
+                .accountKey)
     }
 }

@@ -6,7 +6,9 @@ import Testing
 @Suite("CSV stream reader")
 struct CSVStreamReaderTests {
     /// Every record of `bytes`, read through a tiny buffer so records straddle refills.
-    static func records(_ bytes: [UInt8], _ configuration: CSVReaderConfiguration = CSVReaderConfiguration(bufferSize: 7))
+    static func records(
+        _ bytes: [UInt8], _ configuration: CSVReaderConfiguration = CSVReaderConfiguration(bufferSize: 7)
+    )
         throws -> [CSVRecord]
     {
         let reader = CSVStreamReader(stream: InputStream(data: Data(bytes)), configuration: configuration)

@@ -98,10 +98,11 @@ struct ContactImporterTests {
             #expect(report.rejections[1].reason.contains("'XYZ'"))
             #expect(report.rejections[2].reason.contains("Mars/Olympus"))
             #expect(report.rejections[4].reason.contains("has 2 fields"))
-            #expect(report.rejections.map(\.code.rawValue) == [
-                "VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED",
-                "CSV_FIELD_COUNT_MISMATCH",
-            ])
+            #expect(
+                report.rejections.map(\.code.rawValue) == [
+                    "VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED",
+                    "CSV_FIELD_COUNT_MISMATCH",
+                ])
 
             let rows = try await Self.contacts(client, org: org.id)
             #expect(

@@ -94,11 +94,13 @@ struct ContactLookupTests {
                 #expect(textable == SimulatedCarrier.simulatedLineType(PhoneNumber(trustedE164: phone)).isTextable)
             }
             let kept = try await client.query(
-                "SELECT phone, is_textable FROM contacts WHERE org_id = \(org) AND phone LIKE '+1800%' ORDER BY phone")
-                .map { try $0.decode((String, Bool?).self) }
+                "SELECT phone, is_textable FROM contacts WHERE org_id = \(org) AND phone LIKE '+1800%' ORDER BY phone"
+            )
+            .map { try $0.decode((String, Bool?).self) }
             #expect(kept.map(\.1) == [false, true])
             let otherPending = try await client.query(
-                "SELECT count(*) FROM contacts WHERE org_id = \(other) AND is_textable IS NULL")[0].decode(Int.self, at: 0)
+                "SELECT count(*) FROM contacts WHERE org_id = \(other) AND is_textable IS NULL")[0].decode(
+                    Int.self, at: 0)
             #expect(otherPending == 3)
         }
     }
@@ -109,7 +111,8 @@ struct ContactLookupTests {
             let lookup = ContactLookup(client: client, carrier: LookupCarrier(), pageSize: 4, logger: Self.logger)
             #expect(try await lookup.run(orgID: org, limit: 10).lookedUp == 10)
             let pending = try await client.query(
-                "SELECT count(*) FROM contacts WHERE org_id = \(org) AND is_textable IS NULL")[0].decode(Int.self, at: 0)
+                "SELECT count(*) FROM contacts WHERE org_id = \(org) AND is_textable IS NULL")[0].decode(
+                    Int.self, at: 0)
             #expect(pending == 15)
             #expect(try await lookup.run(orgID: org).lookedUp == 15)
             #expect(try await lookup.run(orgID: org).lookedUp == 0)
@@ -125,8 +128,9 @@ struct ContactLookupTests {
             #expect(report.lookedUp == 12 && report.textable + report.notTextable == 9)
             #expect(report.unresolved == 3 && report.errors == ["connection_failed": 2])
             let pending = try await client.query(
-                "SELECT phone FROM contacts WHERE org_id = \(org) AND is_textable IS NULL ORDER BY phone")
-                .map { try $0.decode(String.self, at: 0) }
+                "SELECT phone FROM contacts WHERE org_id = \(org) AND is_textable IS NULL ORDER BY phone"
+            )
+            .map { try $0.decode(String.self, at: 0) }
             #expect(pending == [Self.phone(2), Self.phone(5), Self.phone(9)])
             #expect(try await lookup.run(orgID: org).lookedUp == 3)
         }

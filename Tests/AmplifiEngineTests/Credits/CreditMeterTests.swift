@@ -241,10 +241,12 @@ struct CreditMeterTests {
             _ = try await meter.reserve(orgID: org, campaignID: campaign, batchID: "c-1-attempt-1", credits: 2)
             try await meter.refund(orgID: org, campaignID: campaign, batchID: "c-1-attempt-1", messages: refused)
             _ = try await meter.reserve(orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", credits: 2)
-            let second = try await meter.refund(orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", messages: refused)
+            let second = try await meter.refund(
+                orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", messages: refused)
             #expect(second.credits == 2)
             // Retrying either refund changes nothing.
-            let retried = try await meter.refund(orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", messages: refused)
+            let retried = try await meter.refund(
+                orgID: org, campaignID: campaign, batchID: "c-1-attempt-2", messages: refused)
             #expect(retried.credits == 0)
             #expect(try await meter.balance(orgID: org).balance == 100)
             #expect(try await meter.campaignUsage(orgID: org, campaignID: campaign).creditsUsed == 0)

@@ -31,7 +31,9 @@ import Testing
             let (org, campaign, rows) = try await D.campaign(client, count: 2)
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
-            let summary = try await applier.apply([D.event(nil, org: nil, sid: "SMtest\(rows[1])", .undelivered, error: 30003)])
+            let summary = try await applier.apply([
+                D.event(nil, org: nil, sid: "SMtest\(rows[1])", .undelivered, error: 30003)
+            ])
             #expect(summary.applied == 1 && summary.appliedByStatus == ["undelivered": 1])
             let (status, _, errorCode, _) = try await D.row(client, org: org, id: rows[1])
             #expect(status == "undelivered" && errorCode == "30003")
@@ -45,7 +47,8 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let summary = try await applier.apply([
-                D.event(nil, org: nil, sid: "SMnobody", .delivered), D.event(999_999, org: nil, sid: "SMnobody2", .failed, error: 30005),
+                D.event(nil, org: nil, sid: "SMnobody", .delivered),
+                D.event(999_999, org: nil, sid: "SMnobody2", .failed, error: 30005),
             ])
             #expect(summary.kept == 2 && summary.applied == 0 && summary.unchanged == 0)
             let staged = try await client.query(
@@ -160,11 +163,13 @@ import Testing
             #expect(try await applier.apply([D.event(rows[0], org: org, .delivered)]).applied == 1)
             // Duplicate, a late `sent`, and a contradicting final: all logged, none applied.
             let late = try await applier.apply([
-                D.event(rows[0], org: org, .delivered), D.event(rows[0], org: org, .sent), D.event(rows[0], org: org, .failed, error: 30005),
+                D.event(rows[0], org: org, .delivered), D.event(rows[0], org: org, .sent),
+                D.event(rows[0], org: org, .failed, error: 30005),
             ])
             #expect(late == DeliveryApplySummary(unchanged: 3))
             // `queued` for a `sent` row is not forward either.
-            #expect(try await applier.apply([D.event(rows[1], org: org, .queued)]) == DeliveryApplySummary(unchanged: 1))
+            #expect(
+                try await applier.apply([D.event(rows[1], org: org, .queued)]) == DeliveryApplySummary(unchanged: 1))
             #expect(try await D.row(client, org: org, id: rows[0]).0 == "delivered")
             #expect(try await D.row(client, org: org, id: rows[1]).0 == "sent")
             #expect(try await D.expectCountersMatchRows(client, org: org, campaign: campaign) == [2, 1, 0, 0])
@@ -178,10 +183,12 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "sent")
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let first = try await applier.apply([
-                D.event(rows[0], org: org, .sent), D.event(rows[0], org: org, .failed, error: 30006), D.event(rows[0], org: org, .delivered),
+                D.event(rows[0], org: org, .sent), D.event(rows[0], org: org, .failed, error: 30006),
+                D.event(rows[0], org: org, .delivered),
             ])
             let second = try await applier.apply([
-                D.event(rows[1], org: org, .delivered), D.event(rows[1], org: org, .failed, error: 30006), D.event(rows[1], org: org, .sent),
+                D.event(rows[1], org: org, .delivered), D.event(rows[1], org: org, .failed, error: 30006),
+                D.event(rows[1], org: org, .sent),
             ])
             #expect(first == DeliveryApplySummary(applied: 1, unchanged: 2, appliedByStatus: ["delivered": 1]))
             #expect(second == first)
@@ -203,7 +210,8 @@ import Testing
             try await D.set(client, org: org, campaign: campaign, rows: rows, status: "unknown", withSID: false)
             let applier = DeliveryStatusApplier(client: client, logger: D.logger)
             let summary = try await applier.apply([
-                D.event(rows[0], org: org, sid: "SMlate0", .delivered), D.event(rows[1], org: org, sid: "SMlate1", .queued),
+                D.event(rows[0], org: org, sid: "SMlate0", .delivered),
+                D.event(rows[1], org: org, sid: "SMlate1", .queued),
             ])
             #expect(summary.appliedByStatus == ["delivered": 1, "sent": 1])
             let (status0, sid0, _, sentAt0) = try await D.row(client, org: org, id: rows[0])

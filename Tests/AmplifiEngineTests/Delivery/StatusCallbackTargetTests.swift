@@ -8,7 +8,8 @@ import Testing
     static let org = UUID(uuidString: "4F1C2B3A-0000-4000-8000-00000000ABCD")!
 
     @Test func workersPutTheOrgInLowercaseBeforeTheMessageID() {
-        let url = StatusCallbackTarget.url(base: "https://hooks.example.com/twilio/status", orgID: Self.org, messageID: 42)
+        let url = StatusCallbackTarget.url(
+            base: "https://hooks.example.com/twilio/status", orgID: Self.org, messageID: 42)
         #expect(url == "https://hooks.example.com/twilio/status/4f1c2b3a-0000-4000-8000-00000000abcd/42")
         #expect(StatusCallbackTarget(url: url) == StatusCallbackTarget(orgID: Self.org, messageID: 42))
         let configuration = ChunkSenderConfiguration(

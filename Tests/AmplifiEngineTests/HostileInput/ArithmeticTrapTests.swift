@@ -21,10 +21,12 @@ struct ArithmeticTrapTests {
             segments: Int.max, baseMicroseconds: Int.max, intervalMicroseconds: 1e300, serverTimeMicroseconds: Int.max)
         #expect(reservation.delay == .microseconds(Int64.max))
         #expect(reservation.serverTimeMicroseconds(throughSegment: Int.max) == Int.max)
-        let nan = RateReservation(segments: 1, baseMicroseconds: 0, intervalMicroseconds: .nan, serverTimeMicroseconds: 0)
+        let nan = RateReservation(
+            segments: 1, baseMicroseconds: 0, intervalMicroseconds: .nan, serverTimeMicroseconds: 0)
         #expect(nan.delay == .zero)
-        #expect(RateBackOff(serverTimeMicroseconds: Int.min, pauseEndMicroseconds: Int.max).pausedFor
-            == .microseconds(Int64.max))
+        #expect(
+            RateBackOff(serverTimeMicroseconds: Int.min, pauseEndMicroseconds: Int.max).pausedFor
+                == .microseconds(Int64.max))
         #expect(RateBackOff(serverTimeMicroseconds: Int.max, pauseEndMicroseconds: Int.min).pausedFor == .zero)
     }
 }

@@ -38,7 +38,9 @@ struct CSVReaderFuzzTests {
                     if !Self.codes.contains(problem.code.rawValue) || problem.message.isEmpty {
                         broken.append("problem \(problem)")
                     }
-                } else if record.fields.contains(where: { $0.contains("\u{FFFD}") }), !bytes.containsReplacementCharacter {
+                } else if record.fields.contains(where: { $0.contains("\u{FFFD}") }),
+                    !bytes.containsReplacementCharacter
+                {
                     broken.append("invalid UTF-8 replaced on line \(record.line)")
                 }
             }

@@ -51,7 +51,8 @@ struct CampaignJSONFuzzTests {
             case 4, 5:
                 let text = String(decoding: soup.next(pieces: 0...8), as: UTF8.self)
                 return String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
-            case 6: return "[" + (0..<soup.int(in: 0...3)).map { _ in value(depth: depth + 1) }.joined(separator: ",") + "]"
+            case 6:
+                return "[" + (0..<soup.int(in: 0...3)).map { _ in value(depth: depth + 1) }.joined(separator: ",") + "]"
             case 7:
                 // Deep nesting: within and past the parser's limit.
                 let depth = [10, 63, 64, 65, 500, 5_000][soup.int(in: 0...5)]

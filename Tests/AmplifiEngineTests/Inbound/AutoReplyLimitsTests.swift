@@ -111,8 +111,10 @@ struct AutoReplyLimitsTests {
             // loaded test machine does not let the bucket drain between the steps).
             try await client.query("UPDATE phone_numbers SET mps = 0.25 WHERE id = \(sender)")
             let carrier = F.carrier()
-            let (handler, redis, keys) = try await F.handlerWithKeys(client, carrier: carrier, maxRateWait: .seconds(10))
-            let bucket = SenderRateLimiter(client: redis, keys: keys, logger: F.logger).key(orgID: org, senderID: sender)
+            let (handler, redis, keys) = try await F.handlerWithKeys(
+                client, carrier: carrier, maxRateWait: .seconds(10))
+            let bucket = SenderRateLimiter(client: redis, keys: keys, logger: F.logger).key(
+                orgID: org, senderID: sender)
 
             #expect(try await redis.send(["EXISTS", RedisArgument(bucket)]).int == 0)
             #expect(try await handler.handle(F.message("yes")).autoReply?.status == .sent)

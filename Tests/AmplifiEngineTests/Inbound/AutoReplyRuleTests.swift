@@ -23,8 +23,12 @@ struct AutoReplyRuleTests {
         let choice = AutoReplyRule.choose(body: "so WHERE do you vote on Tuesday?", keyword: .reply, settings: settings)
         #expect(choice?.trigger == .faq(index: 0))
         #expect(choice?.text == "At the library.")
-        #expect(AutoReplyRule.choose(body: "where do I vote", keyword: .reply, settings: settings)?.trigger == .faq(index: 2))
-        #expect(AutoReplyRule.choose(body: "What are your HOURS?", keyword: .reply, settings: settings)?.trigger == .faq(index: 1))
+        #expect(
+            AutoReplyRule.choose(body: "where do I vote", keyword: .reply, settings: settings)?.trigger
+                == .faq(index: 2))
+        #expect(
+            AutoReplyRule.choose(body: "What are your HOURS?", keyword: .reply, settings: settings)?.trigger
+                == .faq(index: 1))
         #expect(AutoReplyRule.choose(body: "hour", keyword: .reply, settings: settings) == nil)
         #expect(AutoReplyRule.choose(body: "Thanks", keyword: .reply, settings: settings) == nil)
     }

@@ -78,7 +78,8 @@ struct InboundMessageHandlerTests {
             try await client.query("UPDATE contacts SET is_textable = false WHERE org_id = \(org) AND id = \(contact)")
             _ = try await handler.handle(F.message("hello again"))
             let still = try await client.query(
-                "SELECT is_textable FROM contacts WHERE org_id = \(org) AND id = \(contact)")[0].decode(Bool?.self, at: 0)
+                "SELECT is_textable FROM contacts WHERE org_id = \(org) AND id = \(contact)")[0].decode(
+                    Bool?.self, at: 0)
             #expect(still == false)
         }
     }
@@ -287,7 +288,9 @@ struct InboundMessageHandlerTests {
             let meter = CreditMeter(client: client)
             #expect(try await meter.balance(orgID: org) == CreditBalance(balance: 5, ledgerSum: 5))
             #expect(try await meter.verifyLedger(orgID: org))
-            #expect(try await meter.campaignUsage(orgID: org, campaignID: campaign) == CampaignCreditUsage(creditsUsed: 0, ledgerNet: 0))
+            #expect(
+                try await meter.campaignUsage(orgID: org, campaignID: campaign)
+                    == CampaignCreditUsage(creditsUsed: 0, ledgerNet: 0))
         }
     }
 
@@ -311,7 +314,8 @@ struct InboundMessageHandlerTests {
                 """
                 SELECT kind, coalesce(batch_id, refund_of_batch) FROM credit_ledger
                 WHERE org_id = \(org) AND kind IN ('debit', 'refund') ORDER BY id
-                """).map { try $0.decode((String, String).self) }
+                """
+            ).map { try $0.decode((String, String).self) }
             let base = "reply:\(outcome.inboundMessageID!.uuidString.lowercased())"
             #expect(batches.map(\.0) == ["debit", "refund", "debit", "refund", "debit", "refund"])
             #expect(batches.map(\.1) == [base, base, "\(base):2", "\(base):2", "\(base):3", "\(base):3"])

@@ -163,7 +163,8 @@ import Testing
             #expect(abs(conforms - (start + (segment - 1) * 100_000)) <= 1, "segment \(segment)")
         }
         #expect(
-            second.delay == .microseconds(second.serverTimeMicroseconds(throughSegment: 3) - second.serverTimeMicroseconds))
+            second.delay
+                == .microseconds(second.serverTimeMicroseconds(throughSegment: 3) - second.serverTimeMicroseconds))
         await client.close()
     }
 

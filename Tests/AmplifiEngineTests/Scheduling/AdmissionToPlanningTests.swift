@@ -12,7 +12,8 @@ struct AdmissionToPlanningTests {
     /// An organization with a default number, `contacts` textable contacts (every 10th opted out) and
     /// one pending campaign.
     static func seedCampaign(_ client: PostgresClient, contacts: Int) async throws -> (org: UUID, campaign: UUID) {
-        let org = try await client.query("INSERT INTO organizations (name) VALUES ('org') RETURNING id")[0].decode(UUID.self, at: 0)
+        let org = try await client.query("INSERT INTO organizations (name) VALUES ('org') RETURNING id")[0].decode(
+            UUID.self, at: 0)
         try await client.query(
             """
             INSERT INTO phone_numbers (org_id, e164, is_default, mps)
@@ -46,7 +47,8 @@ struct AdmissionToPlanningTests {
             #expect(try await Self.status(client, campaign) == "queued")
 
             let admissions = AdmissionQueue(client: redis, keys: keys, logger: Logger(label: "test"))
-            let planner = CampaignPlannerService(client: client, redis: redis, keys: keys, workerID: "w1", chunkSize: 1_000)
+            let planner = CampaignPlannerService(
+                client: client, redis: redis, keys: keys, workerID: "w1", chunkSize: 1_000)
             try await admissions.ensureGroup()
             let admission = try #require(try await admissions.claimNext(consumer: "w1", block: .milliseconds(100)))
             #expect(admission.campaignID == campaign)
@@ -73,10 +75,12 @@ struct AdmissionToPlanningTests {
             let first = try await Self.seedCampaign(client, contacts: 1_500)
             let scheduler = SchedulerService(client: client, redis: redis, keys: keys)
             try await scheduler.runOnce(reconcile: false)
-            let planner = CampaignPlannerService(client: client, redis: redis, keys: keys, workerID: "w1", chunkSize: 1_000)
+            let planner = CampaignPlannerService(
+                client: client, redis: redis, keys: keys, workerID: "w1", chunkSize: 1_000)
             let admissions = AdmissionQueue(client: redis, keys: keys, logger: Logger(label: "test"))
             try await admissions.ensureGroup()
-            try await planner.plan(try #require(try await admissions.claimNext(consumer: "w1", block: .milliseconds(100))))
+            try await planner.plan(
+                try #require(try await admissions.claimNext(consumer: "w1", block: .milliseconds(100))))
             let second = try await Self.seedCampaign(client, contacts: 10)
             try await scheduler.runOnce(reconcile: false)
             #expect(try await Self.status(client, second.campaign) == "queued")
@@ -112,12 +116,15 @@ struct AdmissionToPlanningTests {
             try await admissions.ensureGroup()
             _ = try await admissions.publish(campaignID: campaign, orgID: org)
             _ = try await admissions.publish(campaignID: campaign, orgID: org)
-            let planner = CampaignPlannerService(client: client, redis: redis, keys: keys, workerID: "w1", chunkSize: 1_000)
+            let planner = CampaignPlannerService(
+                client: client, redis: redis, keys: keys, workerID: "w1", chunkSize: 1_000)
             for _ in 0..<2 {
-                try await planner.plan(try #require(try await admissions.claimNext(consumer: "w1", block: .milliseconds(100))))
+                try await planner.plan(
+                    try #require(try await admissions.claimNext(consumer: "w1", block: .milliseconds(100))))
             }
             #expect(try await admissions.pendingCount() == 0)
-            let rows = try await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(campaign)")[0]
+            let rows = try await client.query("SELECT count(*) FROM campaign_messages WHERE campaign_id = \(campaign)")[
+                0]
             #expect(try rows.decode(Int.self, at: 0) == 100)
             await redis.close()
         }

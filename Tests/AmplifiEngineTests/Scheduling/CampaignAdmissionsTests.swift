@@ -25,14 +25,17 @@ struct CampaignAdmissionsTests {
     }
 
     static func statusCounts(_ client: PostgresClient, org: UUID) async throws -> [String: Int] {
-        let rows = try await client.query("SELECT status, count(*)::int FROM campaigns WHERE org_id = \(org) GROUP BY status")
+        let rows = try await client.query(
+            "SELECT status, count(*)::int FROM campaigns WHERE org_id = \(org) GROUP BY status")
         return Dictionary(uniqueKeysWithValues: try rows.map { try $0.decode((String, Int).self) })
     }
 
     @Test func dueScheduledCampaignsArePromotedOnce() async throws {
         try await withTestDatabase { client, _ in
-            let past = try await Self.seed(client, campaigns: 3, status: "scheduled", scheduledFor: "2020-01-01T00:00:00Z")
-            let future = try await Self.seed(client, campaigns: 2, status: "scheduled", scheduledFor: "2999-01-01T00:00:00Z")
+            let past = try await Self.seed(
+                client, campaigns: 3, status: "scheduled", scheduledFor: "2020-01-01T00:00:00Z")
+            let future = try await Self.seed(
+                client, campaigns: 2, status: "scheduled", scheduledFor: "2999-01-01T00:00:00Z")
             let admissions = CampaignAdmissions(client: client)
             async let first = admissions.promoteDue()
             async let second = admissions.promoteDue()
@@ -53,7 +56,8 @@ struct CampaignAdmissionsTests {
             #expect(try await Self.statusCounts(client, org: org) == ["queued": 2, "pending": 3])
             // One finishes: one more slot.
             try await client.query(
-                "UPDATE campaigns SET status = 'completed' WHERE id = (SELECT id FROM campaigns WHERE org_id = \(org) AND status = 'queued' LIMIT 1)")
+                "UPDATE campaigns SET status = 'completed' WHERE id = (SELECT id FROM campaigns WHERE org_id = \(org) AND status = 'queued' LIMIT 1)"
+            )
             #expect(try await admissions.admitPending().count == 1)
         }
     }

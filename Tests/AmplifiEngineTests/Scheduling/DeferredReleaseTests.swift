@@ -26,7 +26,8 @@ struct DeferredReleaseTests {
                     INSERT INTO campaigns (org_id, name, message, contact_filter, status)
                     VALUES (\(org), 'c', 'Hi', '{}'::jsonb, \(status)) RETURNING id
                     """)[0].decode(UUID.self, at: 0)
-                _ = try await AudiencePlanner(client: client, logger: logger).expand(campaignID: id, orgID: org, chunkSize: 100)
+                _ = try await AudiencePlanner(client: client, logger: logger).expand(
+                    campaignID: id, orgID: org, chunkSize: 100)
                 return id
             }
             let sending = try await campaign("sending")
@@ -40,7 +41,8 @@ struct DeferredReleaseTests {
                     WHERE campaign_id = \(id)
                     """)
             }
-            let released = try await DeferredRelease(client: client, redis: redis, keys: keys, logger: logger).releaseDue()
+            let released = try await DeferredRelease(client: client, redis: redis, keys: keys, logger: logger)
+                .releaseDue()
             #expect(released == 200)
             let counts = try await client.query(
                 "SELECT status, count(*)::int FROM campaign_messages WHERE campaign_id = \(sending) GROUP BY status")
@@ -51,7 +53,8 @@ struct DeferredReleaseTests {
             let pausedPending = try await client.query(
                 "SELECT count(*)::int FROM campaign_messages WHERE campaign_id = \(paused) AND status = 'pending'")[0]
             #expect(try pausedPending.decode(Int.self, at: 0) == 0)
-            #expect(try await DeferredRelease(client: client, redis: redis, keys: keys, logger: logger).releaseDue() == 0)
+            #expect(
+                try await DeferredRelease(client: client, redis: redis, keys: keys, logger: logger).releaseDue() == 0)
             await redis.close()
         }
     }

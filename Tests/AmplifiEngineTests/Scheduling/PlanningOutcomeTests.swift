@@ -94,24 +94,38 @@ struct PlanningOutcomeTests {
 
     @Test func theClassifierFailsOnlyWhatPlanningAgainCannotCure() {
         let filter = PlanningFailure.classify(
-            ValidationFailure([EngineError(.validationFailed, "is not a known filter key", field: "contactFilter.colour")]))
+            ValidationFailure([
+                EngineError(.validationFailed, "is not a known filter key", field: "contactFilter.colour")
+            ]))
         #expect(filter == .permanent(reason: "planning_failed: contactFilter.colour: is not a known filter key"))
         let gone = PlanningFailure.classify(EngineError(.notFound, "the segment no longer exists", field: "segmentId"))
         #expect(gone == .permanent(reason: "planning_failed: segmentId: the segment no longer exists"))
         let badDate = PostgresError(code: .server, message: "date/time field value out of range", sqlState: "22008")
-        #expect(PlanningFailure.classify(badDate)
-            == .permanent(reason: "planning_failed: the audience filter cannot be evaluated: date/time field value out of range"))
+        #expect(
+            PlanningFailure.classify(badDate)
+                == .permanent(
+                    reason:
+                        "planning_failed: the audience filter cannot be evaluated: date/time field value out of range"))
         let long = PlanningFailure.classify(EngineError(.validationFailed, String(repeating: "x", count: 2_000)))
         guard case .permanent(let reason) = long else { Issue.record("expected permanent"); return }
         #expect(reason.count == 500)
 
-        #expect(PlanningFailure.classify(PostgresError(code: .connectionLost, message: "server closed the connection")) == .transient)
-        #expect(PlanningFailure.classify(PostgresError(code: .connectionFailed, message: "connection refused")) == .transient)
-        #expect(PlanningFailure.classify(
-            PostgresError(code: .server, message: "terminating connection due to administrator command", sqlState: "57P01"))
-            == .transient)
-        #expect(PlanningFailure.classify(PostgresError(code: .server, message: "deadlock detected", sqlState: "40P01")) == .transient)
-        #expect(PlanningFailure.classify(RedisError(code: .connectionLost, message: "EOF", command: "XADD")) == .transient)
+        #expect(
+            PlanningFailure.classify(PostgresError(code: .connectionLost, message: "server closed the connection"))
+                == .transient)
+        #expect(
+            PlanningFailure.classify(PostgresError(code: .connectionFailed, message: "connection refused"))
+                == .transient)
+        #expect(
+            PlanningFailure.classify(
+                PostgresError(
+                    code: .server, message: "terminating connection due to administrator command", sqlState: "57P01"))
+                == .transient)
+        #expect(
+            PlanningFailure.classify(PostgresError(code: .server, message: "deadlock detected", sqlState: "40P01"))
+                == .transient)
+        #expect(
+            PlanningFailure.classify(RedisError(code: .connectionLost, message: "EOF", command: "XADD")) == .transient)
         #expect(PlanningFailure.classify(EngineError(.insufficientCredits, "no credits")) == .transient)
     }
 

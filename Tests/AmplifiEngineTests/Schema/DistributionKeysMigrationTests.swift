@@ -60,7 +60,8 @@ struct DistributionKeysMigrationTests {
     static func counts(_ connection: PostgresConnection) async throws -> [Int64] {
         var counts: [Int64] = []
         for table in tables {
-            counts.append(try await connection.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int64.self, at: 0))
+            counts.append(
+                try await connection.query("SELECT count(*) FROM \(unescaped: table)")[0].decode(Int64.self, at: 0))
         }
         return counts
     }
@@ -81,7 +82,8 @@ struct DistributionKeysMigrationTests {
             let routes = try await connection.query("SELECT e164, org_id FROM phone_number_routes ORDER BY e164")
                 .map { try $0.decode((String, UUID).self) }
             #expect(routes.map(\.0) == ["+19195550100", "+19195550200"] && routes.map(\.1) == [Self.orgA, Self.orgB])
-            let keyRoutes = try await connection.query("SELECT count(*) FROM api_key_routes WHERE org_id = \(Self.orgA)")
+            let keyRoutes = try await connection.query(
+                "SELECT count(*) FROM api_key_routes WHERE org_id = \(Self.orgA)")
             #expect(try keyRoutes[0].decode(Int64.self, at: 0) == 1)
 
             // The composite foreign keys hold: org A's row cannot point at org B's contact.

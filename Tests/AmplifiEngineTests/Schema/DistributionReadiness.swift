@@ -24,7 +24,8 @@ enum DistributionReadiness {
         "api_key_routes": "reference: finds the org of an API key's hash before the request's org is known",
         // Coordinator-local tables:
         "schema_migrations": "the migrator's own bookkeeping",
-        "pending_delivery_events": "status reports whose org may not be known yet (org_id NULL): cannot be distributed by it",
+        "pending_delivery_events":
+            "status reports whose org may not be known yet (org_id NULL): cannot be distributed by it",
     ]
 
     /// One problem, naming the table and the constraint or index.

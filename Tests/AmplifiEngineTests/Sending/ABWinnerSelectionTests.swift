@@ -14,7 +14,8 @@ struct ABWinnerSelectionTests {
             let redis = try RedisClient(url: try await TestRedis.shared.url(), maxConnections: 2)
             let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
             let logger = Logger(label: "test")
-            let org = try await client.query("INSERT INTO organizations (name) VALUES ('ab') RETURNING id")[0].decode(UUID.self, at: 0)
+            let org = try await client.query("INSERT INTO organizations (name) VALUES ('ab') RETURNING id")[0].decode(
+                UUID.self, at: 0)
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, is_textable)

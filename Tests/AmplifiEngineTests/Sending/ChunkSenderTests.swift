@@ -23,7 +23,8 @@ import Testing
                 #expect(chunks == 5)
                 let keys = QueueKeys(prefix: TestRedis.shared.keyPrefix())
                 let queue = FairChunkQueue(client: redis, keys: keys, logger: F.logger)
-                _ = try await queue.push(jobs: (0..<chunks).map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
+                _ = try await queue.push(
+                    jobs: (0..<chunks).map { ChunkJob(campaignID: campaign, orgID: org, chunk: $0) })
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(client, redis: redis, carrier: carrier, keys: keys)
                 var completions = 0
@@ -69,11 +70,13 @@ import Testing
                 try await F.contacts(client, org: org, count: 4)
                 let late = try await F.contact(client, org: org, phone: "+14155550002")
                 let (campaign, _) = try await F.sendingCampaign(client, org: org, sender: sender)
-                try await client.query("UPDATE contacts SET opted_out_at = now() WHERE org_id = \(org) AND id = \(late)")
+                try await client.query(
+                    "UPDATE contacts SET opted_out_at = now() WHERE org_id = \(org) AND id = \(late)")
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(
                     client, redis: redis, carrier: carrier)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .finished(campaignCompleted: true))
                 #expect(!carrier.sendLog().contains { $0.to.e164 == "+14155550002" })
                 #expect(carrier.sendLog().count == 4)
@@ -96,7 +99,8 @@ import Testing
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(
                     client, redis: redis, carrier: carrier)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 // The deferred row keeps the campaign open.
                 #expect(outcome == .finished(campaignCompleted: false))
                 #expect(carrier.sendLog().count == 3)
@@ -122,12 +126,14 @@ import Testing
                 let carrier = SimulatedCarrier(logger: F.logger)
                 let chunkSender = F.sender(
                     client, redis: redis, carrier: carrier)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .stopped(.paused))
                 let (status, reason) = try await F.campaignStatus(client, org: org, campaign: campaign)
                 #expect(status == "paused" && reason == "insufficient_credits")
                 #expect(carrier.sendLog().count == 100)
-                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
+                #expect(
+                    try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
                 let maxAttempt = try await client.query(
                     "SELECT max(attempt) FROM campaign_messages WHERE org_id = \(org) AND status = 'pending'"
                 )[0].decode(Int.self, at: 0)
@@ -146,7 +152,8 @@ import Testing
                     configuration: SimulatedCarrierConfiguration(permanentFailureRate: 0.2, seed: 7), logger: F.logger)
                 let chunkSender = F.sender(
                     client, redis: redis, carrier: carrier)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .finished(campaignCompleted: true))
                 let counts = try await F.statusCounts(client, org: org, campaign: campaign)
                 let failed = counts["failed"] ?? 0
@@ -183,10 +190,12 @@ import Testing
                 }
                 let chunkSender = F.sender(
                     client, redis: redis, carrier: carrier)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .stopped(.paused))
                 #expect(carrier.inner.sendLog().count == 100)
-                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
+                #expect(
+                    try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 100, "pending": 200])
                 #expect(try await F.campaignStatus(client, org: org, campaign: campaign) == ("paused", "ops"))
             }
         }
@@ -205,7 +214,8 @@ import Testing
                 let pool = CarrierPermitPool(maxInFlight: 1, budget: nil, holder: "local", logger: F.logger)
                 let carrier = BudgetedCarrier(inner, pool: pool, permitWait: .seconds(30))
                 let chunkSender = F.sender(client, redis: redis, carrier: carrier)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .finished(campaignCompleted: true))
                 #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 6])
                 // Each went to the carrier once, and the rounds it missed cost it no attempt.
@@ -232,7 +242,8 @@ import Testing
                 let chunkSender = F.sender(
                     client, redis: redis, carrier: carrier,
                     batchSize: 50)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .finished(campaignCompleted: true))
                 let counts = try await F.statusCounts(client, org: org, campaign: campaign)
                 #expect((counts["sent"] ?? 0) + (counts["failed"] ?? 0) == 100)
@@ -286,9 +297,11 @@ import Testing
                     configuration: SimulatedCarrierConfiguration(contentFilterRate: 0.3, seed: 5), logger: F.logger)
                 let chunkSender = F.sender(
                     client, redis: redis, carrier: carrier)
-                let outcome = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
+                let outcome = try await chunkSender.process(
+                    ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
                 #expect(outcome == .stopped(.paused))
-                #expect(try await F.campaignStatus(client, org: org, campaign: campaign) == ("paused", "carrier_errors"))
+                #expect(
+                    try await F.campaignStatus(client, org: org, campaign: campaign) == ("paused", "carrier_errors"))
                 #expect(carrier.sendLog().count == 100)
                 let counts = try await F.statusCounts(client, org: org, campaign: campaign)
                 #expect(counts["pending"] == 100 && (counts["failed"] ?? 0) > 5)
@@ -330,7 +343,8 @@ import Testing
                 // A big organization with two chunks, both leased (two sender loops on it)…
                 let (big, bigSender) = try await F.org(client, credits: 5_000)
                 try await F.contacts(client, org: big, count: 1_000)
-                let (bigCampaign, chunks) = try await F.sendingCampaign(client, org: big, sender: bigSender, chunkSize: 500)
+                let (bigCampaign, chunks) = try await F.sendingCampaign(
+                    client, org: big, sender: bigSender, chunkSize: 500)
                 #expect(chunks == 2)
                 let (small, smallSender) = try await F.org(client, credits: 100, number: "+12025550199")
                 try await F.contacts(client, org: small, count: 10)

@@ -36,8 +36,9 @@ struct ClaimPacingTests {
         // Spare burst: the first messages may go at once.
         let burst = RateReservation(
             segments: 4, baseMicroseconds: -2_000_000, intervalMicroseconds: 1_000_000, serverTimeMicroseconds: 1)
-        #expect(BatchSchedule(segments: [1, 1, 1, 1], reservation: burst).slots.map(\.offset)
-            == [.zero, .zero, .seconds(1), .seconds(2)])
+        #expect(
+            BatchSchedule(segments: [1, 1, 1, 1], reservation: burst).slots.map(\.offset)
+                == [.zero, .zero, .seconds(1), .seconds(2)])
     }
 
     @Test func rowsWithoutAResultGoBackRefundedAndHandedRowsWithoutAnAnswerAreUnknown() {

@@ -98,7 +98,8 @@ struct ClaimSafetyTests {
                 #expect(carrier.attemptCount == 0)
                 #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["pending": 30])
                 let attempts = try await client.query(
-                    "SELECT max(attempt)::int FROM campaign_messages WHERE campaign_id = \(campaign)")[0].decode(Int.self, at: 0)
+                    "SELECT max(attempt)::int FROM campaign_messages WHERE campaign_id = \(campaign)")[0].decode(
+                        Int.self, at: 0)
                 #expect(attempts == 0)
                 // Once the ledger is back, the same rows are sent and paid for.
                 try await client.query("DROP TRIGGER test_ledger_down ON credit_ledger")
@@ -141,8 +142,9 @@ struct ClaimSafetyTests {
                 let carrier = SimulatedCarrier(
                     configuration: SimulatedCarrierConfiguration(ambiguousRate: 0.3, seed: 9), logger: F.logger)
                 let job = ChunkJob(campaignID: campaign, orgID: org, chunk: 0)
-                #expect(try await F.sender(client, redis: redis, carrier: carrier).process(job, lease: nil)
-                    == .finished(campaignCompleted: false))
+                #expect(
+                    try await F.sender(client, redis: redis, carrier: carrier).process(job, lease: nil)
+                        == .finished(campaignCompleted: false))
                 let unknown = try await F.statusCounts(client, org: org, campaign: campaign)["unknown"] ?? 0
                 #expect(unknown > 0)
                 // They stay charged meanwhile, and the campaign waits for them.
@@ -218,7 +220,8 @@ struct ClaimSafetyTests {
                 #expect(try await later.process(job, lease: nil) == .finished(campaignCompleted: true))
                 #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 2])
                 let debits = try await client.query(
-                    "SELECT count(*)::int FROM credit_ledger WHERE org_id = \(org) AND kind = 'debit'")[0].decode(Int.self, at: 0)
+                    "SELECT count(*)::int FROM credit_ledger WHERE org_id = \(org) AND kind = 'debit'")[0].decode(
+                        Int.self, at: 0)
                 #expect(debits == 2)
                 let usage = try await CreditMeter(client: client).campaignUsage(orgID: org, campaignID: campaign)
                 #expect(usage.creditsUsed == 2)
@@ -245,7 +248,8 @@ struct ClaimSafetyTests {
                 let carrier = HookedCarrier(inner: SimulatedCarrier(logger: F.logger)) {
                     switch calls.next() {
                     case 1:
-                        _ = try? await client.query("UPDATE contacts SET opted_out_at = now() WHERE id = \(contacts[1])")
+                        _ = try? await client.query(
+                            "UPDATE contacts SET opted_out_at = now() WHERE id = \(contacts[1])")
                     case 2:
                         _ = try? await store.transition(campaignID: campaign, orgID: org, to: .paused, reason: "ops")
                     default: break
@@ -268,7 +272,10 @@ struct ClaimSafetyTests {
                     "SELECT status, skip_reason FROM campaign_messages WHERE contact_id = \(contacts[1]) AND campaign_id = \(campaign)"
                 )[0].decode((String, String?).self)
                 #expect(status1 == "skipped" && reason1 == "opted_out")
-                #expect(try await F.statusCounts(client, org: org, campaign: campaign) == ["sent": 2, "skipped": 1, "pending": 3])
+                #expect(
+                    try await F.statusCounts(client, org: org, campaign: campaign) == [
+                        "sent": 2, "skipped": 1, "pending": 3,
+                    ])
                 try await Self.expectBooksBalanced(client, org: org, campaign: campaign)
             }
         }

@@ -131,7 +131,8 @@ enum SendingFixtures {
 
     /// The campaign's status and reason.
     static func campaignStatus(_ client: PostgresClient, org: UUID, campaign: UUID) async throws -> (String, String?) {
-        try await client.query("SELECT status, status_reason FROM campaigns WHERE id = \(campaign) AND org_id = \(org)")[0]
+        try await client.query(
+            "SELECT status, status_reason FROM campaigns WHERE id = \(campaign) AND org_id = \(org)")[0]
             .decode((String, String?).self)
     }
 }
