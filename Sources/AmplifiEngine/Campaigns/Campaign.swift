@@ -1,22 +1,22 @@
 public import AmplifiMessaging
 public import Foundation
 
-/// A stored campaign: every field of the seed's body, its status and counters.
+/// A stored campaign: every field of the campaign body (docs/product-rules.md#campaigns), its status and counters.
 ///
-/// Encodes as the JSON the CLI and API print: the seed's camelCase field names plus
+/// Encodes as the JSON the CLI and API print: the product's camelCase field names plus
 /// `id`, `orgId`, `status`, `statusReason`, `counters`, the A/B state and timestamps
 /// (UTC ISO-8601 strings).
 public struct Campaign: Sendable, Equatable, Encodable {
     public var id: UUID
-    public var orgId: UUID
+    public var orgID: UUID
     public var name: String
     public var message: String?
-    public var segmentId: UUID?
+    public var segmentID: UUID?
     public var contactFilter: ContactFilter?
-    public var fromPhoneNumberId: UUID?
+    public var fromPhoneNumberID: UUID?
     public var scheduledFor: Date?
     public var timezone: String?
-    public var mediaUrl: String?
+    public var mediaURL: String?
     public var forceRoute: ForceRoute
     public var channel: String
     public var normalizeText: Bool
@@ -41,7 +41,8 @@ public struct Campaign: Sendable, Equatable, Encodable {
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, orgId, name, message, segmentId, contactFilter, fromPhoneNumberId, scheduledFor, timezone, mediaUrl
+        case id, name, message, contactFilter, scheduledFor, timezone
+        case orgID = "orgId", segmentID = "segmentId", fromPhoneNumberID = "fromPhoneNumberId", mediaURL = "mediaUrl"
         case forceRoute, channel, normalizeText, abTest, messageVariantA, messageVariantB, abDecideAfterSeconds
         case abWinner, abDecidedAt, autoReply, yesResponse, noResponse, faqReplies, status, statusReason
         case statusChangedAt, counters, startedAt, completedAt, createdAt, updatedAt
@@ -57,15 +58,15 @@ public struct Campaign: Sendable, Equatable, Encodable {
             try container.encode(value.map { $0.uuidString.lowercased() }, forKey: key)
         }
         try uuid(id, .id)
-        try uuid(orgId, .orgId)
+        try uuid(orgID, .orgID)
         try container.encode(name, forKey: .name)
         try container.encode(message, forKey: .message)
-        try uuid(segmentId, .segmentId)
+        try uuid(segmentID, .segmentID)
         try container.encode(contactFilter, forKey: .contactFilter)
-        try uuid(fromPhoneNumberId, .fromPhoneNumberId)
+        try uuid(fromPhoneNumberID, .fromPhoneNumberID)
         try date(scheduledFor, .scheduledFor)
         try container.encode(timezone, forKey: .timezone)
-        try container.encode(mediaUrl, forKey: .mediaUrl)
+        try container.encode(mediaURL, forKey: .mediaURL)
         try container.encode(forceRoute.rawValue, forKey: .forceRoute)
         try container.encode(channel, forKey: .channel)
         try container.encode(normalizeText, forKey: .normalizeText)
@@ -94,12 +95,12 @@ public struct Campaign: Sendable, Equatable, Encodable {
         var request = CampaignRequest()
         request.name = name
         request.message = message
-        request.segmentId = segmentId
+        request.segmentID = segmentID
         request.contactFilter = contactFilter.map { Data($0.jsonText.utf8) }
-        request.fromPhoneNumberId = fromPhoneNumberId
+        request.fromPhoneNumberID = fromPhoneNumberID
         request.scheduledFor = scheduledFor.map(UTCTimestamp.format)
         request.timezone = timezone
-        request.mediaUrl = mediaUrl
+        request.mediaURL = mediaURL
         request.forceRoute = forceRoute.rawValue
         request.channel = channel
         request.normalizeText = normalizeText

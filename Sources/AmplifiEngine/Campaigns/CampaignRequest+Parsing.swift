@@ -71,7 +71,7 @@ extension CampaignRequest {
         var request = CampaignRequest()
         request.name = string("name")
         request.message = string("message")
-        request.segmentId = uuid("segmentId")
+        request.segmentID = uuid("segmentId")
         if let filter = present("contactFilter") {
             if case .object = filter {
                 request.contactFilter = filter.data
@@ -79,10 +79,10 @@ extension CampaignRequest {
                 problem("contactFilter", "must be a JSON object such as {\"tags\": [\"vip\"]}, got \(filter.typeName)")
             }
         }
-        request.fromPhoneNumberId = uuid("fromPhoneNumberId")
+        request.fromPhoneNumberID = uuid("fromPhoneNumberId")
         request.scheduledFor = string("scheduledFor")
         request.timezone = string("timezone")
-        request.mediaUrl = string("mediaUrl")
+        request.mediaURL = string("mediaUrl")
         request.forceRoute = string("forceRoute")
         request.channel = string("channel")
         request.normalizeText = bool("normalizeText")
@@ -127,7 +127,7 @@ extension CampaignRequest {
                 problem("faqReplies", "must be an array of {\"question\", \"answer\"} objects, got \(faqs.typeName)")
             }
         }
-        request.draftId = uuid("draftId")
+        request.draftID = uuid("draftId")
         return (request, problems)
     }
 }

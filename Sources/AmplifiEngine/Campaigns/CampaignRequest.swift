@@ -11,17 +11,17 @@ public struct CampaignRequest: Sendable, Equatable {
     /// Message template with merge fields.
     public var message: String?
     /// A saved segment as audience (exclusive with `contactFilter`).
-    public var segmentId: UUID?
+    public var segmentID: UUID?
     /// An ad-hoc audience filter, as the JSON object that was sent (checked by `ContactFilter.parse`).
     public var contactFilter: Data?
     /// The sender; the organization's default number when absent.
-    public var fromPhoneNumberId: UUID?
+    public var fromPhoneNumberID: UUID?
     /// When to send, as written (UTC ISO-8601, e.g. `2026-05-01T14:00:00Z`).
     public var scheduledFor: String?
     /// IANA time zone for quiet hours; the organization's when absent.
     public var timezone: String?
     /// Public http(s) URL of media (makes the campaign MMS).
-    public var mediaUrl: String?
+    public var mediaURL: String?
     /// `AUTO`, `SMS` or `MMS`, as written.
     public var forceRoute: String?
     /// Channel; only `text` exists.
@@ -43,7 +43,7 @@ public struct CampaignRequest: Sendable, Equatable {
     /// Up to 5 question/answer pairs.
     public var faqReplies: [FAQReply]?
     /// A draft to promote in place instead of creating a new campaign.
-    public var draftId: UUID?
+    public var draftID: UUID?
 
     /// The JSON keys the body may contain (docs/product-rules.md#campaigns).
     public static let knownKeys: Set<String> = [
@@ -61,12 +61,12 @@ public struct CampaignRequest: Sendable, Equatable {
         func mark(_ key: String, _ present: Bool) { if present { keys.insert(key) } }
         mark("name", name != nil)
         mark("message", message != nil)
-        mark("segmentId", segmentId != nil)
+        mark("segmentId", segmentID != nil)
         mark("contactFilter", contactFilter != nil)
-        mark("fromPhoneNumberId", fromPhoneNumberId != nil)
+        mark("fromPhoneNumberId", fromPhoneNumberID != nil)
         mark("scheduledFor", scheduledFor != nil)
         mark("timezone", timezone != nil)
-        mark("mediaUrl", mediaUrl != nil)
+        mark("mediaUrl", mediaURL != nil)
         mark("forceRoute", forceRoute != nil)
         mark("channel", channel != nil)
         mark("normalizeText", normalizeText != nil)
@@ -77,7 +77,7 @@ public struct CampaignRequest: Sendable, Equatable {
         mark("yesResponse", yesResponse != nil)
         mark("noResponse", noResponse != nil)
         mark("faqReplies", faqReplies != nil)
-        mark("draftId", draftId != nil)
+        mark("draftId", draftID != nil)
         return keys
     }
 
@@ -89,14 +89,14 @@ public struct CampaignRequest: Sendable, Equatable {
         var merged = base
         if let name { merged.name = name }
         if let message { merged.message = message }
-        if segmentId != nil || contactFilter != nil {
-            merged.segmentId = segmentId
+        if segmentID != nil || contactFilter != nil {
+            merged.segmentID = segmentID
             merged.contactFilter = contactFilter
         }
-        if let fromPhoneNumberId { merged.fromPhoneNumberId = fromPhoneNumberId }
+        if let fromPhoneNumberID { merged.fromPhoneNumberID = fromPhoneNumberID }
         if let scheduledFor { merged.scheduledFor = scheduledFor }
         if let timezone { merged.timezone = timezone }
-        if let mediaUrl { merged.mediaUrl = mediaUrl }
+        if let mediaURL { merged.mediaURL = mediaURL }
         if let forceRoute { merged.forceRoute = forceRoute }
         if let channel { merged.channel = channel }
         if let normalizeText { merged.normalizeText = normalizeText }
@@ -107,7 +107,7 @@ public struct CampaignRequest: Sendable, Equatable {
         if let yesResponse { merged.yesResponse = yesResponse }
         if let noResponse { merged.noResponse = noResponse }
         if let faqReplies { merged.faqReplies = faqReplies }
-        merged.draftId = draftId
+        merged.draftID = draftID
         return merged
     }
 }

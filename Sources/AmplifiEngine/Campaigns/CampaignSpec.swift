@@ -10,11 +10,11 @@ public struct CampaignSpec: Sendable, Equatable {
     /// Nil only for a draft.
     public var audience: CampaignAudience?
     /// The requested number, else the organization's default (nil only for a draft when the org has none).
-    public var fromPhoneNumberId: UUID?
+    public var fromPhoneNumberID: UUID?
     public var scheduledFor: Date?
     /// The requested zone, else the organization's.
     public var timezone: String
-    public var mediaUrl: String?
+    public var mediaURL: String?
     public var forceRoute: ForceRoute
     public var channel: String
     public var normalizeText: Bool
@@ -26,7 +26,7 @@ public struct CampaignSpec: Sendable, Equatable {
     public var noResponse: String?
     public var faqReplies: [FAQReply]
     /// The draft being promoted, if any.
-    public var draftId: UUID?
+    public var draftID: UUID?
 
     /// The status the campaign starts in: `draft` for a draft, `scheduled` when
     /// `scheduledFor` is after `now`, otherwise `pending` (send now).

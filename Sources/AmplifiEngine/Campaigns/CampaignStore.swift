@@ -44,7 +44,7 @@ public struct CampaignStore: Sendable {
                 auto_reply, yes_response, no_response, faq_replies, status)
             VALUES (
                 \(orgID), \(spec.name), \(spec.message), \(values.segmentID)::uuid, \(values.filter)::jsonb,
-                \(spec.fromPhoneNumberId)::uuid, \(spec.scheduledFor)::timestamptz, \(spec.timezone), \(spec.mediaUrl),
+                \(spec.fromPhoneNumberID)::uuid, \(spec.scheduledFor)::timestamptz, \(spec.timezone), \(spec.mediaURL),
                 \(spec.forceRoute.rawValue), \(spec.channel), \(spec.normalizeText), \(spec.abTest),
                 \(spec.messageVariantA), \(spec.messageVariantB), \(spec.autoReply), \(spec.yesResponse),
                 \(spec.noResponse), \(values.faqs)::jsonb, \(status.rawValue))
@@ -62,9 +62,9 @@ public struct CampaignStore: Sendable {
         return """
             UPDATE campaigns SET
                 name = \(spec.name), message = \(spec.message), segment_id = \(values.segmentID)::uuid,
-                contact_filter = \(values.filter)::jsonb, from_phone_number_id = \(spec.fromPhoneNumberId)::uuid,
+                contact_filter = \(values.filter)::jsonb, from_phone_number_id = \(spec.fromPhoneNumberID)::uuid,
                 scheduled_for = \(spec.scheduledFor)::timestamptz, timezone = \(spec.timezone),
-                media_url = \(spec.mediaUrl), force_route = \(spec.forceRoute.rawValue), channel = \(spec.channel),
+                media_url = \(spec.mediaURL), force_route = \(spec.forceRoute.rawValue), channel = \(spec.channel),
                 normalize_text = \(spec.normalizeText), ab_test = \(spec.abTest),
                 message_variant_a = \(spec.messageVariantA), message_variant_b = \(spec.messageVariantB),
                 auto_reply = \(spec.autoReply), yes_response = \(spec.yesResponse), no_response = \(spec.noResponse),
@@ -155,7 +155,7 @@ public struct CampaignStore: Sendable {
     }
 
     /// Creates a campaign (status `draft`, `scheduled` or `pending`), or promotes
-    /// `request.draftId` in place when submitting. Invalid input writes nothing and throws a
+    /// `request.draftID` in place when submitting. Invalid input writes nothing and throws a
     /// `ValidationFailure` listing every problem.
     public func create(
         orgID: UUID, request: CampaignRequest, mode: CampaignIntakeMode, now: Date = Date()
@@ -168,7 +168,7 @@ public struct CampaignStore: Sendable {
         orgID: UUID, request: CampaignRequest, mode: CampaignIntakeMode, now: Date, parseProblems: [EngineError]
     ) async throws -> Campaign {
         let campaign = try await client.withConnection { connection in
-            if mode == .submit, let draftID = request.draftId {
+            if mode == .submit, let draftID = request.draftID {
                 // Promotion reads the draft, validates the merged result and rewrites it. The draft row
                 // stays locked (FOR UPDATE) from read to write, so an edit made meanwhile can't be
                 // silently overwritten with values validated against the old draft.
@@ -194,7 +194,7 @@ public struct CampaignStore: Sendable {
                 connection, orgID: orgID, request: request, mode: mode, now: now, parseProblems: parseProblems)
         }
         logger.info(
-            "campaign \(request.draftId == nil || mode == .draft ? "created" : "promoted")",
+            "campaign \(request.draftID == nil || mode == .draft ? "created" : "promoted")",
             metadata: [
                 "campaign_id": .id(campaign.id), "org_id": .id(orgID),
                 "status": "\(campaign.status.rawValue)",
@@ -220,7 +220,7 @@ public struct CampaignStore: Sendable {
         let status = spec.initialStatus(mode: mode, now: now)
         let result: PostgresResult
         do {
-            if let draftID = spec.draftId {
+            if let draftID = spec.draftID {
                 result = try await connection.query(
                     Self.promoteQuery(orgID: orgID, draftID: draftID, spec: spec, status: status))
             } else {
@@ -396,15 +396,15 @@ public struct CampaignStore: Sendable {
         counters.creditsUsed = try column("credits_used")
         return Campaign(
             id: try column("id"),
-            orgId: try column("org_id"),
+            orgID: try column("org_id"),
             name: try column("name"),
             message: try column("message"),
-            segmentId: try column("segment_id"),
+            segmentID: try column("segment_id"),
             contactFilter: filter,
-            fromPhoneNumberId: try column("from_phone_number_id"),
+            fromPhoneNumberID: try column("from_phone_number_id"),
             scheduledFor: try column("scheduled_for"),
             timezone: try column("timezone"),
-            mediaUrl: try column("media_url"),
+            mediaURL: try column("media_url"),
             forceRoute: ForceRoute(rawValue: routeText) ?? .auto,
             channel: try column("channel"),
             normalizeText: try column("normalize_text"),

@@ -6,7 +6,7 @@ public struct CampaignValidationContext: Sendable, Equatable {
     /// The organization's time zone (the default for `timezone`).
     public var orgTimezone: String
     /// The organization's default sending number, if it has one.
-    public var defaultPhoneNumberId: UUID?
+    public var defaultPhoneNumberID: UUID?
     /// Whether the requested `segmentId` exists in this organization (ignored when none was given).
     public var segmentExists: Bool
     /// Whether the requested `fromPhoneNumberId` exists in this organization (ignored when none was given).
@@ -19,11 +19,11 @@ public struct CampaignValidationContext: Sendable, Equatable {
 
     /// Creates a context.
     public init(
-        orgTimezone: String = "America/New_York", defaultPhoneNumberId: UUID? = nil, segmentExists: Bool = true,
+        orgTimezone: String = "America/New_York", defaultPhoneNumberID: UUID? = nil, segmentExists: Bool = true,
         phoneNumberExists: Bool = true, timezoneKnown: Bool? = nil, customFieldKeys: Set<String> = []
     ) {
         self.orgTimezone = orgTimezone
-        self.defaultPhoneNumberId = defaultPhoneNumberId
+        self.defaultPhoneNumberID = defaultPhoneNumberID
         self.segmentExists = segmentExists
         self.phoneNumberExists = phoneNumberExists
         self.timezoneKnown = timezoneKnown

@@ -44,7 +44,7 @@ extension CampaignValidator {
         let timezone = request.timezone?.trimmingCharacters(in: .whitespaces)
         let result = try await connection.query(
             contextQuery(
-                orgID: orgID, segmentID: request.segmentId, phoneNumberID: request.fromPhoneNumberId,
+                orgID: orgID, segmentID: request.segmentID, phoneNumberID: request.fromPhoneNumberID,
                 timezone: timezone?.isEmpty == false ? timezone : nil,
                 loadCustomKeys: needsCustomFieldKeys(request)))
         guard let row = result.first else {
@@ -53,7 +53,7 @@ extension CampaignValidator {
         let (orgTimezone, defaultNumber, segmentExists, numberExists, timezoneKnown, keys) = try row.decode(
             (String, UUID?, Bool, Bool, Bool, [String]).self)
         return CampaignValidationContext(
-            orgTimezone: orgTimezone, defaultPhoneNumberId: defaultNumber, segmentExists: segmentExists,
+            orgTimezone: orgTimezone, defaultPhoneNumberID: defaultNumber, segmentExists: segmentExists,
             phoneNumberExists: numberExists, timezoneKnown: timezone?.isEmpty == false ? timezoneKnown : nil,
             customFieldKeys: Set(keys))
     }

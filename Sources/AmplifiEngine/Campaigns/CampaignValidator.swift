@@ -9,7 +9,7 @@ import Foundation
 /// the request and a ``CampaignValidationContext``; ``loadContext(client:orgID:request:)``
 /// (in `CampaignValidator+Database.swift`) reads that context in one query.
 public enum CampaignValidator {
-    /// Seeds/003: "Up to 5 FAQ reply pairs".
+    /// docs/product-rules.md#campaigns: up to 5 FAQ reply pairs.
     public static let maximumFAQReplies = 5
 
     /// Checks `request` against every rule and applies the organization's defaults.
@@ -22,7 +22,7 @@ public enum CampaignValidator {
         }
         let submitting = mode == .submit
 
-        if mode == .draft, request.draftId != nil {
+        if mode == .draft, request.draftID != nil {
             problem(
                 "draftId",
                 "a draft is promoted by submitting it (without --draft / not to /draft); remove draftId to save a new draft"
@@ -48,11 +48,11 @@ public enum CampaignValidator {
         }
 
         // mediaUrl: absent when blank; scheme lower-cased because the database checks ^https?://.
-        var mediaUrl: String?
-        if let raw = request.mediaUrl?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty {
+        var mediaURL: String?
+        if let raw = request.mediaURL?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty {
             do {
                 _ = try MessagePlanner.plan(body: "", mediaURL: raw)
-                mediaUrl = lowercasingScheme(raw)
+                mediaURL = lowercasingScheme(raw)
             } catch {
                 problem("mediaUrl", error.message)
             }
@@ -94,7 +94,7 @@ public enum CampaignValidator {
 
         // Audience: a segment XOR a filter.
         var audience: CampaignAudience?
-        switch (request.segmentId, request.contactFilter) {
+        switch (request.segmentID, request.contactFilter) {
         case (.some, .some):
             problem("contactFilter", "segmentId and contactFilter are mutually exclusive; give only one of them")
         case (nil, nil):
@@ -113,23 +113,23 @@ public enum CampaignValidator {
             case .failure(let failure): problems.append(contentsOf: failure.problems)
             }
         }
-        if case (let segmentID?, _?) = (request.segmentId, request.contactFilter), !context.segmentExists {
+        if case (let segmentID?, _?) = (request.segmentID, request.contactFilter), !context.segmentExists {
             problem(
                 "segmentId", "no segment \(segmentID.uuidString.lowercased()) in this organization", code: .notFound)
         }
 
         // Sender.
-        var fromPhoneNumberId: UUID?
-        if let requested = request.fromPhoneNumberId {
+        var fromPhoneNumberID: UUID?
+        if let requested = request.fromPhoneNumberID {
             if context.phoneNumberExists {
-                fromPhoneNumberId = requested
+                fromPhoneNumberID = requested
             } else {
                 problem(
                     "fromPhoneNumberId", "no phone number \(requested.uuidString.lowercased()) in this organization",
                     code: .notFound)
             }
-        } else if let fallback = context.defaultPhoneNumberId {
-            fromPhoneNumberId = fallback
+        } else if let fallback = context.defaultPhoneNumberID {
+            fromPhoneNumberID = fallback
         } else if submitting {
             problem(
                 "fromPhoneNumberId",
@@ -206,10 +206,10 @@ public enum CampaignValidator {
                 name: name,
                 message: request.message,
                 audience: audience,
-                fromPhoneNumberId: fromPhoneNumberId,
+                fromPhoneNumberID: fromPhoneNumberID,
                 scheduledFor: scheduledFor,
                 timezone: timezone,
-                mediaUrl: mediaUrl,
+                mediaURL: mediaURL,
                 forceRoute: forceRoute,
                 channel: channel,
                 normalizeText: normalizeText,
@@ -220,7 +220,7 @@ public enum CampaignValidator {
                 yesResponse: request.yesResponse,
                 noResponse: request.noResponse,
                 faqReplies: faqReplies,
-                draftId: request.draftId))
+                draftID: request.draftID))
     }
 
     /// `HTTPS://x` → `https://x` (the database's check is case-sensitive).

@@ -173,7 +173,7 @@ public struct CampaignPlannerService: Service {
             // Already planned (duplicate admission), or paused/canceled since: nothing to do.
             return true
         }
-        if campaign.fromPhoneNumberId == nil {
+        if campaign.fromPhoneNumberID == nil {
             try await requireDefaultSender(orgID: admission.orgID)
         }
         let summary = try await planner.expand(

@@ -198,15 +198,15 @@ struct CampaignCommand: AsyncParsableCommand {
         line("ID", campaign.id.uuidString.lowercased())
         line("Name", campaign.name)
         line("Status", campaign.status.rawValue + (campaign.statusReason.map { " (\($0))" } ?? ""))
-        switch (campaign.segmentId, campaign.contactFilter) {
+        switch (campaign.segmentID, campaign.contactFilter) {
         case (let segment?, _): line("Audience", "segment \(segment.uuidString.lowercased())")
         case (nil, let filter?): line("Audience", "filter \(filter.jsonText)")
         default: line("Audience", nil)
         }
-        line("From number", campaign.fromPhoneNumberId?.uuidString.lowercased())
+        line("From number", campaign.fromPhoneNumberID?.uuidString.lowercased())
         line("Scheduled", campaign.scheduledFor.map(UTCTimestamp.format))
         line("Time zone", campaign.timezone)
-        line("Route", "\(campaign.forceRoute.rawValue)\(campaign.mediaUrl == nil ? "" : " + media")")
+        line("Route", "\(campaign.forceRoute.rawValue)\(campaign.mediaURL == nil ? "" : " + media")")
         line("A/B test", campaign.abTest ? "yes\(campaign.abWinner.map { ", winner \($0)" } ?? "")" : "no")
         line("Auto reply", campaign.autoReply ? "yes (\(campaign.faqReplies.count) FAQ)" : "no")
         let counters = campaign.counters

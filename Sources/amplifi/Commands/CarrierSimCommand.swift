@@ -81,8 +81,8 @@ struct CarrierSimCommand: AsyncParsableCommand {
     @Flag(help: "Post no status callbacks (statuses still advance for fetch and list).")
     var noCallbacks = false
 
-    @Option(help: "Where POST /sim/inbound delivers inbound-message webhooks.")
-    var inboundUrl: String?
+    @Option(name: .customLong("inbound-url"), help: "Where POST /sim/inbound delivers inbound-message webhooks.")
+    var inboundURL: String?
 
     @Option(help: "Seed of every random draw.")
     var seed: UInt64 = 0
@@ -138,7 +138,7 @@ struct CarrierSimCommand: AsyncParsableCommand {
                 rateLimitRate: rateLimitRate, seed: seed, recordsLog: false),
             undeliveredRate: undeliveredRate, failedRate: failedRate,
             callbackDelay: .milliseconds(callbackDelayMs), outOfOrderRate: outOfOrderRate,
-            duplicateRate: duplicateRate, callbacksEnabled: !noCallbacks, inboundURL: inboundUrl,
+            duplicateRate: duplicateRate, callbacksEnabled: !noCallbacks, inboundURL: inboundURL,
             transport: SimulatedTransportFaults(
                 lateAnswerRate: lateAnswerRate, lateAnswerDelay: .seconds(lateAnswerSeconds), dropRate: dropRate,
                 serverErrorRate: serverErrorRate),

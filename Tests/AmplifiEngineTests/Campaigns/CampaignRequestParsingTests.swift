@@ -22,10 +22,10 @@ struct CampaignRequestParsingTests {
                 """.utf8))
         #expect(request.name == "April")
         #expect(request.message == "Hi {{firstName}}")
-        #expect(request.fromPhoneNumberId == UUID(uuidString: "3f2b8c1e-5d4a-4c1b-9a7e-2f6d8e9b0c1a"))
+        #expect(request.fromPhoneNumberID == UUID(uuidString: "3f2b8c1e-5d4a-4c1b-9a7e-2f6d8e9b0c1a"))
         #expect(request.scheduledFor == "2026-05-01T14:00:00Z")
         #expect(request.timezone == "America/Chicago")
-        #expect(request.mediaUrl == "https://x.test/a.png")
+        #expect(request.mediaURL == "https://x.test/a.png")
         #expect(request.forceRoute == "MMS")
         #expect(request.channel == "text")
         #expect(request.normalizeText == false)
@@ -33,7 +33,7 @@ struct CampaignRequestParsingTests {
         #expect(request.messageVariantA == "A" && request.messageVariantB == "B")
         #expect(request.autoReply == true && request.yesResponse == "yes!" && request.noResponse == "no!")
         #expect(request.faqReplies == [FAQReply(question: "when?", answer: "soon")])
-        #expect(request.draftId == nil)
+        #expect(request.draftID == nil)
         let filter = try #require(request.contactFilter)
         #expect(try ContactFilter.parse(json: filter).get() == ContactFilter(tags: ["vip"], tagsLogic: .and))
     }
@@ -80,18 +80,18 @@ struct CampaignRequestParsingTests {
         var draft = CampaignRequest()
         draft.name = "Draft"
         draft.message = "old"
-        draft.segmentId = UUID()
+        draft.segmentID = UUID()
         draft.timezone = "America/Denver"
         var body = CampaignRequest()
         body.message = "new"
         body.contactFilter = Data("{}".utf8)
-        body.draftId = UUID()
+        body.draftID = UUID()
         let merged = body.overlaying(draft)
         #expect(merged.name == "Draft")
         #expect(merged.message == "new")
-        #expect(merged.segmentId == nil)
+        #expect(merged.segmentID == nil)
         #expect(merged.contactFilter == Data("{}".utf8))
         #expect(merged.timezone == "America/Denver")
-        #expect(merged.draftId == body.draftId)
+        #expect(merged.draftID == body.draftID)
     }
 }

@@ -39,16 +39,16 @@ struct CampaignStoreTests {
             let created = try await store.create(orgID: fixture.orgA, json: Self.json(body), mode: .submit)
             let shown = try #require(try await store.fetch(campaignID: created.id, orgID: fixture.orgA))
             #expect(shown == created)
-            #expect(shown.orgId == fixture.orgA)
+            #expect(shown.orgID == fixture.orgA)
             #expect(shown.name == "April Fundraiser Blast")
             #expect(shown.message == "Hi {{firstName|friend}}, level {{donorLevel}}")
-            #expect(shown.segmentId == nil)
+            #expect(shown.segmentID == nil)
             #expect(
                 shown.contactFilter == ContactFilter(tags: ["vip", "donor"], tagsLogic: .and, state: ["NC", "SC"]))
-            #expect(shown.fromPhoneNumberId == fixture.secondNumberA)
+            #expect(shown.fromPhoneNumberID == fixture.secondNumberA)
             #expect(shown.scheduledFor.map(UTCTimestamp.format) == "2099-05-01T14:00:00Z")
             #expect(shown.timezone == "America/Los_Angeles")
-            #expect(shown.mediaUrl == "https://cdn.example.com/a.png")
+            #expect(shown.mediaURL == "https://cdn.example.com/a.png")
             #expect(shown.forceRoute == .mms)
             #expect(shown.channel == "text")
             #expect(shown.normalizeText == false)
@@ -62,7 +62,7 @@ struct CampaignStoreTests {
             #expect(shown.status == .scheduled)
             #expect(shown.counters == CampaignCounters())
 
-            // The JSON the CLI prints uses the seed's names and round-trips through the parser.
+            // The JSON the CLI prints uses the product's field names and round-trips through the parser.
             let printed = try shown.jsonText()
             let object = try #require(try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any])
             for key in CampaignRequest.knownKeys where key != "draftId" {
@@ -71,7 +71,7 @@ struct CampaignStoreTests {
             #expect(object["status"] as? String == "scheduled")
             #expect(object["counters"] is [String: Any])
             var reparsed = shown.asRequest
-            reparsed.draftId = nil
+            reparsed.draftID = nil
             let again = try await store.create(orgID: fixture.orgA, request: reparsed, mode: .submit)
             #expect(again.contactFilter == shown.contactFilter && again.scheduledFor == shown.scheduledFor)
         }
@@ -85,7 +85,7 @@ struct CampaignStoreTests {
                 orgID: fixture.orgA,
                 json: Self.json(#"{"name": "Now", "message": "Hello", "segmentId": "\#(fixture.segmentA)"}"#),
                 mode: .submit)
-            #expect(campaign.fromPhoneNumberId == fixture.numberA)
+            #expect(campaign.fromPhoneNumberID == fixture.numberA)
             #expect(campaign.timezone == "America/Chicago")
             #expect(campaign.status == .pending)
             #expect(campaign.forceRoute == .auto && campaign.normalizeText && campaign.faqReplies.isEmpty)
@@ -156,7 +156,7 @@ struct CampaignStoreTests {
             // A draft is allowed without a sender.
             let draft = try await store.create(
                 orgID: fixture.orgWithoutNumbers, json: Self.json(#"{"name": "x"}"#), mode: .draft)
-            #expect(draft.status == .draft && draft.fromPhoneNumberId == nil)
+            #expect(draft.status == .draft && draft.fromPhoneNumberID == nil)
         }
     }
 
@@ -187,7 +187,7 @@ struct CampaignStoreTests {
                 orgID: fixture.orgA,
                 json: Self.json(#"{"name": "Spring", "message": "Hi {{firstName}}", "abTest": true}"#),
                 mode: .draft)
-            #expect(draft.status == .draft && draft.segmentId == nil && draft.contactFilter == nil)
+            #expect(draft.status == .draft && draft.segmentID == nil && draft.contactFilter == nil)
 
             // Promotion validates the merged campaign in full: the draft lacks an audience and variants.
             let problems = await Self.failure {
@@ -206,7 +206,7 @@ struct CampaignStoreTests {
             #expect(promoted.id == draft.id)
             #expect(promoted.status == .pending)
             #expect(promoted.name == "Spring" && promoted.message == "Hi {{firstName}}")
-            #expect(promoted.segmentId == fixture.segmentA)
+            #expect(promoted.segmentID == fixture.segmentA)
             #expect(try await CampaignTestFixture.campaignCount(client) == 1)
 
             // Only a draft can be promoted.

@@ -14,12 +14,12 @@ struct CampaignValidatorTests {
         var request = CampaignRequest()
         request.name = "April Fundraiser"
         request.message = "Hi {{firstName|there}}, see you in {{city}}"
-        request.segmentId = segment
+        request.segmentID = segment
         return request
     }
 
     static let context = CampaignValidationContext(
-        orgTimezone: "America/New_York", defaultPhoneNumberId: defaultNumber, customFieldKeys: ["donorLevel"])
+        orgTimezone: "America/New_York", defaultPhoneNumberID: defaultNumber, customFieldKeys: ["donorLevel"])
 
     static func problems(
         _ request: CampaignRequest, mode: CampaignIntakeMode = .submit, context: CampaignValidationContext = context
@@ -45,7 +45,7 @@ struct CampaignValidatorTests {
 
     @Test func validBodyGetsDefaults() throws {
         let spec = try CampaignValidator.validate(Self.valid(), mode: .submit, context: Self.context).get()
-        #expect(spec.fromPhoneNumberId == Self.defaultNumber)
+        #expect(spec.fromPhoneNumberID == Self.defaultNumber)
         #expect(spec.timezone == "America/New_York")
         #expect(spec.forceRoute == .auto)
         #expect(spec.channel == "text")
@@ -68,10 +68,10 @@ struct CampaignValidatorTests {
 
     @Test func audienceBothOrNeither() {
         Self.expectOnly("contactFilter") { $0.contactFilter = Data(#"{"tags": ["vip"]}"#.utf8) }
-        Self.expectOnly("segmentId") { $0.segmentId = nil }
+        Self.expectOnly("segmentId") { $0.segmentID = nil }
         // A draft may have neither, never both.
         var draft = Self.valid()
-        draft.segmentId = nil
+        draft.segmentID = nil
         #expect(Self.problems(draft, mode: .draft).isEmpty)
         Self.expectOnly("contactFilter", mode: .draft) { $0.contactFilter = Data("{}".utf8) }
     }
@@ -82,20 +82,20 @@ struct CampaignValidatorTests {
         Self.expectOnly("segmentId", code: .notFound, context: context) { _ in }
         context = Self.context
         context.phoneNumberExists = false
-        Self.expectOnly("fromPhoneNumberId", code: .notFound, context: context) { $0.fromPhoneNumberId = Self.number }
+        Self.expectOnly("fromPhoneNumberId", code: .notFound, context: context) { $0.fromPhoneNumberID = Self.number }
     }
 
     @Test func requestedNumberWinsOverDefault() throws {
         var request = Self.valid()
-        request.fromPhoneNumberId = Self.number
+        request.fromPhoneNumberID = Self.number
         #expect(
-            try CampaignValidator.validate(request, mode: .submit, context: Self.context).get().fromPhoneNumberId
+            try CampaignValidator.validate(request, mode: .submit, context: Self.context).get().fromPhoneNumberID
                 == Self.number)
     }
 
     @Test func noFromNumber() {
         var context = Self.context
-        context.defaultPhoneNumberId = nil
+        context.defaultPhoneNumberID = nil
         Self.expectOnly("fromPhoneNumberId", code: .noFromNumber, context: context) { _ in }
         // A draft without a sender is fine; it is resolved when submitted.
         #expect(Self.problems(Self.valid(), mode: .draft, context: context).isEmpty)
@@ -200,20 +200,20 @@ struct CampaignValidatorTests {
 
     @Test func badForceRouteAndMedia() throws {
         Self.expectOnly("forceRoute") { $0.forceRoute = "FAX" }
-        Self.expectOnly("mediaUrl") { $0.mediaUrl = "ftp://x.test/a.png" }
+        Self.expectOnly("mediaUrl") { $0.mediaURL = "ftp://x.test/a.png" }
         var request = Self.valid()
         request.forceRoute = "mms"
-        request.mediaUrl = "HTTPS://x.test/a.png"
+        request.mediaURL = "HTTPS://x.test/a.png"
         let spec = try CampaignValidator.validate(request, mode: .submit, context: Self.context).get()
         #expect(spec.forceRoute == .mms)
-        #expect(spec.mediaUrl == "https://x.test/a.png")
+        #expect(spec.mediaURL == "https://x.test/a.png")
     }
 
     @Test func contactFilterProblemsNameTheirField() {
         let found = Self.problems(
             {
                 var request = Self.valid()
-                request.segmentId = nil
+                request.segmentID = nil
                 request.contactFilter = Data(#"{"tag": ["vip"], "tagsLogic": "XOR", "state": ["North Carolina"]}"#.utf8)
                 return request
             }())
@@ -233,12 +233,12 @@ struct CampaignValidatorTests {
     }
 
     @Test func draftIdOnlyWhenSubmitting() {
-        Self.expectOnly("draftId", mode: .draft) { $0.draftId = UUID() }
+        Self.expectOnly("draftId", mode: .draft) { $0.draftID = UUID() }
     }
 
     @Test func everyProblemIsReportedAtOnce() {
         var context = Self.context
-        context.defaultPhoneNumberId = nil
+        context.defaultPhoneNumberID = nil
         var request = CampaignRequest()
         request.message = "{{nope}}"
         request.channel = "sms"
