@@ -1,7 +1,7 @@
 import AmplifiCarriers
 import Testing
 
-/// Every row of the design's error table, code by code.
+/// Every row of the carrier error table (docs/architecture.md#carrier-errors), code by code.
 @Suite struct CarrierErrorTests {
     /// (code, class, disposition, charged when refused) for every code of the table.
     static let expectations: [(String, CarrierErrorClass, CarrierErrorDisposition)] = [
