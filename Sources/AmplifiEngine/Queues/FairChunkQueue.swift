@@ -29,6 +29,12 @@ public import Logging
 /// set) — so re-pushing everything is safe whether or not Redis lost it. Completions of
 /// leases from before the flush return false and change nothing.
 ///
+/// A push of a job that is leased is not dropped, though: the worker holding it may already
+/// have found the chunk's rows done, just before the push made more of them pending (an A/B
+/// winner released the held rows, a campaign resumed). The push is remembered, and
+/// completing that lease queues the job once more, so such rows do not wait for the lease
+/// to run out or for the reconciler.
+///
 /// ## Canceled campaigns
 /// ``clear(campaignID:orgID:)`` removes a canceled campaign's queued jobs (cost: the
 /// length of its org's queue). Workers still check the campaign's status when they pop
@@ -96,18 +102,21 @@ public struct FairChunkQueue: Sendable {
                 .map { ChunkLease(token: token, job: $0, expiresAtMilliseconds: expires) }
             if let lease { return lease }
             logger.warning("dropping malformed chunk job", metadata: ["token": "\(token)"])
-            try await client.evalScript(FairQueueScripts.complete, keys: completeKeys, arguments: [.init(token)])
+            try await client.evalScript(
+                FairQueueScripts.complete, keys: completeKeys, arguments: completeArguments(token))
         }
         return nil
     }
 
-    /// Ends `lease` after its chunk was processed (one script call). Returns false when
+    /// Ends `lease` after its chunk was processed (one script call); when the job was pushed
+    /// again while leased, it is queued once more instead. Returns false when
     /// the lease had already expired and been reclaimed: the job is queued or running
     /// again elsewhere, which is harmless (chunk work is idempotent).
     @discardableResult
     public func complete(_ lease: ChunkLease) async throws -> Bool {
-        try await client.evalScript(FairQueueScripts.complete, keys: completeKeys, arguments: [.init(lease.token)]).int
-            == 1
+        try await client.evalScript(
+            FairQueueScripts.complete, keys: completeKeys, arguments: completeArguments(lease.token)
+        ).int == 1
     }
 
     /// Heartbeat for a long chunk: the lease now expires `leaseSeconds` after the server's
@@ -193,6 +202,10 @@ public struct FairChunkQueue: Sendable {
     }
 
     private var completeKeys: [RedisArgument] { Self.arguments(keys.fairCompleteKeys) }
+
+    private func completeArguments(_ token: String) -> [RedisArgument] {
+        [.init(token), .init(keys.fairOrgQueuePrefix)]
+    }
 
     /// Key names as script arguments.
     static func arguments(_ names: [String]) -> [RedisArgument] { names.map { RedisArgument($0) } }

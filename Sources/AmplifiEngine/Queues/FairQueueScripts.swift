@@ -9,26 +9,33 @@ public import AmplifiRedis
 /// - I3: `inflight[org]` = number of tokens in `leases` whose job belongs to `org`;
 /// - I4: `leases` and `leasejobs` have the same tokens;
 /// - I5: `members` holds `"<org>:<campaign>:<chunk>"` of every job queued or leased.
+/// - I6: `again` holds the identities pushed while already in `members` and not popped since;
+///   completing such a job's lease queues it once more instead of forgetting it.
 /// Jobs are `"<campaign>:<chunk>:<attempt>"`; lease jobs are `"<org> <job>"`.
 /// Times come from the server's `TIME`, never from a worker's clock.
 public enum FairQueueScripts {
-    /// push — KEYS: ready, inflight, members, org list; ARGV: org, job…
+    /// push — KEYS: ready, inflight, members, org list, again; ARGV: org, job…
     /// Appends the org's jobs whose identity is not yet in `members` (I5 makes a repeated
     /// push of the same chunk a no-op, so the reconciler may re-push freely), in
     /// `RPUSH`es of 1,000; then puts the org in `ready` at its in-flight count if it was
-    /// not there (I1, I2). Returns how many jobs were added.
+    /// not there (I1, I2). An identity already there is marked in `again` (I6): if it is
+    /// leased, the worker may have looked at the chunk's rows before this push made some
+    /// pending, so its completion queues the job again. Returns how many jobs were added.
     public static let push = RedisScript(
         """
         local org = ARGV[1]
         local fresh, added = {}, 0
         for i = 2, #ARGV do
           local job = ARGV[i]
-          if redis.call('SADD', KEYS[3], org .. ':' .. string.match(job, '^(.*):%d+$')) == 1 then
+          local member = org .. ':' .. string.match(job, '^(.*):%d+$')
+          if redis.call('SADD', KEYS[3], member) == 1 then
             fresh[#fresh + 1] = job
             if #fresh == 1000 then
               redis.call('RPUSH', KEYS[4], unpack(fresh))
               added, fresh = added + #fresh, {}
             end
+          else
+            redis.call('SADD', KEYS[5], member)
           end
         end
         if #fresh > 0 then
@@ -41,7 +48,7 @@ public enum FairQueueScripts {
         return added
         """)
 
-    /// pop — KEYS: ready, inflight, leases, leasejobs, turn; ARGV: org list prefix,
+    /// pop — KEYS: ready, inflight, leases, leasejobs, turn, again; ARGV: org list prefix,
     /// lease milliseconds, worker.
     /// Picks the least active org: the lowest score in `ready` (fewest jobs in flight);
     /// among the orgs tied at that score (ranks 0…ties-1, lexicographic) it takes rank
@@ -49,7 +56,8 @@ public enum FairQueueScripts {
     /// served in rotation even by a single worker that completes each job before the
     /// next pop. Pops the org's oldest job, bumps its in-flight count (I2, I3), drops it
     /// from `ready` when its list emptied (I1) and records a lease expiring at server
-    /// TIME + lease (I4). Returns {token, org, job, expiresMs}, or false when no org has
+    /// TIME + lease (I4); a mark in `again` is dropped, since the worker reads the chunk's rows
+    /// after this pop (I6). Returns {token, org, job, expiresMs}, or false when no org has
     /// work. The org list key is built from the prefix (it cannot be declared before
     /// the org is chosen); on Cluster the shared `{fq}` tag keeps it in the same slot.
     public static let pop = RedisScript(
@@ -74,6 +82,7 @@ public enum FairQueueScripts {
             local token = ARGV[3] .. '/' .. t[1] .. '.' .. t[2] .. '/' .. turn
             redis.call('ZADD', KEYS[3], expires, token)
             redis.call('HSET', KEYS[4], token, org .. ' ' .. job)
+            redis.call('SREM', KEYS[6], org .. ':' .. string.match(job, '^(.*):%d+$'))
             return {token, org, job, expires}
           end
           -- I1 was broken (list lost on its own): repair and choose again.
@@ -82,9 +91,12 @@ public enum FairQueueScripts {
         return false
         """)
 
-    /// complete — KEYS: ready, inflight, leases, leasejobs, members; ARGV: token.
+    /// complete — KEYS: ready, inflight, leases, leasejobs, members, again; ARGV: token,
+    /// org list prefix.
     /// Ends a lease that is still held: removes it (I4), lowers the org's in-flight count
-    /// and its `ready` score if queued (I2, I3), forgets the job's identity (I5).
+    /// and its `ready` score if queued (I2, I3), forgets the job's identity (I5) — unless
+    /// the job was pushed again meanwhile (I6): then the job goes to the back of its org's
+    /// list, keeps its identity, and the org is (re)added to `ready` (I1).
     /// Returns 1, or 0 when the lease is gone (expired and reclaimed: the job was
     /// requeued and will be redone, which is harmless since chunk work is idempotent).
     public static let complete = RedisScript(
@@ -99,8 +111,14 @@ public enum FairQueueScripts {
           redis.call('HDEL', KEYS[2], org)
           active = 0
         end
+        local member = org .. ':' .. string.match(job, '^(.*):%d+$')
+        if redis.call('SREM', KEYS[6], member) == 1 then
+          redis.call('RPUSH', ARGV[2] .. org, job)
+          redis.call('ZADD', KEYS[1], active, org)
+          return 1
+        end
         if redis.call('ZSCORE', KEYS[1], org) then redis.call('ZADD', KEYS[1], active, org) end
-        redis.call('SREM', KEYS[5], org .. ':' .. string.match(job, '^(.*):%d+$'))
+        redis.call('SREM', KEYS[5], member)
         return 1
         """)
 

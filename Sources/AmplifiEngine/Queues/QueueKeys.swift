@@ -79,6 +79,11 @@ public struct QueueKeys: Sendable, Hashable {
     /// `push` idempotent (the reconciler may push a chunk again at no harm).
     public var fairMembers: String { prefix + "{fq}:members" }
 
+    /// SET of `"<org>:<campaign>:<chunk>"` pushed again while already queued or leased: a job
+    /// completed with its identity here is queued once more, so rows made pending while a worker
+    /// held the chunk (an A/B winner released, a resume, a put-back) are not left to a reconciler.
+    public var fairPushedAgain: String { prefix + "{fq}:again" }
+
     /// Counter for round-robin turns among equally active orgs and lease tokens.
     public var fairTurn: String { prefix + "{fq}:turn" }
 
@@ -112,15 +117,22 @@ public struct QueueKeys: Sendable, Hashable {
 
     // MARK: KEYS of each script call, in the order the script reads them
 
-    /// ``FairQueueScripts/push`` for one organization's jobs: ready, inflight, members, org list.
-    public func fairPushKeys(orgID: UUID) -> [String] { [fairReady, fairInFlight, fairMembers, fairOrgQueue(orgID)] }
+    /// ``FairQueueScripts/push`` for one organization's jobs: ready, inflight, members, org list, again.
+    public func fairPushKeys(orgID: UUID) -> [String] {
+        [fairReady, fairInFlight, fairMembers, fairOrgQueue(orgID), fairPushedAgain]
+    }
 
-    /// ``FairQueueScripts/pop``: ready, inflight, leases, leasejobs, turn. The script also opens
-    /// the chosen org's list, `fairOrgQueuePrefix + <org>` (passed as ARGV[1]).
-    public var fairPopKeys: [String] { [fairReady, fairInFlight, fairLeases, fairLeaseJobs, fairTurn] }
+    /// ``FairQueueScripts/pop``: ready, inflight, leases, leasejobs, turn, again. The script also
+    /// opens the chosen org's list, `fairOrgQueuePrefix + <org>` (passed as ARGV[1]).
+    public var fairPopKeys: [String] {
+        [fairReady, fairInFlight, fairLeases, fairLeaseJobs, fairTurn, fairPushedAgain]
+    }
 
-    /// ``FairQueueScripts/complete``: ready, inflight, leases, leasejobs, members.
-    public var fairCompleteKeys: [String] { [fairReady, fairInFlight, fairLeases, fairLeaseJobs, fairMembers] }
+    /// ``FairQueueScripts/complete``: ready, inflight, leases, leasejobs, members, again; the script
+    /// also pushes to the org list built from `fairOrgQueuePrefix` (ARGV[2]).
+    public var fairCompleteKeys: [String] {
+        [fairReady, fairInFlight, fairLeases, fairLeaseJobs, fairMembers, fairPushedAgain]
+    }
 
     /// ``FairQueueScripts/extend``: leases.
     public var fairExtendKeys: [String] { [fairLeases] }

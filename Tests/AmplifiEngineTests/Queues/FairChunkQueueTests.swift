@@ -53,9 +53,62 @@ import Testing
         retry.attempt = 3
         #expect(try await queue.push(jobs: [retry]) == 0)
         #expect(try await queue.depth(orgID: org) == 4)
-        // Once completed, the chunk may be queued again.
+        // That push is remembered: completing the lease queues the chunk once more, at the back.
         try await queue.complete(lease)
+        #expect(try await queue.depth(orgID: org) == 5)
+        #expect(try await queue.push(jobs: [lease.job]) == 0)
+        // Once completed without a push meanwhile, the chunk is forgotten and may be queued again.
+        var last: ChunkLease?
+        while let next = try await queue.pop(worker: "w", leaseSeconds: 30) {
+            try await queue.complete(next)
+            last = next
+        }
+        #expect(last?.job == lease.job)
         #expect(try await queue.push(jobs: [lease.job]) == 1)
+        await client.close()
+    }
+
+    /// Rows made pending while a worker holds their chunk (an A/B winner released, a resume) are
+    /// not left waiting for the lease to run out: the chunk is queued again when the lease ends.
+    @Test func aChunkPushedWhileLeasedIsQueuedAgainWhenTheLeaseEnds() async throws {
+        let client = try await QueueTestSupport.sharedClient()
+        let queue = makeQueue(client)
+        let org = UUID()
+        let job = QueueTestSupport.jobs(org: org, count: 1)[0]
+        #expect(try await queue.push(jobs: [job]) == 1)
+        let lease = try #require(try await queue.pop(worker: "w", leaseSeconds: 30))
+        #expect(try await queue.push(jobs: [job]) == 0)
+        #expect(try await queue.pop(worker: "w", leaseSeconds: 30) == nil)
+        #expect(try await queue.complete(lease))
+        #expect(try await queue.inFlight(orgID: org) == 0)
+        let again = try #require(try await queue.pop(worker: "w", leaseSeconds: 30))
+        #expect(again.job == job)
+        // Pushed once more only: this lease ends for good.
+        #expect(try await queue.complete(again))
+        #expect(try await queue.pop(worker: "w", leaseSeconds: 30) == nil)
+        #expect(try await queue.contains(job) == false)
+        // A worker handing a chunk back (complete, then push) after such a push queues it once.
+        #expect(try await queue.push(jobs: [job]) == 1)
+        let held = try #require(try await queue.pop(worker: "w", leaseSeconds: 30))
+        #expect(try await queue.push(jobs: [job]) == 0)
+        try await queue.complete(held)
+        #expect(try await queue.push(jobs: [job]) == 0)
+        #expect(try await queue.depth(orgID: org) == 1)
+        await client.close()
+    }
+
+    /// A push while the job only waits in the queue is served by the pop that follows it.
+    @Test func aPushBeforeThePopIsServedByThatPop() async throws {
+        let client = try await QueueTestSupport.sharedClient()
+        let queue = makeQueue(client)
+        let org = UUID()
+        let job = QueueTestSupport.jobs(org: org, count: 1)[0]
+        #expect(try await queue.push(jobs: [job]) == 1)
+        #expect(try await queue.push(jobs: [job]) == 0)
+        let lease = try #require(try await queue.pop(worker: "w", leaseSeconds: 30))
+        #expect(try await queue.complete(lease))
+        #expect(try await queue.pop(worker: "w", leaseSeconds: 30) == nil)
+        #expect(try await queue.contains(job) == false)
         await client.close()
     }
 
