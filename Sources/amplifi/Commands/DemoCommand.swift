@@ -68,11 +68,15 @@ struct DemoCommand: AsyncParsableCommand {
         _ = try await numbers.add(org: org.id, number: "+19195550100", mps: 2_000, isDefault: true)
         _ = try await numbers.add(org: org.id, number: "+18885550199", mps: 50, kind: .tollFree)
         let csv = root.appendingPathComponent("demo-contacts.csv")
-        try DemoData.writeContacts(count: contacts, to: csv)
+        let zones = DemoData.recipientZones(at: Date(), for: 15 * 60)
+        try DemoData.writeContacts(count: contacts, zones: zones, to: csv)
         let report = try await ContactImporter(client: client, logger: logger).importFile(org: org.id, path: csv.path)
         print(
             "   \(org.name): \(org.creditBalance) credits, 2 sender numbers, \(report.created) contacts imported "
                 + "in \(String(format: "%.2f", report.elapsedSeconds)) s (\(report.rejected) rejected)")
+        print(
+            "   recipients' time zones: \(zones.dropLast().joined(separator: ", ")) (inside 08:00–21:00 now), "
+                + "\(zones.last ?? "") (outside: deferred)")
 
         print("3. Creating the A/B campaign from its JSON body …")
         let campaign = try await CampaignStore(client: client, logger: logger)
@@ -175,6 +179,13 @@ struct DemoCommand: AsyncParsableCommand {
                 let counts = try await progress.draw(total: total, sentBefore: sentBefore)
                 if (counts["pending"] ?? 0) + (counts["sending"] ?? 0) == 0 { break }
                 try await Task.sleep(for: .milliseconds(250))
+            }
+            // The loops end their chunk leases once they find no row left; cancelled before that, a
+            // lease would stay until it expires (a minute), and the next step's chunks with it.
+            let queue = FairChunkQueue(client: redis, keys: keys, logger: logger)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await queue.leasedCount() > 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
             }
             group.cancelAll()
         }

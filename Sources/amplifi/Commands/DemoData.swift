@@ -1,12 +1,31 @@
+import AmplifiChaos
 import Foundation
 
 /// The demo organization's data: a contacts CSV in the product's import format and
 /// an A/B campaign body as `POST /api/campaigns` takes it.
 enum DemoData {
-    /// Writes `count` contacts: several time zones and states, every 25th opted out,
+    /// The US zones the demo prefers, east to west.
+    static let usZones = [
+        "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+    ]
+
+    /// Five recipient time zones for a demo starting at `now`: four inside the legal send window
+    /// (08:00–21:00 local) for the next `span` seconds and one outside it, so the demo sends
+    /// whatever the hour and still shows quiet hours deferring a fifth of the audience. US zones
+    /// come first; at night in the US the open ones are elsewhere on the globe.
+    static func recipientZones(at now: Date, for span: TimeInterval) -> [String] {
+        let usFirst = { (zones: [String]) in
+            zones.filter { usZones.contains($0) } + zones.filter { !usZones.contains($0) }
+        }
+        let open = usFirst(ChaosTimeZones.open(at: now, for: span))
+        let closed = usFirst(ChaosTimeZones.closed(at: now, for: span))
+        guard !open.isEmpty, let outside = closed.first else { return usZones }
+        return (0..<4).map { open[$0 % open.count] } + [outside]
+    }
+
+    /// Writes `count` contacts spread over `zones` and several states, every 25th opted out,
     /// every 40th not textable, every 60th still awaiting its lookup, a custom field.
-    static func writeContacts(count: Int, to url: URL) throws {
-        let zones = ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Phoenix"]
+    static func writeContacts(count: Int, zones: [String], to url: URL) throws {
         let states = ["NC", "IL", "CO", "CA", "AZ", "FL", "OK", "NY"]
         let names = ["Jane", "Omar", "Lucía", "Wei", "Aisha", "Tom", "Priya", "Jonas", "Mei", "Carlos"]
         var text = "phone,firstName,lastName,email,state,zip,tags,timezone,isTextable,optedOut,team\n"
