@@ -12,7 +12,7 @@ CREATE TABLE contacts (
     email         text NULL,
     address       text NULL,
     city          text NULL,
-    -- Two-letter US state code, upper case, so the seed's `state=NC,SC`
+    -- Two-letter US state code, upper case, so the contact filter's `state=NC,SC`
     -- filter is a plain equality (the importer upper-cases).
     state         text NULL CHECK (state ~ '^[A-Z]{2}$'),
     zip           text NULL CHECK (zip <> ''),
@@ -69,7 +69,7 @@ COMMENT ON TABLE contacts IS
 -- costs nothing here.
 CREATE INDEX contacts_org_id_tags_idx ON contacts USING gin (org_id, tags);
 
--- The seed's state / zip filters.
+-- The contact filter's state / zip conditions.
 CREATE INDEX contacts_org_id_state_idx ON contacts (org_id, state) WHERE state IS NOT NULL;
 CREATE INDEX contacts_org_id_zip_idx ON contacts (org_id, zip) WHERE zip IS NOT NULL;
 

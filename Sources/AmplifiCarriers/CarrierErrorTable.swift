@@ -1,4 +1,4 @@
-/// The design's carrier error table, in one place: which codes fall in which class and what the
+/// The carrier error table (docs/architecture.md#carrier-errors), in one place: which codes fall in which class and what the
 /// pipeline does with them. Every classification goes through `CarrierErrorTable.row(for:httpStatus:)`.
 public enum CarrierErrorTable {
     /// One row: a class, the codes it covers and what the pipeline does.

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The simulator misbehaves on the wire like a real carrier, and the Twilio adapter classifies each
-/// fault as the design's error table says: 5xx, outages and throttles were not processed
+/// fault as the carrier error table says (docs/architecture.md#carrier-errors): 5xx, outages and throttles were not processed
 /// (retryable, nothing created); late and cut-off answers are ambiguous (the message exists).
 @Suite("Carrier simulator: transport faults and episodes")
 struct TransportFaultTests {
