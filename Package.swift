@@ -133,6 +133,7 @@ let package = Package(
         .target(
             name: "AmplifiHTTP",
             dependencies: [
+                "AmplifiMessaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -283,6 +284,9 @@ let package = Package(
                 "AmplifiCarriers", "AmplifiMessaging",
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiLocalServers", "AmplifiTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 public import Hummingbird
+import NIOCore
 
 /// `/livez` (the process answers; touches nothing), and `/readyz` and `/healthz` (the dependencies
 /// answered the last background probe). Every body is fixed: a failing dependency is named, its
@@ -20,17 +21,23 @@ public struct HealthRoutes: Sendable {
 
     /// Adds the three routes to `router`.
     public func add<Context: RequestContext>(to router: Router<Context>) {
-        router.get(RouterPath(Self.livePath)) { _, _ in HTTPErrorResponse.plain("ok\n") }
-        router.get(RouterPath(Self.readyPath)) { _, _ in self.readiness() }
-        router.get(RouterPath(Self.healthPath)) { _, _ in self.readiness() }
+        router.get(RouterPath(Self.livePath)) { _, _ in Self.plain("ok\n") }
+        router.get(RouterPath(Self.readyPath)) { _, _ in try self.readiness() }
+        router.get(RouterPath(Self.healthPath)) { _, _ in try self.readiness() }
     }
 
-    /// 200 `ready` or 503 `NOT_READY` naming the failing dependencies.
-    func readiness() -> Response {
+    /// 200 `ready`, or a 503 `NOT_READY` error naming the failing dependencies.
+    func readiness() throws -> Response {
         let snapshot = probe.snapshot
-        if snapshot.isReady { return HTTPErrorResponse.plain("ready\n") }
+        if snapshot.isReady { return Self.plain("ready\n") }
         let what = snapshot.probed ? "not answering: \(snapshot.failing.joined(separator: ", "))" : "not probed yet"
-        return HTTPErrorResponse.make(
-            .serviceUnavailable, code: "NOT_READY", message: "dependencies \(what)", retryAfterSeconds: 2)
+        throw APIError(.serviceUnavailable, code: .notReady, message: "dependencies \(what)", retryAfterSeconds: 2)
+    }
+
+    /// A plain-text 200 with a fixed `text`.
+    static func plain(_ text: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -15,11 +15,12 @@ public final class InFlightLimit: Sendable {
     /// Requests admitted now.
     public var inFlight: Int { current.load(ordering: .relaxed) }
 
-    /// Runs `body` when under the limit, else returns `refused()` without running it.
-    public func run<Result>(_ body: () async throws -> Result, refused: () -> Result) async rethrows -> Result {
+    /// Runs `body` when under the limit, else answers `refused()` (a value, or a thrown error)
+    /// without running it.
+    public func run<Result>(_ body: () async throws -> Result, refused: () throws -> Result) async rethrows -> Result {
         let admitted = current.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue <= limit
         defer { current.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
-        guard admitted else { return refused() }
+        guard admitted else { return try refused() }
         return try await body()
     }
 }

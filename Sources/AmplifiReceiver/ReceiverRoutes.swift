@@ -32,13 +32,12 @@ public struct ReceiverRoutes: Sendable {
     let health: HealthRoutes
     let inFlight: InFlightLimit
     let metrics: ReceiverMetrics
-    let logger: Logger
 
     /// Routes that verify with `verifier`, batch status reports into `batcher`, hand inbound
     /// messages to `inbound`, answer health from `readiness` and shed webhooks beyond `inFlight`.
     public init(
         verifier: TwilioWebhookVerifier, batcher: StatusReportBatcher, inbound: InboundMessageHandler,
-        readiness: ReadinessProbe, inFlight: InFlightLimit, metrics: ReceiverMetrics, logger: Logger
+        readiness: ReadinessProbe, inFlight: InFlightLimit, metrics: ReceiverMetrics
     ) {
         self.verifier = verifier
         self.batcher = batcher
@@ -46,29 +45,30 @@ public struct ReceiverRoutes: Sendable {
         self.health = HealthRoutes(probe: readiness)
         self.inFlight = inFlight
         self.metrics = metrics
-        self.logger = logger
     }
 
     /// A router with every route.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func router() -> Router<AmplifiRequestContext> {
+        let router = Router(context: AmplifiRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
         // The two shapes share their first segment, which the router needs under one name: the org
         // id in `/<org id>/<message id>`, the message id in the pre-011 `/<message id>` (messages
         // sent before the upgrade; no org, it comes from the row).
         router.post("\(Self.statusPath)/:orgOrMessageID/:messageID") { request, context in
-            await self.status(
+            try await self.status(
                 request, orgID: context.parameters.get("orgOrMessageID").flatMap { UUID(uuidString: $0) },
-                messageID: context.parameters.get("messageID").flatMap { Int64($0) })
+                messageID: context.parameters.get("messageID").flatMap { Int64($0) }, logger: context.logger)
         }
         router.post("\(Self.statusPath)/:orgOrMessageID") { request, context in
-            await self.status(
-                request, orgID: nil, messageID: context.parameters.get("orgOrMessageID").flatMap { Int64($0) })
+            try await self.status(
+                request, orgID: nil, messageID: context.parameters.get("orgOrMessageID").flatMap { Int64($0) },
+                logger: context.logger)
         }
-        router.post(RouterPath(Self.statusPath)) { request, _ in
-            await self.status(request, orgID: nil, messageID: nil)
+        router.post(RouterPath(Self.statusPath)) { request, context in
+            try await self.status(request, orgID: nil, messageID: nil, logger: context.logger)
         }
-        router.post(RouterPath(Self.inboundPath)) { request, _ in
-            await self.inboundMessage(request)
+        router.post(RouterPath(Self.inboundPath)) { request, context in
+            try await self.inboundMessage(request, logger: context.logger)
         }
         health.add(to: router)
         router.get("/metrics") { _, _ in
@@ -79,67 +79,58 @@ public struct ReceiverRoutes: Sendable {
         return router
     }
 
-    /// Reads and verifies a signed form post; nil (with the response to send) when it must be refused.
-    /// A request without a signature is refused before its body is read. The verified fields come
+    /// Reads and verifies a signed form post, throwing the refusal when it must be refused. A
+    /// request without a signature is refused before its body is read. The verified fields come
     /// back without the characters Postgres cannot store (the signature covers the raw values).
-    private func verifiedFields(_ request: Request) async -> Result<[(key: String, value: String)], Refused> {
+    private func verifiedFields(
+        _ request: Request, logger: Logger
+    ) async throws(APIError) -> [(key: String, value: String)] {
         guard let signature = request.headers[Self.signatureHeader], !signature.isEmpty else {
             metrics.rejected(.signature)
-            return .failure(Refused(ReceiverResponses.missingSignature))
+            throw ReceiverResponses.missingSignature
         }
         var request = request
         guard let body = try? await request.collectBody(upTo: Self.maxBodyBytes) else {
             metrics.rejected(.malformed)
-            return .failure(
-                Refused(
-                    ReceiverResponses.error(
-                        .contentTooLarge, code: "VALIDATION_FAILED",
-                        message: "the form body is unreadable or larger than \(Self.maxBodyBytes) bytes")))
+            throw ReceiverResponses.unreadableBody
         }
         let fields = FormURLEncoding.decode(String(decoding: body.readableBytesView, as: UTF8.self))
         guard verifier.isValid(header: signature, pathAndQuery: request.uri.string, fields: fields) else {
             metrics.rejected(.signature)
             logger.warning("webhook signature mismatch", metadata: ["path": "\(request.uri.path)"])
-            return .failure(Refused(ReceiverResponses.badSignature))
+            throw ReceiverResponses.badSignature
         }
-        return .success(PostgresText.sanitized(fields))
+        return PostgresText.sanitized(fields)
     }
 
-    /// A refusal carrying its response.
-    struct Refused: Error {
-        let response: Response
-        init(_ response: Response) { self.response = response }
-    }
-
-    /// Runs `handle` with the form fields of a verified request, or answers the refusal; past the
-    /// in-flight limit, answers 503 at once without reading anything.
+    /// Runs `handle` with the form fields of a verified request, or throws the refusal; past the
+    /// in-flight limit, refuses with 503 at once without reading anything.
     private func verified(
-        _ request: Request, _ handle: ([(key: String, value: String)]) async -> Response
-    ) async -> Response {
-        await inFlight.run {
-            switch await verifiedFields(request) {
-            case .success(let fields): await handle(fields)
-            case .failure(let refused): refused.response
-            }
+        _ request: Request, logger: Logger, _ handle: ([(key: String, value: String)]) async throws -> Response
+    ) async throws -> Response {
+        try await inFlight.run {
+            try await handle(try await verifiedFields(request, logger: logger))
         } refused: {
             metrics.rejected(.overloaded)
-            return ReceiverResponses.overloaded
+            throw ReceiverResponses.overloaded
         }
     }
 
     /// `POST /twilio/status[/<org id>]/<message id>` or `POST /twilio/status`: verify, parse, wait for
     /// the batch to commit, answer 200. An org or id that does not parse is left out (the sid decides).
-    func status(_ request: Request, orgID: UUID?, messageID: Int64?) async -> Response {
-        await verified(request) { fields in await status(fields: fields, orgID: orgID, messageID: messageID) }
+    func status(_ request: Request, orgID: UUID?, messageID: Int64?, logger: Logger) async throws -> Response {
+        try await verified(request, logger: logger) { fields in
+            try await status(fields: fields, orgID: orgID, messageID: messageID)
+        }
     }
 
     /// A verified status callback: parse it, wait for its batch to commit, answer 200.
-    private func status(fields: [(key: String, value: String)], orgID: UUID?, messageID: Int64?) async -> Response {
+    private func status(
+        fields: [(key: String, value: String)], orgID: UUID?, messageID: Int64?
+    ) async throws(APIError) -> Response {
         guard let report = TwilioStatusCallback.report(fields: fields) else {
             metrics.rejected(.malformed)
-            return ReceiverResponses.error(
-                .badRequest, code: "VALIDATION_FAILED",
-                message: "a status callback needs MessageSid and a known MessageStatus")
+            throw ReceiverResponses.malformedStatus
         }
         metrics.callbackReceived(report.status)
         do {
@@ -148,40 +139,42 @@ public struct ReceiverRoutes: Sendable {
             return ReceiverResponses.accepted
         } catch is StatusReportBatcher.Refusal {
             metrics.rejected(.overloaded)
-            return ReceiverResponses.unavailable
+            throw ReceiverResponses.unavailable
         } catch is StatusReportBatcher.RowRefused {
             metrics.rejected(.unstorable)
-            return ReceiverResponses.unstorable
+            throw ReceiverResponses.unstorable
         } catch {
             metrics.rejected(.failed)
-            return ReceiverResponses.unavailable
+            throw ReceiverResponses.unavailable
         }
     }
 
     /// `POST /twilio/inbound`: verify, store and act (opt-out, reply credit, auto-reply), answer empty TwiML.
-    func inboundMessage(_ request: Request) async -> Response {
-        await verified(request) { fields in await inboundMessage(fields: fields) }
+    func inboundMessage(_ request: Request, logger: Logger) async throws -> Response {
+        try await verified(request, logger: logger) { fields in try await inboundMessage(fields: fields, logger: logger)
+        }
     }
 
     /// A verified inbound message: store it and act on it.
-    private func inboundMessage(fields: [(key: String, value: String)]) async -> Response {
+    private func inboundMessage(
+        fields: [(key: String, value: String)], logger: Logger
+    ) async throws(APIError) -> Response {
         guard let message = InboundWebhook.message(fields: fields) else {
             metrics.rejected(.malformed)
-            return ReceiverResponses.error(
-                .badRequest, code: "VALIDATION_FAILED", message: "an inbound message needs MessageSid, From and To")
+            throw ReceiverResponses.malformedInbound
         }
         do {
             let outcome = try await inbound.handle(message)
             metrics.inboundReceived(InboundWebhook.kind(of: outcome))
             if let reply = outcome.autoReply { metrics.autoReply(InboundWebhook.metricOutcome(reply)) }
             return ReceiverResponses.emptyTwiML
-        } catch let error as EngineError where error.code.rawValue == "NOT_FOUND" {
+        } catch let error as EngineError where error.code == .notFound {
             metrics.rejected(.unknownNumber)
-            return ReceiverResponses.error(.notFound, code: error.code.rawValue, message: error.message)
+            throw APIError(.notFound, code: error.code, message: error.message)
         } catch {
             metrics.rejected(.failed)
             logger.error("inbound message not handled", metadata: ["error": "\(error)"])
-            return ReceiverResponses.unavailable
+            throw ReceiverResponses.unavailable
         }
     }
 }

@@ -1,9 +1,9 @@
 public import AmplifiCarriers
 public import AmplifiEngine
-import AmplifiHTTP
+public import AmplifiHTTP
 public import AmplifiPostgres
 public import AmplifiRedis
-import Hummingbird
+public import Hummingbird
 public import Logging
 import NIOCore
 public import ServiceLifecycle
@@ -56,7 +56,7 @@ public struct ReceiverServer: Sendable {
         self.routes = ReceiverRoutes(
             verifier: TwilioWebhookVerifier(publicURL: configuration.publicURL, authToken: configuration.authToken),
             batcher: batcher, inbound: inbound, readiness: readiness,
-            inFlight: InFlightLimit(limit: configuration.maxInFlight), metrics: metrics, logger: logger)
+            inFlight: InFlightLimit(limit: configuration.maxInFlight), metrics: metrics)
     }
 
     /// Whether a failed status batch should be applied again row by row: yes when the database
@@ -68,6 +68,9 @@ public struct ReceiverServer: Sendable {
         if error.isConnectionProblem || error.code == .cancelled { return false }
         return !(error.hasSQLState(.deadlockDetected) || error.hasSQLState(.serializationFailure))
     }
+
+    /// The receiver's router, for serving it another way (in-memory route tests).
+    public func router() -> Router<AmplifiRequestContext> { routes.router() }
 
     /// The services to run together: the batcher first, so it is shut down (drained) after the
     /// HTTP server has stopped taking requests.

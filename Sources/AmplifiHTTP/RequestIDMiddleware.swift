@@ -1,0 +1,27 @@
+public import HTTPTypes
+public import Hummingbird
+
+/// Returns the request's id (``AmplifiRequestContext/requestID``) in the `X-Request-Id` header of
+/// every response, errors included: an ``APIError`` is turned into its response here so the header
+/// and the body's `request_id` agree.
+public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let requestID = context.reportedRequestID
+        do {
+            var response = try await next(request, context)
+            response.headers[.requestID] = requestID
+            return response
+        } catch let error as APIError {
+            return error.response(requestID: requestID)
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// `X-Request-Id`.
+    public static let requestID = HTTPField.Name("X-Request-Id")!
+}
