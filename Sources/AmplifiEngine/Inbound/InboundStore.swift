@@ -30,10 +30,11 @@ struct InboundStore: Sendable {
     //   that contact.
     static func contextQuery(org: UUID, numberID: UUID, from: String?) -> PostgresQuery {
         """
-        SELECT p.id, p.org_id, p.e164, c.id, coalesce(c.opted_out_at IS NOT NULL, false),
+        SELECT p.id AS number_id, p.org_id, p.e164, c.id AS contact_id,
+               coalesce(c.opted_out_at IS NOT NULL, false) AS opted_out,
                \(unescaped: ContactMergeColumns.selectList),
-               k.id, k.auto_reply, k.yes_response, k.no_response, k.faq_replies::text, k.normalize_text,
-               p.mps::float8
+               k.id AS campaign_id, k.auto_reply, k.yes_response, k.no_response, k.faq_replies::text AS faq_replies,
+               k.normalize_text, p.mps::float8 AS mps
         FROM phone_numbers p
         LEFT JOIN contacts c ON c.org_id = p.org_id AND c.phone = \(from) AND c.deleted_at IS NULL
         LEFT JOIN LATERAL (
@@ -176,14 +177,18 @@ struct InboundStore: Sendable {
         let (org, number) = try route.decode((UUID, UUID).self)
         let context = try await client.query(Self.contextQuery(org: org, numberID: number, from: from))
         guard let row = context.first else { return nil }
-        let (numberID, orgID, e164, contactID, optedOut) = try row.decode((UUID, UUID, String, UUID?, Bool).self)
-        let campaignID = try row.decode(UUID?.self, at: 12)
-        let autoReply = try row.decode(Bool?.self, at: 13)
-        let yes = try row.decode(String?.self, at: 14)
-        let no = try row.decode(String?.self, at: 15)
-        let faqJSON = try row.decode(String?.self, at: 16)
-        let normalize = try row.decode(Bool?.self, at: 17)
-        let mps = try row.decode(Double.self, at: 18)
+        let numberID = try row.decode(UUID.self, named: "number_id")
+        let orgID = try row.decode(UUID.self, named: "org_id")
+        let e164 = try row.decode(String.self, named: "e164")
+        let contactID = try row.decode(UUID?.self, named: "contact_id")
+        let optedOut = try row.decode(Bool.self, named: "opted_out")
+        let campaignID = try row.decode(UUID?.self, named: "campaign_id")
+        let autoReply = try row.decode(Bool?.self, named: "auto_reply")
+        let yes = try row.decode(String?.self, named: "yes_response")
+        let no = try row.decode(String?.self, named: "no_response")
+        let faqJSON = try row.decode(String?.self, named: "faq_replies")
+        let normalize = try row.decode(Bool?.self, named: "normalize_text")
+        let mps = try row.decode(Double.self, named: "mps")
         let values = try contactID.map { _ in
             try ContactMergeColumns.decode(row, at: 5, phone: from ?? "", decoder: JSONDecoder())
         }

@@ -61,8 +61,8 @@ struct ReplyStore: Sendable {
     // reply a live handler stored a moment ago (and is about to send) is left to it.
     static func pendingQuery(olderThanSeconds: Double, limit: Int) -> PostgresQuery {
         """
-        SELECT r.id, r.org_id, r.inbound_message_id, r.campaign_id, p.e164, r.to_phone, r.body, r.credits, r.attempt,
-               p.id, p.mps::float8, r.segments
+        SELECT r.id, r.org_id, r.inbound_message_id, r.campaign_id, p.e164 AS from_phone, r.to_phone, r.body,
+               r.credits, r.attempt, p.id AS sender_id, p.mps::float8 AS sender_mps, r.segments
         FROM reply_messages r
         JOIN phone_numbers p ON p.org_id = r.org_id AND p.id = r.phone_number_id
         WHERE r.status = 'pending' AND r.updated_at < now() - make_interval(secs => \(olderThanSeconds))
@@ -110,14 +110,14 @@ struct ReplyStore: Sendable {
     func pending(olderThan: Duration, limit: Int) async throws -> [PendingReply] {
         let rows = try await client.query(Self.pendingQuery(olderThanSeconds: olderThan.asSeconds, limit: limit))
         return try rows.map { row in
-            let (id, org, inbound, campaign, from, to, body, credits, attempt) = try row.decode(
-                (Int64, UUID, UUID, UUID, String, String, String, Int, Int).self)
-            let (senderID, mps, segments) = (
-                try row.decode(UUID.self, at: 9), try row.decode(Double.self, at: 10), try row.decode(Int.self, at: 11)
-            )
-            return PendingReply(
-                id: id, orgID: org, inboundMessageID: inbound, campaignID: campaign, senderID: senderID, from: from,
-                senderMPS: mps, to: to, body: body, segments: segments, credits: credits, attempt: attempt)
+            PendingReply(
+                id: try row.decode(named: "id"), orgID: try row.decode(named: "org_id"),
+                inboundMessageID: try row.decode(named: "inbound_message_id"),
+                campaignID: try row.decode(named: "campaign_id"), senderID: try row.decode(named: "sender_id"),
+                from: try row.decode(named: "from_phone"), senderMPS: try row.decode(named: "sender_mps"),
+                to: try row.decode(named: "to_phone"), body: try row.decode(named: "body"),
+                segments: try row.decode(named: "segments"), credits: try row.decode(named: "credits"),
+                attempt: try row.decode(named: "attempt"))
         }
     }
 
