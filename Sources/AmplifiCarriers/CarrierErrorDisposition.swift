@@ -3,6 +3,10 @@ public enum CarrierErrorDisposition: Hashable, Sendable {
     /// The request was not processed: put the row back and back off fleet-wide for the sender number,
     /// for at least `retryAfter` when the carrier said so.
     case retryBatchLater(retryAfter: Duration?)
+    /// The request never left this process (no permit of the carrier account's concurrency budget
+    /// came in time): the row goes back to `pending` with its attempt given back and its charge
+    /// refunded, and the sender number backs off — the account is busy, the message was not tried.
+    case notSent
     /// Retry this row later, up to `maxAttempts` attempts in all, then fail it.
     case retryRow(maxAttempts: Int)
     /// Fail the row for good; optionally mark the contact not textable or opt it out.

@@ -44,7 +44,7 @@ public enum CarrierErrorTable {
         Row(
             errorClass: .retryableRequest,
             codes: ["concurrency_budget_timeout"],
-            disposition: .retryBatchLater(retryAfter: nil),
+            disposition: .notSent,
             message: "No permit of the carrier account's concurrency budget became free in time, so the request "
                 + "was never sent; the message goes back to the queue with its attempt given back and the sender "
                 + "number backs off. If it "

@@ -17,7 +17,7 @@ import Testing
         ("connect_failed", .retryableRequest, .retryBatchLater(retryAfter: nil)),
         ("connect_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
         ("pool_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
-        ("concurrency_budget_timeout", .retryableRequest, .retryBatchLater(retryAfter: nil)),
+        ("concurrency_budget_timeout", .retryableRequest, .notSent),
         ("response_timeout", .ambiguous, .settleLater),
         ("connection_lost", .ambiguous, .settleLater),
         ("invalid_response", .ambiguous, .settleLater),
@@ -90,7 +90,7 @@ import Testing
         }
         #expect(!CarrierError(code: "http_503", httpStatus: 503).isTooManyRequests)
         #expect(!CarrierError.concurrencyBudgetTimeout.isTooManyRequests)
-        #expect(CarrierError.concurrencyBudgetTimeout.disposition == .retryBatchLater(retryAfter: nil))
+        #expect(CarrierError.concurrencyBudgetTimeout.disposition == .notSent)
     }
 
     @Test func senderQueueFullSlowsTheNumber() {

@@ -84,7 +84,7 @@ struct ReplySender: Sendable {
             break
         case .failed(let error):
             switch error.disposition {
-            case .retryBatchLater, .retryRow:
+            case .retryBatchLater, .retryRow, .notSent:
                 status = reply.attempt + 1 >= Self.maxAttempts ? .failed : .pending
             case .failRow(let markNotTextable, let optOut):
                 status = .failed

@@ -120,15 +120,15 @@ struct BatchVerdict: Sendable {
             sent += 1
             ledger.set(record)
             return
-        case .failed(let error) where error.code == CarrierError.concurrencyBudgetTimeout.code:
-            // Never sent: back to pending with its attempt, the number backs off (the account is busy).
-            ledger.notSent(row.claim.id)
-            retried += 1
-            backOff = max(backOff ?? .zero, configuration.defaultBackOff)
-            return
         case .failed(let error):
             record.errorCode = error.code
             switch error.disposition {
+            case .notSent:
+                // Back to pending with its attempt and its charge; the number backs off (the account is busy).
+                ledger.notSent(row.claim.id)
+                retried += 1
+                backOff = max(backOff ?? .zero, configuration.defaultBackOff)
+                return
             case .retryBatchLater(let retryAfter):
                 record.status = row.claim.attempt >= configuration.maxAttempts ? .failed : .pending
                 let wait = min(retryAfter ?? configuration.defaultBackOff, Self.maximumBackOff)
