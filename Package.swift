@@ -107,7 +107,19 @@ let package = Package(
             dependencies: [
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiCarriers",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Process observability: log format and level, the metrics registry and process series
+        .target(
+            name: "AmplifiObservability",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -194,6 +206,7 @@ let package = Package(
                 "AmplifiPostgres", "AmplifiRedis", "AmplifiMessaging", "AmplifiLocalServers", "AmplifiEngine",
                 "AmplifiCarriers",
                 "AmplifiCarrierSimulator", "AmplifiReceiver", "AmplifiHTTP", "AmplifiChaos", "AmplifiBench",
+                "AmplifiObservability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -234,6 +247,15 @@ let package = Package(
             dependencies: [
                 "AmplifiMessaging",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AmplifiObservabilityTests",
+            dependencies: [
+                "AmplifiObservability",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),

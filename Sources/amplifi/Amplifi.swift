@@ -1,3 +1,4 @@
+import AmplifiObservability
 import ArgumentParser
 
 /// The `amplifi` command: one binary, one subcommand per process role.
@@ -6,6 +7,7 @@ struct Amplifi: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amplifi",
         abstract: "Amplifi Dispatch: the campaign send engine.",
+        version: AmplifiVersion.description,
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
             SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, CarrierSimCommand.self,

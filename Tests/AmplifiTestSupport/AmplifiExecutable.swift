@@ -26,7 +26,8 @@ public enum AmplifiExecutable {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/amplifi").path
     }
 
-    /// Starts `amplifi arguments…` with extra environment, in the repository root. Read both pipes
+    /// Starts `amplifi arguments…` with extra environment (`AMPLIFI_CARRIER=sim` unless set), in the
+    /// repository root. Read both pipes
     /// (or use ``launch(_:environment:logTo:)``): once 64 KiB wait unread, the process blocks.
     public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (
         Process, Pipe, Pipe
@@ -54,7 +55,9 @@ public enum AmplifiExecutable {
         let command = SignalMask.clearingCommand([path] + arguments)
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // The in-process simulator unless a test names a carrier (the binary has no default carrier).
+        process.environment = ["AMPLIFI_CARRIER": "sim"].merging(ProcessInfo.processInfo.environment) { $1 }
+            .merging(environment) { $1 }
         process.currentDirectoryURL = TestDatabase.sqlDirectory.deletingLastPathComponent()
         process.standardOutput = output
         process.standardError = errors

@@ -12,3 +12,15 @@ public enum ChunkOutcome: Sendable, Equatable {
     /// processing stopped at a claim boundary and the job was queued again.
     case handedBack
 }
+
+extension ChunkOutcome {
+    /// The outcome's label in `amplifi_chunks_total`.
+    var metricName: String {
+        switch self {
+        case .finished: "finished"
+        case .stopped: "stopped"
+        case .leaseLost: "lease_lost"
+        case .handedBack: "handed_back"
+        }
+    }
+}

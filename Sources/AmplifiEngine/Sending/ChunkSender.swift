@@ -131,6 +131,7 @@ public struct ChunkSender: Sendable {
                 // Other workers booked the number ahead: wait (holding no row) and ask again. The wait
                 // is bounded so the status and the lease are looked at again in time.
                 if case .wait(let wait) = decision {
+                    EngineMetrics.rateLimitWait(wait)
                     await Self.pause(until: reservedAt + min(wait, .seconds(max(1, configuration.leaseSeconds / 4))))
                 }
                 continue
@@ -143,6 +144,7 @@ public struct ChunkSender: Sendable {
                 campaignID: job.campaignID, orgID: job.orgID, chunk: job.chunk, worker: configuration.workerID,
                 claimID: claimID, limit: limit)
             if claimed.isEmpty { break }
+            EngineMetrics.claim(rows: claimed.count)
             campaign.abWinner = winner
             let batch = ClaimedBatch(
                 job: job, claimID: claimID, campaign: campaign, reservation: reservation, reservedAt: reservedAt,
@@ -281,6 +283,7 @@ public struct ChunkSender: Sendable {
                     credits: pricing.reduce(0) { $0 + $1.credits }, pricing: pricing)
             } catch let error as EngineError where error.code == .insufficientCredits {
                 // Nothing was charged: the rows go back to pending (the caller writes them).
+                EngineMetrics.creditsRefused()
                 return BatchOutcome(pauseReason: "insufficient_credits", segmentsPerMessage: segmentsPerMessage)
             }
             for row in pricing { ledger.charged(row.messageID, credits: row.credits) }
@@ -294,7 +297,9 @@ public struct ChunkSender: Sendable {
         for (row, result) in results {
             verdict.apply(result, to: row, ledger: &ledger, configuration: configuration)
         }
+        EngineMetrics.recordBatch(verdict)
         if let backOff = verdict.backOff {
+            EngineMetrics.backOff()
             try await rateLimiter.backOff(orgID: job.orgID, senderID: campaign.senderID, for: backOff)
         }
         logger.debug("batch sent", metadata: batch.metadata.merging(verdict.metadata) { $1 })
@@ -358,7 +363,13 @@ public struct ChunkSender: Sendable {
                 }
                 if slice.isEmpty { continue }
                 for row in slice { ledger.handed(row.claim.id) }
-                group.addTask { [carrier] in Array(zip(slice, await carrier.send(outbound))) }
+                group.addTask { [carrier] in
+                    EngineMetrics.carrierCallStarted(messages: outbound.count)
+                    let started = ContinuousClock.now
+                    let results = await carrier.send(outbound)
+                    EngineMetrics.carrierCallEnded(messages: outbound.count, duration: .now - started)
+                    return Array(zip(slice, results))
+                }
             }
             for await results in group { launched.append(results) }
         }

@@ -103,6 +103,14 @@ struct BatchVerdict: Sendable {
     var unknown = 0
     var refunded = 0
     var handed = 0
+    /// Carrier refusals by (error class, code), for the metrics.
+    var errors: [ErrorKey: Int] = [:]
+
+    /// A carrier error's class and code.
+    struct ErrorKey: Hashable {
+        var errorClass: String
+        var code: String
+    }
 
     /// Classifies `result` for `row` and records the row's write in `ledger`.
     mutating func apply(
@@ -122,6 +130,7 @@ struct BatchVerdict: Sendable {
             return
         case .failed(let error):
             record.errorCode = error.code
+            errors[ErrorKey(errorClass: error.errorClass.rawValue, code: error.code), default: 0] += 1
             switch error.disposition {
             case .notSent:
                 // Back to pending with its attempt and its charge; the number backs off (the account is busy).

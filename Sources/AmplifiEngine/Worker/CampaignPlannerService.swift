@@ -189,6 +189,7 @@ public struct CampaignPlannerService: Service {
         log["skipped"] = "\(summary.skippedCount)"
         log["chunks"] = "\(jobs.count)"
         logger.info("campaign planned", metadata: log)
+        EngineMetrics.planned(rows: summary.audienceCount)
         if outcome.won && summary.pendingCount == 0 && summary.heldCount == 0 {
             // Nothing to push. Complete only through the workers' guarded statement: a resumed campaign
             // may still have rows deferred by quiet hours or in flight, and then it stays `sending`.

@@ -64,6 +64,7 @@ public struct ChunkSenderService: Service {
                     continue
                 }
                 let outcome = try await sender.process(lease.job, lease: lease)
+                EngineMetrics.chunk(outcome.metricName)
                 logger.debug(
                     "chunk processed",
                     metadata: [

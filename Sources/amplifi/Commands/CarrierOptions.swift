@@ -4,11 +4,14 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// `--carrier sim|twilio` for every command that talks to a carrier (default `$AMPLIFI_CARRIER`,
-/// else `sim`); `twilio` reads the `TWILIO_*` variables.
+/// `--carrier sim|twilio` for every command that talks to a carrier (default `$AMPLIFI_CARRIER`);
+/// `twilio` reads the `TWILIO_*` variables. There is no silent default: the in-process simulator
+/// sends nothing yet charges credits, so it runs only when named.
 struct CarrierOptions: ParsableArguments {
     @Option(
-        help: "Carrier: sim (in-process simulator) or twilio (TWILIO_* variables). Default: $AMPLIFI_CARRIER or sim.")
+        help:
+            "Carrier: twilio (TWILIO_* variables) or sim (in-process simulator: sends nothing). Default: $AMPLIFI_CARRIER."
+    )
     var carrier: String?
 
     @Option(help: "Seconds one carrier request may take before its outcome counts as unknown (1-120).")
@@ -21,12 +24,22 @@ struct CarrierOptions: ParsableArguments {
         _ = try FlagValidation.seconds(carrierTimeoutSeconds, flag: "carrier-timeout-seconds", in: 1...120)
     }
 
+    /// The carrier's name: `--carrier`, else `AMPLIFI_CARRIER`; neither is a usage error saying what to set.
+    func resolvedName() throws -> String {
+        if let carrier { return carrier }
+        if let name = Environment.value("AMPLIFI_CARRIER"), !name.isEmpty { return name }
+        throw ValidationError(
+            "no carrier configured: set AMPLIFI_CARRIER=twilio (with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) "
+                + "or pass --carrier twilio; --carrier sim runs the in-process simulator, which sends nothing "
+                + "but charges credits, so it runs only when named")
+    }
+
     /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`,
     /// Twilio keeps up to `maxConcurrentRequests` connections (and requests per `send` call).
     func makeCarrier(
         logger: Logger, simulatedLatency: SimulatedLatency = .none, maxConcurrentRequests: Int = 32
     ) throws -> any Carrier {
-        let name = carrier ?? Environment.value("AMPLIFI_CARRIER") ?? "sim"
+        let name = try resolvedName()
         switch name {
         case "sim":
             return SimulatedCarrier(

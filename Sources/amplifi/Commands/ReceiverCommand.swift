@@ -8,8 +8,7 @@ import AmplifiRedis
 import ArgumentParser
 import Foundation
 import Logging
-import Metrics
-import Prometheus
+import AmplifiObservability
 
 /// `amplifi receiver`: takes signed status callbacks and inbound messages until SIGTERM/SIGINT.
 struct ReceiverCommand: AsyncParsableCommand {
@@ -26,6 +25,7 @@ struct ReceiverCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
+    @OptionGroup var admin: AdminOptions
 
     @Option(help: "Address to bind.")
     var host = "127.0.0.1"
@@ -77,14 +77,20 @@ struct ReceiverCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logger(label: "amplifi.receiver")
+        let metrics = ReceiverMetrics()
+        let runtime = try RoleRuntime.start(
+            role: "receiver", admin: admin, metrics: RoleMetrics(registry: metrics.registry))
+        let logger = runtime.logger
         let authToken = try Self.authToken(allowDemoToken: allowDemoToken)
         let publicURL = publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL") ?? "http://\(host):\(port)"
-        let metrics = ReceiverMetrics()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 6)
+        let (databaseURL, redisURL) = (try database.resolvedURL(), try redis.resolvedURL())
+        runtime.logStartup([
+            "carrier": "\(try carrierOptions.resolvedName())", "public_url": "\(RedactedURL.describe(publicURL))",
+            "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
+        ])
+        let client = PostgresClient(url: databaseURL, maxConnections: 6)
         // Auto-replies take their sender number's rate reservations in the workers' buckets.
-        let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
+        let redisClient = try RedisClient(url: redisURL, maxConnections: 4)
         let keys = redis.keys
         let configuration = ReceiverConfiguration(
             host: host, port: port, publicURL: publicURL, authToken: authToken, maxQueued: maxQueuedReports,
@@ -100,7 +106,8 @@ struct ReceiverCommand: AsyncParsableCommand {
                 print("receiver listening on http://\(configuration.host):\(boundPort) (public URL \(publicURL))")
                 fflush(nil)
             }
-            try await runServices(receiver.services(), logger: logger)
+            let admin = try runtime.adminServices(checks: DependencyCheck.standard(client: client, redis: redisClient))
+            try await runServices(admin + receiver.services(), logger: logger)
         }
         await client.close()
         await redisClient.close()

@@ -1,5 +1,7 @@
 import AmplifiCarriers
 import AmplifiEngine
+import AmplifiHTTP
+import AmplifiObservability
 import AmplifiPostgres
 import AmplifiReceiver
 import AmplifiRedis
@@ -17,6 +19,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
+    @OptionGroup var admin: AdminOptions
 
     @Option(help: "Milliseconds between ticks.")
     var tickMilliseconds = 500
@@ -41,14 +44,20 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logger(label: "amplifi.scheduler")
-        let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 4)
-        let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 4)
+        let runtime = try RoleRuntime.start(role: "scheduler", admin: admin)
+        let logger = runtime.logger
+        let (databaseURL, redisURL) = (try database.resolvedURL(), try redis.resolvedURL())
+        runtime.logStartup([
+            "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
+        ])
+        let client = PostgresClient(url: databaseURL, maxConnections: 4)
+        let redisClient = try RedisClient(url: redisURL, maxConnections: 4)
         let service = SchedulerService(
             client: client, redis: redisClient, keys: redis.keys,
             tick: .milliseconds(tickMilliseconds), reconcileEvery: reconcileEvery,
             claimLease: .seconds(claimLeaseSeconds), requeueQueuedAfter: .seconds(requeueAfterSeconds), logger: logger)
-        try await runServices([service], logger: logger)
+        let admin = try runtime.adminServices(checks: DependencyCheck.standard(client: client, redis: redisClient))
+        try await runServices(admin + [service], logger: logger)
         await client.close()
         await redisClient.close()
     }
@@ -67,6 +76,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
+    @OptionGroup var admin: AdminOptions
 
     @Option(help: "Contacts per chunk job.")
     var chunkSize = 1_000
@@ -132,6 +142,20 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
+    /// `--public-url`, else `AMPLIFI_PUBLIC_URL`, checked: an http(s) URL with a host; nil when unset.
+    func resolvedPublicURL() throws -> String? {
+        guard let text = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap({ $0.isEmpty ? nil : $0 })
+        else { return nil }
+        guard let parts = URLComponents(string: text), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""),
+            let host = parts.host, !host.isEmpty, parts.query == nil
+        else {
+            throw ValidationError(
+                "the public URL \"\(text)\" is not an http(s) base URL such as https://hooks.example.org: "
+                    + "it is where the carrier posts status callbacks (set AMPLIFI_PUBLIC_URL or --public-url)")
+        }
+        return text
+    }
+
     /// The sender loops' configuration.
     func senderConfiguration(workerID: String, callbackBase: String?) -> ChunkSenderConfiguration {
         ChunkSenderConfiguration(
@@ -140,16 +164,31 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logger(label: "amplifi.worker")
+        let runtime = try RoleRuntime.start(role: "worker", admin: admin)
+        let logger = runtime.logger
         let id = workerID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        let client = PostgresClient(url: try database.resolvedURL(), maxConnections: 4 + concurrency)
-        let redisClient = try RedisClient(url: try redis.resolvedURL(), maxConnections: 2 + concurrency)
+        let (databaseURL, redisURL) = (try database.resolvedURL(), try redis.resolvedURL())
+        let publicURL = try resolvedPublicURL()
+        let carrierName = try carrierOptions.resolvedName()
+        runtime.logStartup([
+            "worker_id": "\(id)", "carrier": "\(carrierName)", "sender_loops": "\(concurrency)",
+            "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
+            "public_url": "\(publicURL.map(RedactedURL.describe) ?? "none")",
+        ])
+        if carrierName == "twilio", publicURL == nil {
+            logger.warning(
+                """
+                no AMPLIFI_PUBLIC_URL: Twilio gets no StatusCallback, so delivery statuses arrive only through \
+                backfill-status; set AMPLIFI_PUBLIC_URL to the receiver's public base URL
+                """)
+        }
+        let client = PostgresClient(url: databaseURL, maxConnections: 4 + concurrency)
+        let redisClient = try RedisClient(url: redisURL, maxConnections: 2 + concurrency)
         let keys = redis.keys
         let planner = CampaignPlannerService(
             client: client, redis: redisClient, keys: keys,
             workerID: id, chunkSize: chunkSize, leaseTimeout: .seconds(leaseSeconds), logger: logger)
-        let callbackBase = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap { $0.isEmpty ? nil : $0 }
-            .map(ReceiverConfiguration.statusCallbackBase(publicURL:))
+        let callbackBase = publicURL.map(ReceiverConfiguration.statusCallbackBase(publicURL:))
         let latency: SimulatedLatency =
             simLatencyMilliseconds > 0 ? .fixed(.milliseconds(simLatencyMilliseconds)) : .none
         // The holder name is unique per process even when two workers are given the same --worker-id.
@@ -165,9 +204,10 @@ struct WorkerCommand: AsyncParsableCommand {
             let settler = UnknownSettlerService(
                 client: client, carrier: carrier, settleAfter: .seconds(settleAfterSeconds), logger: logger)
             // Shut down in reverse order: the senders first (all loops at once), then the settler and
-            // the planner.
+            // the planner; the admin server last, so the drain stays observable.
+            let admin = try runtime.adminServices(checks: DependencyCheck.standard(client: client, redis: redisClient))
             try await runServices(
-                [planner, settler, senders], logger: logger, drain: .seconds(drainSeconds))
+                admin + [planner, settler, senders], logger: logger, drain: .seconds(drainSeconds))
         }
         await client.close()
         await redisClient.close()

@@ -1,0 +1,80 @@
+import AmplifiCarriers
+import CoreMetrics
+
+/// The engine's series, through swift-metrics: where they go is the process's choice (the roles
+/// bootstrap a Prometheus registry served on their admin port; tests bootstrap nothing, so they cost
+/// nothing). Labels are bounded sets only — outcomes, error classes and carrier codes, queue names,
+/// campaign statuses — never a phone number, and ids only where their count is bounded.
+enum EngineMetrics {
+    /// Messages written after a carrier attempt, by outcome (`sent`, `failed`, `retried`, `unknown`),
+    /// counted once per batch.
+    static func recordBatch(_ verdict: BatchVerdict) {
+        for (outcome, count) in [
+            ("sent", verdict.sent), ("failed", verdict.failed), ("retried", verdict.retried),
+            ("unknown", verdict.unknown),
+        ] where count > 0 {
+            Counter(label: "amplifi_messages_total", dimensions: [("outcome", outcome)]).increment(by: count)
+        }
+        if verdict.refunded > 0 { Counter(label: "amplifi_refunds_total").increment(by: verdict.refunded) }
+        for (key, count) in verdict.errors {
+            Counter(
+                label: "amplifi_carrier_errors_total", dimensions: [("class", key.errorClass), ("code", key.code)]
+            ).increment(by: count)
+        }
+    }
+
+    /// A sender number was told to back off (a 429, a full queue, a busy account).
+    static func backOff() {
+        Counter(label: "amplifi_sender_backoffs_total").increment()
+    }
+
+    /// A claim waited `duration` for its sender number's rate before taking any row.
+    static func rateLimitWait(_ duration: Duration) {
+        Timer(label: "amplifi_rate_limit_wait_seconds").recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// A claim of `rows` rows was taken.
+    static func claim(rows: Int) {
+        Counter(label: "amplifi_claims_total").increment()
+        Counter(label: "amplifi_claimed_rows_total").increment(by: rows)
+    }
+
+    /// A claim was refused for want of credits (the campaign pauses with `insufficient_credits`).
+    static func creditsRefused() {
+        Counter(label: "amplifi_credit_refusals_total").increment()
+    }
+
+    /// A chunk job ended with `outcome` (`finished`, `stopped`, `handed_back`, `lease_lost`).
+    static func chunk(_ outcome: String) {
+        Counter(label: "amplifi_chunks_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    /// Recipients planned into rows.
+    static func planned(rows: Int) {
+        Counter(label: "amplifi_planned_rows_total").increment(by: rows)
+    }
+
+    /// `messages` messages were handed to the carrier in one call.
+    static func carrierCallStarted(messages: Int) {
+        carrierInFlight.increment(by: Double(messages))
+    }
+
+    /// That call of `messages` messages came back after `duration`.
+    static func carrierCallEnded(messages: Int, duration: Duration) {
+        carrierInFlight.decrement(by: Double(messages))
+        Timer(label: "amplifi_carrier_request_seconds").recordNanoseconds(duration.nanoseconds)
+        Counter(label: "amplifi_carrier_requests_total").increment(by: messages)
+    }
+
+    /// Messages at the carrier right now (this process).
+    private static let carrierInFlight = Meter(label: "amplifi_carrier_in_flight")
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturated at `Int64.max`.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product + attoseconds / 1_000_000_000
+    }
+}
