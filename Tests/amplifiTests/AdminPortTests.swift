@@ -97,3 +97,37 @@ struct AdminPortTests {
         #expect(output.stderr.contains("AMPLIFI_CARRIER"), "\(output)")
     }
 }
+
+/// `amplifi org credits add` and `amplifi org billing`: the operator's way to unblock a campaign
+/// paused for `insufficient_credits`.
+@Suite("Credits and billing from the CLI (the real executable)")
+struct OrgCreditsCommandTests {
+    @Test func creditsGoThroughTheLedgerAndBillingSwitches() async throws {
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let environment = ["AMPLIFI_DATABASE_URL": url]
+            let created = try await AmplifiExecutable.run(["org", "create", "--name", "Ops"], environment: environment)
+            let org = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let added = try await AmplifiExecutable.run(
+                ["org", "credits", "add", org, "250", "--reason", "invoice 42"], environment: environment)
+            #expect(added.status == 0, "\(added)")
+            #expect(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "250")
+            let (balance, ledger, reason) = try await client.query(
+                """
+                SELECT o.credit_balance, (SELECT sum(amount) FROM credit_ledger WHERE org_id = o.id)::bigint,
+                       (SELECT reason FROM credit_ledger WHERE org_id = o.id ORDER BY id DESC LIMIT 1)
+                FROM organizations o WHERE o.name = 'Ops'
+                """)[0].decode((Int64, Int64, String).self)
+            #expect(balance == 250 && ledger == 250 && reason == "invoice 42")
+
+            let refused = try await AmplifiExecutable.run(
+                ["org", "credits", "add", org, "0", "--reason", "x"], environment: environment)
+            #expect(refused.status != 0 && refused.stderr.contains("VALIDATION_FAILED"), "\(refused)")
+
+            let off = try await AmplifiExecutable.run(["org", "billing", org, "off"], environment: environment)
+            #expect(off.status == 0 && off.stdout.contains("inactive"), "\(off)")
+            let active = try await client.query("SELECT billing_active FROM organizations WHERE name = 'Ops'")[0]
+                .decode(Bool.self, at: 0)
+            #expect(!active)
+        }
+    }
+}

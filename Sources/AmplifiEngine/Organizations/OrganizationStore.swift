@@ -115,6 +115,20 @@ public struct OrganizationStore: Sendable {
         }
     }
 
+    /// Turns billing on or off for `org` (off: every debit is refused, so its campaigns pause with
+    /// `insufficient_credits`); returns the organization as it is now.
+    @discardableResult
+    public func setBilling(org: UUID, active: Bool) async throws -> Organization {
+        let rows = try await client.query(
+            "UPDATE organizations SET billing_active = \(active) WHERE id = \(org) RETURNING \(unescaped: Self.columns)"
+        )
+        guard let row = rows.first else {
+            throw EngineError(.notFound, "no organization with id \(org)", field: "org")
+        }
+        logger.info("billing changed", metadata: ["org_id": .id(org), "billing_active": "\(active)"])
+        return try Self.decodeOrganization(row)
+    }
+
     /// The organization with `id`, or `NOT_FOUND`.
     public func find(id: UUID) async throws -> Organization {
         guard let row = try await client.query(Self.findQuery(id: id)).first else {

@@ -204,7 +204,12 @@ public struct ChunkSender: Sendable {
             if let reason = outcome.pauseReason {
                 _ = try await campaigns.transition(
                     campaignID: batch.job.campaignID, orgID: batch.job.orgID, to: .paused, reason: reason)
-                logger.info("campaign paused", metadata: batch.metadata.merging(["reason": "\(reason)"]) { $1 })
+                var metadata = batch.metadata.merging(["reason": "\(reason)"]) { $1 }
+                if reason == "insufficient_credits" {
+                    metadata["unblock"] =
+                        "amplifi org credits add \(batch.job.orgID.uuidString.lowercased()) N --reason R (or amplifi org billing ORG on), then amplifi campaign resume \(batch.job.campaignID.uuidString.lowercased())"
+                }
+                logger.warning("campaign paused", metadata: metadata)
                 outcome.stop = .paused
             }
             return outcome

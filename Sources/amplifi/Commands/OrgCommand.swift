@@ -8,8 +8,8 @@ import Foundation
 struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
-        abstract: "Create and inspect organizations.",
-        subcommands: [Create.self, Show.self])
+        abstract: "Create and inspect organizations, add credits, turn billing on or off.",
+        subcommands: [Create.self, Show.self, Credits.self, Billing.self])
 
     /// `amplifi org create --name N [--timezone TZ] [--credits N]`: prints the new org id.
     struct Create: AsyncParsableCommand {
@@ -85,6 +85,72 @@ struct OrgCommand: AsyncParsableCommand {
                         )
                     }
                 }
+            }
+        }
+    }
+}
+
+extension OrgCommand {
+    /// `amplifi org credits add ORG N --reason R`: credits through the ledger (a `topup` row).
+    struct Credits: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change an organization's credits through the ledger.", subcommands: [Add.self])
+
+        /// `amplifi org credits add ORG N --reason R`.
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Add credits (a 'topup' ledger row); prints the new balance.",
+                discussion:
+                    "Campaigns paused for insufficient_credits stay paused: resume them with `amplifi campaign resume`."
+            )
+
+            @OptionGroup var database: DatabaseOptions
+
+            @Argument(help: ArgumentHelp("The organization's id (or its exact name).", valueName: "org"))
+            var org: String
+
+            @Argument(help: "Credits to add (more than 0).")
+            var amount: Int64
+
+            @Option(help: "Why, recorded on the ledger row (an invoice number, a support ticket).")
+            var reason: String
+
+            func run() async throws {
+                try await runReportingErrors(database: database) { client in
+                    let store = OrganizationStore(client: client)
+                    let organization = try await store.resolve(org)
+                    print(try await store.topUp(org: organization.id, amount: amount, reason: reason))
+                }
+            }
+        }
+    }
+
+    /// `amplifi org billing ORG on|off`.
+    struct Billing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn billing on or off (off: every charge is refused and sending campaigns pause).")
+
+        /// `on` or `off`.
+        enum Switch: String, ExpressibleByArgument, CaseIterable {
+            case on, off
+        }
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: ArgumentHelp("The organization's id (or its exact name).", valueName: "org"))
+        var org: String
+
+        @Argument(help: "on or off.")
+        var state: Switch
+
+        func run() async throws {
+            try await runReportingErrors(database: database) { client in
+                let store = OrganizationStore(client: client)
+                let organization = try await store.resolve(org)
+                let changed = try await store.setBilling(org: organization.id, active: state == .on)
+                print(
+                    "billing \(changed.billingActive ? "active" : "inactive") for \(changed.id.uuidString.lowercased())"
+                )
             }
         }
     }
