@@ -3,7 +3,7 @@
 
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: deps build lint test chaos-short demo clean
+.PHONY: deps build lint check-manifests test chaos-short demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,6 +15,12 @@ build: deps
 ## `swift format format -i -r Package.swift Sources Tests` applies them.
 lint:
 	swift format lint --strict -r Package.swift Sources Tests
+
+## The files in deploy/ checked against the built binary: every YAML/JSON file parses, every
+## subcommand and flag they run exists in `amplifi … --help`, every AMPLIFI_*/TWILIO_* variable and
+## amplifi_* metric they name exists in Sources/ (scripts/check-manifests.py).
+check-manifests:
+	scripts/check-manifests.py "$$(swift build --show-bin-path $(SWIFT_BUILD_FLAGS))/amplifi"
 
 ## Runs every test against real Postgres and Redis servers that the tests start
 ## themselves (or AMPLIFI_TEST_DATABASE_URL / AMPLIFI_TEST_REDIS_URL when set).
@@ -33,6 +39,7 @@ FUZZ_TESTS = FuzzTests
 TIMING_TESTS = ClaimSafetyTests|PostgresPoolTests|AutoReplyLimitsTests|ReceiverHardeningTests|RedisClientTests|ReceiverTests|SenderRateLimiterTests
 test: deps lint
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	$(MAKE) check-manifests
 	swift test --skip-build --skip '$(FLEET_TESTS)|$(FUZZ_TESTS)|$(TIMING_TESTS)' $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --no-parallel --filter '$(TIMING_TESTS)' $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build --filter '$(FLEET_TESTS)' $(SWIFT_BUILD_FLAGS)

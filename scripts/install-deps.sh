@@ -2,7 +2,8 @@
 # Installs what this project needs from Debian's packages, and only what is missing:
 # the C client libraries it links (libpq, hiredis), the servers its tests and demo run
 # locally (PostgreSQL, Redis), perl (clears blocked signals for those servers), and
-# python3 (the independent Twilio-compatible stub server one test runs).
+# python3 (the independent Twilio-compatible stub server one test runs, and the
+# check of deploy/ with PyYAML).
 # Runs apt-get directly as root, through sudo otherwise.
 set -euo pipefail
 
@@ -15,6 +16,8 @@ need redis-server
 need perl-base
 need pkg-config
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# PyYAML for scripts/check-manifests.py (the deploy/ files checked against the binary).
+python3 -c 'import yaml' >/dev/null 2>&1 || need python3-yaml
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
