@@ -71,6 +71,14 @@ struct AdminPortTests {
             let (schedulerStatus, schedulerMetrics) = try await Self.get(port: schedulerPort, "/metrics")
             #expect(schedulerStatus == 200)
             #expect(Self.sample("process_open_fds", in: schedulerMetrics) != nil)
+            // The fleet gauges, from the scheduler's reconcile ticks: the campaign is done, nothing waits.
+            try await LocalNetwork.waitUntil("the scheduler's gauges to see the campaign completed", timeout: 30) {
+                let body = (try? await Self.get(port: schedulerPort, "/metrics"))?.1 ?? ""
+                return Self.sample(#"amplifi_campaigns{status="completed"}"#, in: body) == 1
+            }
+            let gauges = try await Self.get(port: schedulerPort, "/metrics").1
+            #expect(Self.sample("amplifi_chunk_queue_depth", in: gauges) == 0)
+            #expect(Self.sample(#"amplifi_messages_unfinished{status="pending"}"#, in: gauges) == 0)
 
             // SIGTERM: each role drains and exits well within its 20 s bound.
             for (name, process) in [("worker", worker), ("scheduler", scheduler)] {

@@ -20,6 +20,7 @@ public struct SchedulerService: Service {
     public var claimLease: Duration
     let admissions: CampaignAdmissions
     let reconciler: QueueReconciler
+    let gauges: FleetGauges
     let sweeper: StaleClaimSweeper
     let abDecider: ABWinnerDecider
     let deferred: DeferredRelease
@@ -39,6 +40,7 @@ public struct SchedulerService: Service {
         self.admissions = CampaignAdmissions(client: client)
         self.reconciler = QueueReconciler(
             client: client, redis: redis, keys: keys, requeueAfter: requeueQueuedAfter, logger: logger)
+        self.gauges = FleetGauges(client: client, chunks: reconciler.chunks, admissions: reconciler.admissions)
         self.logger = logger
     }
 
@@ -74,6 +76,7 @@ public struct SchedulerService: Service {
             try await deferred.releaseDue()
             try await reconciler.reconcile()
             try await sweeper.sweep(olderThan: claimLease)
+            try await gauges.refresh()
         }
     }
 }

@@ -1,6 +1,7 @@
 public import AmplifiPostgres
 import Foundation
 public import Logging
+import CoreMetrics
 
 /// Settles claims whose lease expired: rows left in `sending` by a worker that died between
 /// claiming them and recording the carrier's answer become `unknown`, never `pending` again.
@@ -71,6 +72,7 @@ public struct StaleClaimSweeper: Sendable {
                 "expired claims marked unknown (worker died before recording; settled, never resent blindly)",
                 metadata: ["org_id": .id(orgID), "campaign_id": .id(campaignID), "rows": "\(count)"])
         }
+        if total > 0 { Counter(label: "amplifi_claims_swept_unknown_total").increment(by: total) }
         for (orgID, campaignID) in try await SendBatchStore(client: client).completeIdle() {
             logger.info(
                 "campaign completed (its last rows settled)",
