@@ -51,7 +51,10 @@ let package = Package(
         // MARK: Shared plumbing: dedicated-thread executors and the connection pool.
         .target(
             name: "AmplifiConcurrency",
-            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -146,6 +149,7 @@ let package = Package(
             name: "AmplifiHTTP",
             dependencies: [
                 "AmplifiMessaging",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

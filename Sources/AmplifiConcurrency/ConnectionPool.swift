@@ -1,3 +1,4 @@
+import CoreMetrics
 import DequeModule
 import Synchronization
 
@@ -8,6 +9,10 @@ import Synchronization
 /// itself broken on release is closed and its slot reopened by the next task that
 /// needs one, so after a server restart the call in flight fails and the next works.
 /// Idle connections are checked (cheaply, without a round-trip) before reuse.
+///
+/// Metrics (swift-metrics, labelled `pool` = ``name``): `amplifi_pool_wait_seconds`, how long a lease
+/// waited for a connection; `amplifi_pool_connect_errors_total`, connections that could not be
+/// opened; `amplifi_pool_broken_connections_total`, connections closed because they came back broken.
 public final class ConnectionPool<Connection: PoolableConnection>: Sendable {
     /// Opens a new connection when the pool has a free slot.
     public typealias Factory = @Sendable () async throws -> Connection
@@ -44,6 +49,9 @@ public final class ConnectionPool<Connection: PoolableConnection>: Sendable {
     public let maxConnections: Int
     private let factory: Factory
     private let state = Mutex(State())
+    private let waitTimer: Timer
+    private let connectErrors: Counter
+    private let brokenConnections: Counter
 
     /// Creates an empty pool; connections are opened on demand by `factory`.
     public init(name: String, maxConnections: Int, factory: @escaping Factory) {
@@ -51,6 +59,10 @@ public final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         self.name = name
         self.maxConnections = maxConnections
         self.factory = factory
+        self.waitTimer = Timer(label: "amplifi_pool_wait_seconds", dimensions: [("pool", name)])
+        self.connectErrors = Counter(label: "amplifi_pool_connect_errors_total", dimensions: [("pool", name)])
+        self.brokenConnections = Counter(
+            label: "amplifi_pool_broken_connections_total", dimensions: [("pool", name)])
     }
 
     /// Runs `body` with a connection leased from the pool and returns it afterwards,
@@ -93,7 +105,11 @@ public final class ConnectionPool<Connection: PoolableConnection>: Sendable {
     // MARK: - Leasing
 
     private func lease() async throws -> Connection {
-        switch try await grant() {
+        let asked = ContinuousClock.now
+        let grant = try await grant()
+        let (seconds, attoseconds) = (ContinuousClock.now - asked).components
+        waitTimer.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        switch grant {
         case .reuse(let connection):
             if await connection.checkIdleHealth() { return connection }
             await connection.close()
@@ -108,6 +124,7 @@ public final class ConnectionPool<Connection: PoolableConnection>: Sendable {
         do {
             return try await factory()
         } catch {
+            connectErrors.increment()
             releaseSlot()
             throw error
         }
@@ -146,6 +163,7 @@ public final class ConnectionPool<Connection: PoolableConnection>: Sendable {
 
     private func giveBack(_ connection: Connection) async {
         guard await connection.isUsable else {
+            brokenConnections.increment()
             await connection.close()
             releaseSlot()
             return

@@ -34,6 +34,7 @@ public struct AdminServer: Sendable {
     /// The admin routes.
     public func router() -> Router<AmplifiRequestContext> {
         let router = Router(context: AmplifiRequestContext.self)
+        router.add(middleware: ResponseMetricsMiddleware(server: "admin"))
         router.add(middleware: RequestIDMiddleware())
         HealthRoutes(probe: readiness).add(to: router)
         let render = renderMetrics

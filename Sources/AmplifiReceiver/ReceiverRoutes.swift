@@ -50,6 +50,7 @@ public struct ReceiverRoutes: Sendable {
     /// A router with every route.
     public func router() -> Router<AmplifiRequestContext> {
         let router = Router(context: AmplifiRequestContext.self)
+        router.add(middleware: ResponseMetricsMiddleware(server: "public"))
         router.add(middleware: RequestIDMiddleware())
         // The two shapes share their first segment, which the router needs under one name: the org
         // id in `/<org id>/<message id>`, the message id in the pre-011 `/<message id>` (messages

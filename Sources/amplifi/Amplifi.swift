@@ -10,7 +10,7 @@ struct Amplifi: AsyncParsableCommand {
         version: AmplifiVersion.description,
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
-            SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, CarrierSimCommand.self,
+            SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, LookupCommand.self, CarrierSimCommand.self,
             BackfillStatusCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self, ChaosCommand.self,
         ]
     )

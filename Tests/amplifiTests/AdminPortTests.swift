@@ -7,8 +7,9 @@ import NIOCore
 import NIOHTTP1
 import Testing
 
-/// The admin ports of real `amplifi worker` and `amplifi scheduler` processes: `/readyz` answers,
-/// `/metrics` carries the process series and the engine's counters move as a campaign is sent,
+/// The admin ports of real `amplifi worker`, `scheduler`, `receiver` and `lookup` processes: `/readyz`
+/// answers, `/metrics` carries the process series and the engine's counters move as a campaign is
+/// sent, every metric the dashboard and the alert rules in deploy/ query is exported by one of them,
 /// logs are JSON lines when asked, and SIGTERM ends each role within its drain bound.
 @Suite("Admin ports of the long-running roles (the real executable)")
 struct AdminPortTests {
@@ -28,7 +29,34 @@ struct AdminPortTests {
         }.first
     }
 
-    @Test func workerAndSchedulerServeMetricsAndReadinessWhileACampaignIsSent() async throws {
+    /// The metric families a `/metrics` body declares (`# TYPE name kind`).
+    static func families(in body: String) -> Set<String> {
+        Set(
+            body.split(separator: "\n").compactMap { line in
+                let words = line.split(separator: " ")
+                return words.count == 4 && words[0] == "#" && words[1] == "TYPE" ? String(words[2]) : nil
+            })
+    }
+
+    /// The metric names deploy/'s dashboard and alert rules query (`scripts/check-manifests.py --metric-names`).
+    static func namesQueriedByDeploy() async throws -> Set<String> {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", root.appendingPathComponent("scripts/check-manifests.py").path, "--metric-names",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
+    }
+
+    @Test func everyRoleServesMetricsAndReadinessWhileACampaignIsSent() async throws {
         let redis = try await LocalRedisServer.start()
         defer { redis.stop() }
         try await withTestDatabase(maxConnections: 4) { client, url in
@@ -56,6 +84,27 @@ struct AdminPortTests {
                 ["scheduler", "--tick-milliseconds", "100", "--admin-port", "\(schedulerPort)"],
                 environment: environment, logTo: logs.appendingPathComponent("scheduler.log"))
             defer { scheduler.terminate() }
+            let receiverAdminPort = try LocalNetwork.freePort()
+            let receiver = try AmplifiExecutable.launch(
+                [
+                    "receiver", "--port", "\(try LocalNetwork.freePort())", "--admin-port", "\(receiverAdminPort)",
+                ],
+                environment: environment.merging(["TWILIO_AUTH_TOKEN": "admin-port-test-token"]) { $1 },
+                logTo: logs.appendingPathComponent("receiver.log"))
+            defer { receiver.terminate() }
+            // Lookup-pending contacts of another organization, for the background lookup role.
+            let lookupOrg = try await client.query(
+                "INSERT INTO organizations (name) VALUES ('lookups') RETURNING id")[0].decode(UUID.self, at: 0)
+            try await client.query(
+                """
+                INSERT INTO contacts (org_id, phone)
+                SELECT \(lookupOrg), '+1720' || lpad(g::text, 7, '0') FROM generate_series(1, 20) g
+                """)
+            let lookupAdminPort = try LocalNetwork.freePort()
+            let lookup = try AmplifiExecutable.launch(
+                ["lookup", "--rate", "200", "--admin-port", "\(lookupAdminPort)"], environment: environment,
+                logTo: logs.appendingPathComponent("lookup.log"))
+            defer { lookup.terminate() }
             try await fixture.waitForCompletion()
 
             let (status, metrics) = try await Self.get(port: workerPort, "/metrics")
@@ -79,9 +128,38 @@ struct AdminPortTests {
             let gauges = try await Self.get(port: schedulerPort, "/metrics").1
             #expect(Self.sample("amplifi_chunk_queue_depth", in: gauges) == 0)
             #expect(Self.sample(#"amplifi_messages_unfinished{status="pending"}"#, in: gauges) == 0)
+            #expect(Self.sample("amplifi_admission_lag_seconds", in: gauges) == 0)
+
+            // The background lookup resolved the other organization's contacts.
+            try await LocalNetwork.waitUntil("the lookup role to resolve the pending contacts", timeout: 30) {
+                let pending = try? await client.query(
+                    "SELECT count(*) FROM contacts WHERE org_id = \(lookupOrg) AND is_textable IS NULL")[0].decode(
+                        Int.self, at: 0)
+                return pending == 0
+            }
+            let lookupMetrics = try await Self.get(port: lookupAdminPort, "/metrics").1
+            let resolved =
+                (Self.sample(#"amplifi_lookups_total{outcome="textable"}"#, in: lookupMetrics) ?? 0)
+                + (Self.sample(#"amplifi_lookups_total{outcome="not_textable"}"#, in: lookupMetrics) ?? 0)
+            #expect(resolved == 20, "\(lookupMetrics)")
+            let (receiverReady, _) = try await Self.get(port: receiverAdminPort, "/readyz")
+            #expect(receiverReady == 200)
+
+            // Every metric deploy/ queries is exported by a running role, except the two that appear with
+            // their first event (a carrier error code, a sender number that had to wait for its rate).
+            var exported = Set<String>()
+            for port in [workerPort, schedulerPort, receiverAdminPort, lookupAdminPort] {
+                exported.formUnion(Self.families(in: try await Self.get(port: port, "/metrics").1))
+            }
+            let appearOnFirstEvent: Set = ["amplifi_carrier_errors_total", "amplifi_sender_rate_wait_seconds_total"]
+            let missing = try await Self.namesQueriedByDeploy().subtracting(exported).subtracting(appearOnFirstEvent)
+            #expect(missing.isEmpty, "queried in deploy/ but exported by no role: \(missing.sorted())")
+            #expect(exported.contains("amplifi_pool_wait_seconds") && exported.contains("amplifi_http_responses_total"))
 
             // SIGTERM: each role drains and exits well within its 20 s bound.
-            for (name, process) in [("worker", worker), ("scheduler", scheduler)] {
+            for (name, process) in [
+                ("worker", worker), ("scheduler", scheduler), ("receiver", receiver), ("lookup", lookup),
+            ] {
                 let start = ContinuousClock.now
                 process.terminate()
                 try await LocalNetwork.waitUntil("the \(name) to exit", timeout: 25) { !process.isRunning }
@@ -136,6 +214,41 @@ struct OrgCreditsCommandTests {
             let active = try await client.query("SELECT billing_active FROM organizations WHERE name = 'Ops'")[0]
                 .decode(Bool.self, at: 0)
             #expect(!active)
+        }
+    }
+}
+
+/// `amplifi backfill-status` as a CronJob runs it: SIGTERM stops it at the end of a page, with its
+/// report printed and the rest left for the next run.
+@Suite("Status backfill stops on SIGTERM (the real executable)")
+struct BackfillStatusSignalTests {
+    @Test func sigtermEndsTheRunAtAPageBoundaryWithItsReport() async throws {
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 400)
+            try await client.query(
+                """
+                INSERT INTO campaign_messages (org_id, campaign_id, contact_id, phone, status, sent_at,
+                                               provider_message_id, claimed_by, claimed_at)
+                SELECT org_id, \(fixture.campaign), id, phone, 'sent', now() - interval '1 hour',
+                       'SM' || md5(id::text), 'test', now() - interval '1 hour'
+                FROM contacts WHERE org_id = \(fixture.org)
+                """)
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("backfill-\(UUID()).log")
+            // 2 requests a second: pages of 10 rows, five seconds each; 400 rows would take 200 s.
+            let backfill = try AmplifiExecutable.launch(
+                ["backfill-status", "--rate", "2"], environment: ["AMPLIFI_DATABASE_URL": url], logTo: output)
+            defer { backfill.terminate() }
+            try await Task.sleep(for: .seconds(3))
+            let stopped = ContinuousClock.now
+            backfill.terminate()
+            try await LocalNetwork.waitUntil("backfill-status to exit", timeout: 15) { !backfill.isRunning }
+            #expect(ContinuousClock.now - stopped < .seconds(8))
+            let printed = try String(contentsOf: output, encoding: .utf8)
+            #expect(printed.contains("Interrupted: run it again to continue."), "\(printed)")
+            let checks = try await client.query(
+                "SELECT count(*)::int FROM campaign_messages WHERE org_id = \(fixture.org) AND status_checks > 0"
+            )[0].decode(Int.self, at: 0)
+            #expect(checks > 0 && checks < 400 && checks % 10 == 0, "whole pages only: \(checks)")
         }
     }
 }

@@ -42,15 +42,31 @@ public struct ContactLookup: Sendable {
 
     // One statement per page. `is_textable IS NULL` and the phone guard keep a value set meanwhile
     // (an import, a carrier 21614 from the sender) or a changed number from being overwritten with
-    // the answer for the old number.
-    static func updateQuery(orgID: UUID, ids: [UUID], phones: [String], textable: [Bool]) -> PostgresQuery {
+    // the answer for the old number. A page of the background lookup spans organizations, so each
+    // row carries its own.
+    static func updateQuery(_ answers: [LookupAnswer]) -> PostgresQuery {
         """
         UPDATE contacts c SET is_textable = r.textable
-        FROM unnest(\(UUIDArrayParameter(ids: ids))::uuid[], \(phones)::text[], \(textable)::boolean[])
-             AS r(id, phone, textable)
-        WHERE c.org_id = \(orgID) AND c.id = r.id AND c.phone = r.phone
+        FROM unnest(\(UUIDArrayParameter(ids: answers.map(\.contact.orgID)))::uuid[],
+                    \(UUIDArrayParameter(ids: answers.map(\.contact.id)))::uuid[],
+                    \(answers.map(\.contact.phone))::text[], \(answers.map(\.textable))::boolean[])
+             AS r(org_id, id, phone, textable)
+        WHERE c.org_id = r.org_id AND c.id = r.id AND c.phone = r.phone
           AND c.is_textable IS NULL AND c.deleted_at IS NULL
         """
+    }
+
+    /// A contact to look up.
+    struct PendingContact: Sendable {
+        var orgID: UUID
+        var id: UUID
+        var phone: String
+    }
+
+    /// The carrier's verdict on one contact's number.
+    struct LookupAnswer: Sendable {
+        var contact: PendingContact
+        var textable: Bool
     }
 
     // MARK: - API
@@ -67,35 +83,19 @@ public struct ContactLookup: Sendable {
             let rows = try await client.query(
                 Self.pageQuery(orgID: orgID, after: cursor, limit: min(pageSize, remaining)))
             guard !rows.isEmpty else { break }
-            var page: [(id: UUID, phone: String)] = []
+            var page: [PendingContact] = []
             page.reserveCapacity(rows.count)
-            for row in rows { page.append(try row.decode((UUID, String).self)) }
+            for row in rows {
+                let (id, phone) = try row.decode((UUID, String).self)
+                page.append(PendingContact(orgID: orgID, id: id, phone: phone))
+            }
             cursor = page.last?.id
-            let answers = await lookUp(page.map(\.phone), width: width)
-            var ids: [UUID] = []
-            var phones: [String] = []
-            var textable: [Bool] = []
-            for (position, answer) in answers.enumerated() {
-                switch answer {
-                case .success(let lineType?):
-                    ids.append(page[position].id)
-                    phones.append(page[position].phone)
-                    textable.append(lineType.isTextable)
-                    if lineType.isTextable { report.textable += 1 } else { report.notTextable += 1 }
-                case .success(nil):
-                    report.unresolved += 1
-                case .failure(let failure):
-                    report.unresolved += 1
-                    report.errors[failure.code, default: 0] += 1
-                }
-            }
-            report.lookedUp += page.count
-            if !ids.isEmpty {
-                try await client.query(Self.updateQuery(orgID: orgID, ids: ids, phones: phones, textable: textable))
-            }
+            let unresolved = try await lookUpAndWrite(page, width: width, into: &report)
             logger.debug(
                 "lookup page written",
-                metadata: ["org_id": .id(orgID), "contacts": "\(page.count)", "resolved": "\(ids.count)"])
+                metadata: [
+                    "org_id": .id(orgID), "contacts": "\(page.count)", "resolved": "\(page.count - unresolved.count)",
+                ])
         }
         report.elapsedSeconds = (ContinuousClock.now - started).asSeconds
         logger.info(
@@ -105,6 +105,33 @@ public struct ContactLookup: Sendable {
                 "not_textable": "\(report.notTextable)", "unresolved": "\(report.unresolved)",
             ])
         return report
+    }
+
+    /// Looks up `page` (`width` at a time), counts the answers into `report`, writes the resolved ones
+    /// back in one statement and returns the contacts left unresolved.
+    @discardableResult
+    func lookUpAndWrite(_ page: [PendingContact], width: Int, into report: inout ContactLookupReport) async throws
+        -> [PendingContact]
+    {
+        let answers = await lookUp(page.map(\.phone), width: width)
+        var resolved: [LookupAnswer] = []
+        var unresolved: [PendingContact] = []
+        for (contact, answer) in zip(page, answers) {
+            switch answer {
+            case .success(let lineType?):
+                resolved.append(LookupAnswer(contact: contact, textable: lineType.isTextable))
+                if lineType.isTextable { report.textable += 1 } else { report.notTextable += 1 }
+            case .success(nil):
+                unresolved.append(contact)
+            case .failure(let failure):
+                unresolved.append(contact)
+                report.errors[failure.code, default: 0] += 1
+            }
+        }
+        report.unresolved += unresolved.count
+        report.lookedUp += page.count
+        if !resolved.isEmpty { try await client.query(Self.updateQuery(resolved)) }
+        return unresolved
     }
 
     /// Looks up `phones` with at most `width` in flight; answers in input order (an error as its code).

@@ -1,11 +1,32 @@
 import AmplifiCarriers
 import CoreMetrics
+import Foundation
 
 /// The engine's series, through swift-metrics: where they go is the process's choice (the roles
 /// bootstrap a Prometheus registry served on their admin port; tests bootstrap nothing, so they cost
 /// nothing). Labels are bounded sets only — outcomes, error classes and carrier codes, queue names,
 /// campaign statuses — never a phone number, and ids only where their count is bounded.
 enum EngineMetrics {
+    /// The sender's series without a variable label, registered at zero when a worker starts, so they
+    /// are scraped (and `rate()` works) before their first event. Carrier errors (labelled by code) and
+    /// per-sender rate waits appear with their first event.
+    static func registerSenderSeries() {
+        for outcome in ["sent", "failed", "retried", "unknown"] {
+            Counter(label: "amplifi_messages_total", dimensions: [("outcome", outcome)]).increment(by: 0)
+        }
+        for outcome in ChunkOutcome.metricNames {
+            Counter(label: "amplifi_chunks_total", dimensions: [("outcome", outcome)]).increment(by: 0)
+        }
+        for label in [
+            "amplifi_refunds_total", "amplifi_sender_backoffs_total", "amplifi_claims_total",
+            "amplifi_claimed_rows_total", "amplifi_credit_refusals_total", "amplifi_planned_rows_total",
+            "amplifi_carrier_requests_total",
+        ] {
+            Counter(label: label).increment(by: 0)
+        }
+        carrierInFlight.increment(by: 0)
+    }
+
     /// Messages written after a carrier attempt, by outcome (`sent`, `failed`, `retried`, `unknown`),
     /// counted once per batch.
     static func recordBatch(_ verdict: BatchVerdict) {
@@ -28,9 +49,16 @@ enum EngineMetrics {
         Counter(label: "amplifi_sender_backoffs_total").increment()
     }
 
-    /// A claim waited `duration` for its sender number's rate before taking any row.
-    static func rateLimitWait(_ duration: Duration) {
+    /// A claim waited `duration` for its sender number's rate (other workers had booked it ahead, or
+    /// its first slot was still to come). The histogram is fleet-wide; the per-sender counter of seconds
+    /// waited is labelled with the sender number's id (a UUID, never the number itself): one series per
+    /// sender number of the fleet.
+    static func rateLimitWait(_ duration: Duration, senderID: UUID) {
+        guard duration > .zero else { return }
         Timer(label: "amplifi_rate_limit_wait_seconds").recordNanoseconds(duration.nanoseconds)
+        FloatingPointCounter(
+            label: "amplifi_sender_rate_wait_seconds_total", dimensions: [("sender", senderID.uuidString.lowercased())]
+        ).increment(by: duration.asSeconds)
     }
 
     /// A claim of `rows` rows was taken.

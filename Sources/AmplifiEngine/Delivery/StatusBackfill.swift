@@ -45,13 +45,17 @@ public struct StatusBackfill: Sendable {
     // With `onlyUnknown` (the worker's settle step) only `unknown` rows not settled yet
     // (status_checked_at NULL), claimed longer ago than the cutoff. `past_grace` tells, on the same
     // clock, whether a row the carrier does not know may be put back.
+    // Bounds (`horizon`, `maxChecks`): rows sent or claimed before the horizon, or checked the most
+    // times allowed, are left out (``givenUpQuery`` counts them).
     static func candidatesQuery(
-        after: Int64, olderThanSeconds: Double, settleAfterSeconds: Double, onlyUnknown: Bool, limit: Int
+        after: Int64, olderThanSeconds: Double, settleAfterSeconds: Double, onlyUnknown: Bool, limit: Int,
+        horizon: Duration? = nil, maxChecks: Int? = nil
     ) -> PostgresQuery {
         let filter =
             onlyUnknown
             ? "m.status = 'unknown' AND m.status_checked_at IS NULL AND m.claimed_at"
             : "m.status IN ('sent', 'unknown') AND greatest(CASE WHEN m.status = 'sent' THEN m.sent_at ELSE m.claimed_at END, m.status_checked_at)"
+        let bounds = boundsFilter(horizon: horizon, maxChecks: maxChecks, within: true)
         return """
             SELECT m.id, m.org_id, m.status, m.provider_message_id, m.phone, m.claimed_at, p.e164,
                    m.campaign_id, m.contact_id, m.claim_id, coalesce(m.credits, 0) AS credits, m.attempt, m.body,
@@ -62,16 +66,40 @@ public struct StatusBackfill: Sendable {
                 (SELECT d.id FROM phone_numbers d WHERE d.org_id = c.org_id AND d.is_default ORDER BY d.created_at LIMIT 1))
             WHERE m.status IN ('sent', 'unknown') AND m.id > \(after)
               AND \(unescaped: filter) < now() - make_interval(secs => \(olderThanSeconds)::float8)
+              AND \(unescaped: bounds)
             ORDER BY m.id
             LIMIT \(limit)
             """
+    }
+
+    // The bounds as SQL over `m`: rows within them (`within`), or past them. Numbers only, from
+    // the configuration, so the text is safe to splice.
+    static func boundsFilter(horizon: Duration?, maxChecks: Int?, within: Bool) -> String {
+        var past: [String] = []
+        if let horizon {
+            past.append(
+                "coalesce(m.sent_at, m.claimed_at) < now() - make_interval(secs => \(horizon.asSeconds)::float8)")
+        }
+        if let maxChecks { past.append("m.status_checks >= \(maxChecks)") }
+        guard !past.isEmpty else { return within ? "true" : "false" }
+        let any = "(" + past.joined(separator: " OR ") + ")"
+        return within ? "NOT \(any)" : any
+    }
+
+    // The rows a bounded run no longer polls (counted once per run, through the same partial index).
+    static func givenUpQuery(horizon: Duration?, maxChecks: Int?) -> PostgresQuery {
+        """
+        SELECT count(*)::int FROM campaign_messages m
+        WHERE m.status IN ('sent', 'unknown')
+          AND \(unescaped: boundsFilter(horizon: horizon, maxChecks: maxChecks, within: false))
+        """
     }
 
     // Stamps the rows checked in one page, in one statement (arrays + unnest), after their reports
     // were applied: a run interrupted in between polls that page again, which is harmless.
     static func stampQuery(ids: [Int64], orgIDs: [UUID]) -> PostgresQuery {
         """
-        UPDATE campaign_messages m SET status_checked_at = now()
+        UPDATE campaign_messages m SET status_checked_at = now(), status_checks = m.status_checks + 1
         FROM unnest(\(ids)::bigint[], \(orgIDs)::uuid[]) AS s(id, org_id)
         WHERE m.org_id = s.org_id AND m.id = s.id
         """
@@ -87,15 +115,25 @@ public struct StatusBackfill: Sendable {
         case error(code: String)
     }
 
-    /// Runs until no candidate is left or `limit` rows were checked; returns the tally.
-    public func run() async throws -> StatusBackfillReport {
+    /// Runs until no candidate is left, `limit` rows were checked or `shouldStop` answers true at a
+    /// page boundary (then the report says `interrupted`); returns the tally.
+    public func run(shouldStop: @Sendable () -> Bool = { false }) async throws -> StatusBackfillReport {
         let applier = DeliveryStatusApplier(client: client, logger: logger)
         let limiter = PacingLimiter(rate: configuration.rate)
         let olderThan = (max(.zero, configuration.olderThan)).asSeconds
         var report = StatusBackfillReport()
+        if configuration.horizon != nil || configuration.maxChecks != nil {
+            report.givenUp = try await client.query(
+                Self.givenUpQuery(horizon: configuration.horizon, maxChecks: configuration.maxChecks))[0].decode(
+                    Int.self, at: 0)
+        }
         var after: Int64 = 0
         while true {
             try Task.checkCancellation()
+            if shouldStop() {
+                report.interrupted = true
+                break
+            }
             let remaining = configuration.limit.map { $0 - report.checked } ?? Int.max
             guard remaining > 0 else { break }
             let page = try await candidates(
@@ -210,7 +248,8 @@ public struct StatusBackfill: Sendable {
             Self.candidatesQuery(
                 after: after, olderThanSeconds: olderThan,
                 settleAfterSeconds: (configuration.settleAfter).asSeconds,
-                onlyUnknown: configuration.onlyUnknown, limit: limit))
+                onlyUnknown: configuration.onlyUnknown, limit: limit, horizon: configuration.horizon,
+                maxChecks: configuration.maxChecks))
         return try rows.map { row in
             let (id, orgID, status, sid, phone, claimedAt, from) = try row.decode(
                 (Int64, UUID, MessageStatus, String?, String?, Date?, String?).self)

@@ -18,12 +18,16 @@ public struct StatusBackfillConfiguration: Sendable {
     public var settleAfter: Duration
     /// Attempts after which an `unknown` row never created fails (`not_created`) instead of going back.
     public var maxAttempts: Int
+    /// Rows sent (or claimed) longer ago than this are no longer polled, only counted (nil: no horizon).
+    public var horizon: Duration?
+    /// Rows already checked this many times are no longer polled, only counted (nil: no bound).
+    public var maxChecks: Int?
 
     /// A configuration; `rate` and `concurrency` are clamped to sensible minimums (a NaN rate is the default, 10).
     public init(
         olderThan: Duration = .seconds(15 * 60), limit: Int? = nil, rate: Double = 10, concurrency: Int = 4,
         pageSize: Int = 200, onlyUnknown: Bool = false, settleAfter: Duration = .seconds(120),
-        maxAttempts: Int = 5
+        maxAttempts: Int = 5, horizon: Duration? = nil, maxChecks: Int? = nil
     ) {
         self.olderThan = olderThan
         self.limit = limit
@@ -33,5 +37,7 @@ public struct StatusBackfillConfiguration: Sendable {
         self.onlyUnknown = onlyUnknown
         self.settleAfter = max(settleAfter, .zero)
         self.maxAttempts = max(maxAttempts, 1)
+        self.horizon = horizon.map { max($0, .zero) }
+        self.maxChecks = maxChecks.map { max($0, 1) }
     }
 }

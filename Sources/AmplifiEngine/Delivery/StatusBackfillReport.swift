@@ -19,6 +19,11 @@ public struct StatusBackfillReport: Sendable, Hashable, Codable {
     public var kept = 0
     /// Carrier requests that failed (not stamped: the next run asks again).
     public var errors = 0
+    /// Rows still without a final status that are no longer polled: older than the horizon, or
+    /// checked the most times allowed. Counted at the start of the run.
+    public var givenUp = 0
+    /// The run stopped early (SIGTERM, SIGINT) at a page boundary; starting it again continues.
+    public var interrupted = false
 
     /// An empty report.
     public init() {}

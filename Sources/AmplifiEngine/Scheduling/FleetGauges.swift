@@ -6,8 +6,10 @@ import Logging
 
 /// The fleet-wide gauges a scheduler publishes on its reconcile ticks, so one scrape target answers
 /// "how much work is waiting": chunk jobs queued and leased, admissions not yet planned, campaigns
-/// by status and unfinished messages by status. Three Redis reads and two queries, each bounded by
-/// the work in progress (the counts use the partial index over unfinished rows).
+/// by status, unfinished messages by status, how long the oldest due campaign has waited to start
+/// (`amplifi_admission_lag_seconds`) and how long the oldest sending campaign has been sending
+/// (`amplifi_oldest_sending_campaign_seconds`). Three Redis reads and three queries, each bounded by
+/// the work in progress (the message counts use the partial index over unfinished rows).
 struct FleetGauges: Sendable {
     let client: PostgresClient
     let chunks: FairChunkQueue
@@ -29,6 +31,22 @@ struct FleetGauges: Sendable {
         }
         for (status, count) in campaigns {
             Gauge(label: "amplifi_campaigns", dimensions: [("status", status)]).record(count)
+        }
+
+        let ages = try await client.query(
+            """
+            SELECT coalesce(extract(epoch FROM now() - min(CASE WHEN status = 'scheduled' THEN scheduled_for
+                                                           ELSE status_changed_at END)
+                                    FILTER (WHERE status <> 'sending')), 0)::float8,
+                   coalesce(extract(epoch FROM now() - min(status_changed_at) FILTER (WHERE status = 'sending')),
+                            0)::float8
+            FROM campaigns
+            WHERE status IN ('pending', 'queued', 'sending') OR (status = 'scheduled' AND scheduled_for <= now())
+            """)
+        if let row = ages.first {
+            let (admissionLag, oldestSending) = try row.decode((Double, Double).self)
+            Gauge(label: "amplifi_admission_lag_seconds").record(admissionLag)
+            Gauge(label: "amplifi_oldest_sending_campaign_seconds").record(oldestSending)
         }
 
         var messages = Dictionary(uniqueKeysWithValues: Self.unfinished.map { ($0.rawValue, 0) })

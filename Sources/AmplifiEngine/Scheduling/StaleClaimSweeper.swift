@@ -26,6 +26,7 @@ public struct StaleClaimSweeper: Sendable {
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
+        Counter(label: "amplifi_claims_swept_unknown_total").increment(by: 0)
     }
 
     // Why one statement: the UPDATE moves every expired claim at once through

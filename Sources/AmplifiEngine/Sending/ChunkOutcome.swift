@@ -14,6 +14,9 @@ public enum ChunkOutcome: Sendable, Equatable {
 }
 
 extension ChunkOutcome {
+    /// Every ``metricName``, for registering the series at zero.
+    static let metricNames = ["finished", "stopped", "lease_lost", "handed_back"]
+
     /// The outcome's label in `amplifi_chunks_total`.
     var metricName: String {
         switch self {

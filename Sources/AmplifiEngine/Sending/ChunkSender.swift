@@ -131,14 +131,16 @@ public struct ChunkSender: Sendable {
                 // Other workers booked the number ahead: wait (holding no row) and ask again. The wait
                 // is bounded so the status and the lease are looked at again in time.
                 if case .wait(let wait) = decision {
-                    EngineMetrics.rateLimitWait(wait)
+                    EngineMetrics.rateLimitWait(wait, senderID: campaign.senderID)
                     await Self.pause(until: reservedAt + min(wait, .seconds(max(1, configuration.leaseSeconds / 4))))
                 }
                 continue
             }
             // Claim when the first message's slot comes (within the horizon), so the send-time checks
             // read the contacts as late as possible.
-            await Self.pause(until: reservedAt + reservation.delay(throughSegment: 1) - .milliseconds(20))
+            let firstSlot = reservation.delay(throughSegment: 1) - .milliseconds(20)
+            EngineMetrics.rateLimitWait(firstSlot, senderID: campaign.senderID)
+            await Self.pause(until: reservedAt + firstSlot)
             let claimID = UUID()
             let (claimed, winner) = try await store.claim(
                 campaignID: job.campaignID, orgID: job.orgID, chunk: job.chunk, worker: configuration.workerID,

@@ -40,6 +40,7 @@ public struct ChunkSenderService: Service {
         self.leaseSeconds = configuration.leaseSeconds
         self.idleWait = idleWait
         self.logger = logger
+        EngineMetrics.registerSenderSeries()
     }
 
     public func run() async throws {

@@ -53,10 +53,11 @@ public struct UnknownSettlerService: Service {
 
     /// One pass, when no other settler holds the lock (nil then).
     public func settleOnce() async throws -> StatusBackfillReport? {
-        guard
-            let report = try await client.withAdvisoryLockIfFree(
-                space: Self.settlerLockSpace, key: "settle", backfill.run)
-        else { return nil }
+        let backfill = backfill
+        let result = try await client.withAdvisoryLockIfFree(space: Self.settlerLockSpace, key: "settle") {
+            try await backfill.run()
+        }
+        guard let report = result else { return nil }
         if report.checked > 0 {
             logger.info(
                 "unknown messages settled",

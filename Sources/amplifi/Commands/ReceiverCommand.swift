@@ -26,6 +26,7 @@ struct ReceiverCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
     @OptionGroup var admin: AdminOptions
+    @OptionGroup var pools: PoolSizeOptions
 
     @Option(help: "Address to bind.")
     var host = "127.0.0.1"
@@ -88,9 +89,9 @@ struct ReceiverCommand: AsyncParsableCommand {
             "carrier": "\(try carrierOptions.resolvedName())", "public_url": "\(RedactedURL.describe(publicURL))",
             "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
         ])
-        let client = PostgresClient(url: databaseURL, maxConnections: 6)
+        let client = PostgresClient(url: databaseURL, maxConnections: try pools.postgres(roleDefault: 6))
         // Auto-replies take their sender number's rate reservations in the workers' buckets.
-        let redisClient = try RedisClient(url: redisURL, maxConnections: 4)
+        let redisClient = try RedisClient(url: redisURL, maxConnections: try pools.redis(roleDefault: 4))
         let keys = redis.keys
         let configuration = ReceiverConfiguration(
             host: host, port: port, publicURL: publicURL, authToken: authToken, maxQueued: maxQueuedReports,

@@ -82,9 +82,11 @@ struct RoleRuntime {
 extension DependencyCheck {
     /// Postgres (`SELECT 1`) and Redis (`PING`): what every role needs to do its work.
     static func standard(client: PostgresClient, redis: RedisClient) -> [DependencyCheck] {
-        [
-            DependencyCheck(name: "postgres") { try await client.query("SELECT 1") },
-            DependencyCheck(name: "redis") { try await redis.send(["PING"]) },
-        ]
+        [postgres(client), DependencyCheck(name: "redis") { try await redis.send(["PING"]) }]
+    }
+
+    /// Postgres alone (`SELECT 1`), for a role that uses no Redis.
+    static func postgres(_ client: PostgresClient) -> DependencyCheck {
+        DependencyCheck(name: "postgres") { try await client.query("SELECT 1") }
     }
 }

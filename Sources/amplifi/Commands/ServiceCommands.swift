@@ -20,6 +20,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
     @OptionGroup var admin: AdminOptions
+    @OptionGroup var pools: PoolSizeOptions
 
     @Option(help: "Milliseconds between ticks.")
     var tickMilliseconds = 500
@@ -50,8 +51,8 @@ struct SchedulerCommand: AsyncParsableCommand {
         runtime.logStartup([
             "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
         ])
-        let client = PostgresClient(url: databaseURL, maxConnections: 4)
-        let redisClient = try RedisClient(url: redisURL, maxConnections: 4)
+        let client = PostgresClient(url: databaseURL, maxConnections: try pools.postgres(roleDefault: 4))
+        let redisClient = try RedisClient(url: redisURL, maxConnections: try pools.redis(roleDefault: 4))
         let service = SchedulerService(
             client: client, redis: redisClient, keys: redis.keys,
             tick: .milliseconds(tickMilliseconds), reconcileEvery: reconcileEvery,
@@ -77,6 +78,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
     @OptionGroup var admin: AdminOptions
+    @OptionGroup var pools: PoolSizeOptions
 
     @Option(help: "Contacts per chunk job.")
     var chunkSize = 1_000
@@ -182,8 +184,10 @@ struct WorkerCommand: AsyncParsableCommand {
                 backfill-status; set AMPLIFI_PUBLIC_URL to the receiver's public base URL
                 """)
         }
-        let client = PostgresClient(url: databaseURL, maxConnections: 4 + concurrency)
-        let redisClient = try RedisClient(url: redisURL, maxConnections: 2 + concurrency)
+        // The planner and the settler each hold one connection for their advisory lock while they work.
+        let client = PostgresClient(
+            url: databaseURL, maxConnections: try pools.postgres(roleDefault: 4 + concurrency, minimum: 3))
+        let redisClient = try RedisClient(url: redisURL, maxConnections: try pools.redis(roleDefault: 2 + concurrency))
         let keys = redis.keys
         let planner = CampaignPlannerService(
             client: client, redis: redisClient, keys: keys,

@@ -136,3 +136,70 @@ struct ContactLookupTests {
         }
     }
 }
+
+@Suite("Background contact lookup (the lookup role)")
+struct BackgroundContactLookupTests {
+    static func service(
+        _ client: PostgresClient, _ carrier: LookupCarrier, retryAfter: Duration = .seconds(3_600), maxAttempts: Int = 5
+    ) -> BackgroundContactLookup {
+        BackgroundContactLookup(
+            client: client, carrier: carrier,
+            configuration: .init(
+                ratePerSecond: 1_000, concurrency: 4, retryAfter: retryAfter, maxAttempts: maxAttempts),
+            logger: ContactLookupTests.logger)
+    }
+
+    static func pending(_ client: PostgresClient) async throws -> Int {
+        try await client.query("SELECT count(*) FROM contacts WHERE is_textable IS NULL")[0].decode(Int.self, at: 0)
+    }
+
+    @Test func resolvesThePendingContactsOfEveryOrganization() async throws {
+        try await withTestDatabase { client, _ in
+            _ = try await ContactLookupTests.org(client, pending: 30)
+            _ = try await ContactLookupTests.org(client, pending: 5)
+            let carrier = LookupCarrier()
+            let lookup = Self.service(client, carrier)
+            var looked = 0
+            while case let count = try await lookup.runOnce(), count > 0 { looked += count }
+            #expect(looked == 35 && carrier.lookups == 35)
+            #expect(try await Self.pending(client) == 0)
+        }
+    }
+
+    @Test func anUnresolvedNumberIsRetriedLaterAndGivenUpAfterItsAttempts() async throws {
+        try await withTestDatabase { client, _ in
+            _ = try await ContactLookupTests.org(client, pending: 6)
+            let carrier = LookupCarrier(failing: [ContactLookupTests.phone(2)], unknown: [ContactLookupTests.phone(4)])
+            let lookup = Self.service(client, carrier, retryAfter: .milliseconds(300), maxAttempts: 2)
+            #expect(try await lookup.runOnce() == 6)
+            // Not due yet: the two unresolved numbers wait out their retry delay.
+            #expect(try await lookup.runOnce() == 0)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await lookup.runOnce() == 2)
+            // Their last attempt: given up, never asked for again by the background lookup.
+            try await Task.sleep(for: .milliseconds(1_000))
+            #expect(try await lookup.runOnce() == 0)
+            let pending = try await Self.pending(client)
+            #expect(carrier.lookups == 8 && pending == 2)
+            let attempts = try await client.query(
+                "SELECT lookup_attempts::int FROM contacts WHERE is_textable IS NULL ORDER BY phone"
+            ).map { try $0.decode(Int.self, at: 0) }
+            #expect(attempts == [2, 2])
+        }
+    }
+
+    @Test func replicasShareTheBacklogWithoutAskingTwiceForANumber() async throws {
+        try await withTestDatabase { client, _ in
+            _ = try await ContactLookupTests.org(client, pending: 120)
+            let carrier = LookupCarrier()
+            let replicas = (0..<3).map { _ in Self.service(client, carrier) }
+            await withThrowingTaskGroup(of: Void.self) { group in
+                for replica in replicas {
+                    group.addTask { while try await replica.runOnce() > 0 {} }
+                }
+            }
+            let pending = try await Self.pending(client)
+            #expect(carrier.lookups == 120 && pending == 0)
+        }
+    }
+}

@@ -5,6 +5,7 @@ import AmplifiPostgres
 import AmplifiRedis
 import AmplifiTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// `StatusBackfill` with the in-process simulator: messages sent through the real ChunkSender path.
@@ -64,6 +65,48 @@ import Testing
                 #expect(sources == ["backfill"])
                 let rerun = try await Self.backfill(client, carrier: carrier).run()
                 #expect(rerun == StatusBackfillReport())
+            }
+        }
+    }
+
+    @Test func rowsPastTheHorizonOrCheckedTooOftenAreCountedNotPolledAndAStopEndsAtAPage() async throws {
+        try await withTestDatabase { client, _ in
+            try await F.withRedis { redis in
+                let carrier = SimulatedCarrier(configuration: .init(recordsLog: true), logger: D.logger)
+                let (org, _, rows) = try await Self.sentCampaign(client, redis: redis, carrier: carrier, count: 8)
+                try await Self.age(client, org: org, rows: rows)
+                // Two sent four days ago, two already checked three times: past the bounds.
+                try await client.query(
+                    """
+                    UPDATE campaign_messages SET sent_at = sent_at - interval '96 hours'
+                    WHERE org_id = \(org) AND id = ANY(\(Array(rows[0..<2]))::bigint[]);
+                    """)
+                try await client.query(
+                    """
+                    UPDATE campaign_messages SET status_checks = 3
+                    WHERE org_id = \(org) AND id = ANY(\(Array(rows[2..<4]))::bigint[]);
+                    """)
+                let bounded = StatusBackfillConfiguration(
+                    rate: 10_000, concurrency: 4, pageSize: 1, horizon: .seconds(72 * 3_600), maxChecks: 3)
+                // Stop asked after two pages: the run ends at the page boundary and says so.
+                let pages = Mutex(0)
+                let stopped = try await StatusBackfill(
+                    client: client, carrier: carrier, configuration: bounded, logger: D.logger
+                ).run(shouldStop: {
+                    pages.withLock {
+                        $0 += 1; return $0 > 2
+                    }
+                })
+                #expect(stopped.interrupted && stopped.checked == 2 && stopped.givenUp == 4)
+                let rest = try await StatusBackfill(
+                    client: client, carrier: carrier, configuration: bounded, logger: D.logger
+                ).run()
+                #expect(!rest.interrupted && rest.checked == 2 && rest.givenUp == 4)
+                let checks = try await client.query(
+                    "SELECT status, status_checks::int FROM campaign_messages WHERE org_id = \(org) ORDER BY id"
+                ).map { try $0.decode((String, Int).self) }
+                #expect(checks.map(\.0) == ["sent", "sent", "sent", "sent"] + Array(repeating: "delivered", count: 4))
+                #expect(checks.map(\.1) == [0, 0, 3, 3, 1, 1, 1, 1])
             }
         }
     }
