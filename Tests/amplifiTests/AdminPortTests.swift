@@ -75,8 +75,10 @@ struct AdminPortTests {
             try await LocalNetwork.waitUntil("the worker's admin port", timeout: 30) {
                 LocalNetwork.isListening(port: workerPort)
             }
-            let (ready, _) = try await Self.get(port: workerPort, "/readyz")
-            #expect(ready == 200)
+            // Ready once the first background probe of Postgres and Redis has answered.
+            try await LocalNetwork.waitUntil("the worker to be ready", timeout: 30) {
+                (try? await Self.get(port: workerPort, "/readyz"))?.0 == 200
+            }
             let (live, _) = try await Self.get(port: workerPort, "/livez")
             #expect(live == 200)
 
@@ -85,10 +87,9 @@ struct AdminPortTests {
                 environment: environment, logTo: logs.appendingPathComponent("scheduler.log"))
             defer { scheduler.terminate() }
             let receiverAdminPort = try LocalNetwork.freePort()
+            let receiverPort = try LocalNetwork.freePort()
             let receiver = try AmplifiExecutable.launch(
-                [
-                    "receiver", "--port", "\(try LocalNetwork.freePort())", "--admin-port", "\(receiverAdminPort)",
-                ],
+                ["receiver", "--port", "\(receiverPort)", "--admin-port", "\(receiverAdminPort)"],
                 environment: environment.merging(["TWILIO_AUTH_TOKEN": "admin-port-test-token"]) { $1 },
                 logTo: logs.appendingPathComponent("receiver.log"))
             defer { receiver.terminate() }
@@ -142,8 +143,21 @@ struct AdminPortTests {
                 (Self.sample(#"amplifi_lookups_total{outcome="textable"}"#, in: lookupMetrics) ?? 0)
                 + (Self.sample(#"amplifi_lookups_total{outcome="not_textable"}"#, in: lookupMetrics) ?? 0)
             #expect(resolved == 20, "\(lookupMetrics)")
-            let (receiverReady, _) = try await Self.get(port: receiverAdminPort, "/readyz")
-            #expect(receiverReady == 200)
+            try await LocalNetwork.waitUntil("the receiver to be ready", timeout: 30) {
+                (try? await Self.get(port: receiverAdminPort, "/readyz"))?.0 == 200
+            }
+            // An unsigned status callback is refused, and the receiver's series say so.
+            var unsigned = HTTPClientRequest(url: "http://127.0.0.1:\(receiverPort)/twilio/status/1")
+            unsigned.method = .POST
+            unsigned.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            unsigned.body = .bytes(ByteBuffer(string: "MessageSid=SM1&MessageStatus=delivered"))
+            let refused = try await HTTPClient.shared.execute(unsigned, timeout: .seconds(10))
+            #expect(refused.status.code == 403)
+            let receiverMetrics = try await Self.get(port: receiverAdminPort, "/metrics").1
+            #expect(Self.sample(#"amplifi_receiver_rejected_total{reason="signature"}"#, in: receiverMetrics) == 1)
+            #expect(
+                Self.sample(#"amplifi_http_responses_total{server="public",class="4xx"}"#, in: receiverMetrics) == 1,
+                "\(receiverMetrics)")
 
             // Every metric deploy/ queries is exported by a running role, except the two that appear with
             // their first event (a carrier error code, a sender number that had to wait for its rate).

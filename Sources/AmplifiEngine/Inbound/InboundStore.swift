@@ -88,7 +88,7 @@ struct InboundStore: Sendable {
         let plan = write.reply?.plan
         let replyTo = write.reply?.to
         let replyBody = plan?.text
-        let encoding: String? = plan.map { $0.encoding == .gsm7 ? "GSM7" : "UCS2" }
+        let encoding: String? = plan.map { $0.encoding.databaseValue }
         let segments: Int? = plan.map { max(1, $0.segmentCount) }
         let credits: Int? = plan?.credits
         let trigger = write.reply?.trigger.windowKey
