@@ -184,6 +184,16 @@ def check_dashboard(name, dashboard):
         check_expr(where, expr)
 
 
+def known_keys_only(where, mapping, allowed):
+    """False (with a problem) when `mapping` is not a mapping; else reports its keys outside `allowed`."""
+    if not isinstance(mapping, dict):
+        problems.append(f"{where}: not a mapping")
+        return False
+    for key in sorted(set(mapping) - allowed):
+        problems.append(f"{where}: unknown key `{key}`")
+    return True
+
+
 def rules(document):
     """(where, rule) of every rule of a parsed rule file; [] when it has no groups of rules."""
     found = []
@@ -217,11 +227,8 @@ def check_rules(name, documents):
     names = set()
     for index, group in enumerate(groups):
         where = f"{name}: groups[{index}]"
-        if not isinstance(group, dict):
-            problems.append(f"{where}: not a mapping")
+        if not known_keys_only(where, group, GROUP_KEYS):
             continue
-        for key in sorted(set(group) - GROUP_KEYS):
-            problems.append(f"{where}: unknown key `{key}`")
         if not isinstance(group.get("name"), str) or not group["name"]:
             problems.append(f"{where}: no name")
         elif group["name"] in names:
@@ -231,11 +238,8 @@ def check_rules(name, documents):
             problems.append(f"{where}: no `rules` list")
     for where, rule in rules(document):
         where = f"{name}: {where}"
-        if not isinstance(rule, dict):
-            problems.append(f"{where}: not a mapping")
+        if not known_keys_only(where, rule, RULE_KEYS):
             continue
-        for key in sorted(set(rule) - RULE_KEYS):
-            problems.append(f"{where}: unknown key `{key}`")
         if ("alert" in rule) == ("record" in rule):
             problems.append(f"{where}: a rule has one of `alert` and `record`, not both or neither")
         check_expr(where, rule.get("expr"))
