@@ -173,6 +173,18 @@ public struct FairChunkQueue: Sendable {
         ).int ?? 0
     }
 
+    /// The oldest waiting job of every organization with work, by organization id (one read-only
+    /// script call, O(orgs with work)).
+    public func heads() async throws -> [String: String] {
+        let reply = try await client.evalScript(
+            FairQueueScripts.heads, keys: Self.arguments(keys.fairTotalDepthKeys),
+            arguments: [.init(keys.fairOrgQueuePrefix)])
+        let items = (reply.array ?? []).compactMap(\.string)
+        var heads: [String: String] = [:]
+        for index in stride(from: 0, to: items.count - 1, by: 2) { heads[items[index]] = items[index + 1] }
+        return heads
+    }
+
     /// Jobs of one organization currently leased.
     public func inFlight(orgID: UUID) async throws -> Int {
         try await client.send(["HGET", .init(keys.fairInFlight), .init(QueueKeys.id(orgID))]).int ?? 0

@@ -208,4 +208,20 @@ public enum FairQueueScripts {
         end
         return total
         """)
+
+    /// heads — KEYS: ready; ARGV: org list prefix.
+    /// The oldest job of every org with work: `{org, job, org, job, …}`. O(number of orgs with
+    /// work), read-only; the scheduler watches how long each head stays the same.
+    public static let heads = RedisScript(
+        """
+        local out = {}
+        for _, org in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+          local head = redis.call('LINDEX', ARGV[1] .. org, 0)
+          if head then
+            out[#out + 1] = org
+            out[#out + 1] = head
+          end
+        end
+        return out
+        """)
 }

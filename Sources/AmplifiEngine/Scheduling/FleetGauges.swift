@@ -3,17 +3,25 @@ import AmplifiPostgres
 import AmplifiRedis
 import CoreMetrics
 import Logging
+import Synchronization
 
 /// The fleet-wide gauges a scheduler publishes on its reconcile ticks, so one scrape target answers
 /// "how much work is waiting": chunk jobs queued and leased, admissions not yet planned, campaigns
 /// by status, unfinished messages by status, how long the oldest due campaign has waited to start
-/// (`amplifi_admission_lag_seconds`) and how long the oldest sending campaign has been sending
-/// (`amplifi_oldest_sending_campaign_seconds`). Three Redis reads and three queries, each bounded by
-/// the work in progress (the message counts use the partial index over unfinished rows).
+/// (`amplifi_admission_lag_seconds`), how long the oldest sending campaign has been sending
+/// (`amplifi_oldest_sending_campaign_seconds`) and how long the oldest queued chunk job has
+/// waited at the head of its organization's queue (`amplifi_oldest_queued_chunk_seconds`). Four
+/// Redis reads and three queries, each bounded by the work in progress (the message counts use the
+/// partial index over unfinished rows).
+///
+/// Queued jobs carry no enqueue time, so the chunk age is observed: the scheduler remembers when
+/// it first saw each organization's current head job, and the age is the longest any head has
+/// stayed the same — a lower bound, to one reconcile interval, of how long a job has waited.
 struct FleetGauges: Sendable {
     let client: PostgresClient
     let chunks: FairChunkQueue
     let admissions: AdmissionQueue
+    let headWatch = QueueHeadWatch()
 
     /// Message statuses that are not final, the ones an operator watches drain.
     static let unfinished: [MessageStatus] = [.pending, .deferred, .held, .sending, .unknown]
@@ -23,6 +31,8 @@ struct FleetGauges: Sendable {
         Gauge(label: "amplifi_chunk_queue_depth").record(try await chunks.totalDepth())
         Gauge(label: "amplifi_chunk_leases").record(try await chunks.leasedCount())
         Gauge(label: "amplifi_admissions_pending").record(try await admissions.pendingCount())
+        Gauge(label: "amplifi_oldest_queued_chunk_seconds").record(
+            headWatch.oldestAge(try await chunks.heads()).asSeconds)
 
         var campaigns = Dictionary(uniqueKeysWithValues: CampaignStatus.allCases.map { ($0.rawValue, 0) })
         for row in try await client.query("SELECT status, count(*)::int FROM campaigns GROUP BY status") {
@@ -59,6 +69,27 @@ struct FleetGauges: Sendable {
         }
         for (status, count) in messages {
             Gauge(label: "amplifi_messages_unfinished", dimensions: [("status", status)]).record(count)
+        }
+    }
+}
+
+/// When the scheduler first saw each organization's current head job (see ``FleetGauges``).
+final class QueueHeadWatch: Sendable {
+    private let seen = Mutex<[String: (job: String, since: ContinuousClock.Instant)]>([:])
+
+    /// The longest time any organization's current head job has been its head, given `heads` now.
+    func oldestAge(_ heads: [String: String], now: ContinuousClock.Instant = .now) -> Duration {
+        seen.withLock { seen in
+            var next: [String: (job: String, since: ContinuousClock.Instant)] = [:]
+            for (org, job) in heads {
+                if let earlier = seen[org], earlier.job == job {
+                    next[org] = earlier
+                } else {
+                    next[org] = (job, now)
+                }
+            }
+            seen = next
+            return next.values.map { now - $0.since }.max() ?? .zero
         }
     }
 }

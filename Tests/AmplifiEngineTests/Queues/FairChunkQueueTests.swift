@@ -8,6 +8,25 @@ import Testing
         FairChunkQueue(client: client, keys: QueueTestSupport.freshKeys(), logger: QueueTestSupport.logger)
     }
 
+    @Test func headsAreEachOrganizationsOldestJob() async throws {
+        let client = try await QueueTestSupport.sharedClient()
+        let queue = makeQueue(client)
+        let (orgA, orgB) = (UUID(), UUID())
+        let jobsA = QueueTestSupport.jobs(org: orgA, count: 2)
+        let jobsB = QueueTestSupport.jobs(org: orgB, count: 1)
+        #expect(try await queue.heads().isEmpty)
+        _ = try await queue.push(jobs: jobsA + jobsB)
+        let heads = try await queue.heads()
+        #expect(heads.count == 2)
+        #expect(heads[orgA.uuidString.lowercased()] == "\(jobsA[0].campaignID.uuidString.lowercased()):0:0")
+        #expect(heads[orgB.uuidString.lowercased()] == "\(jobsB[0].campaignID.uuidString.lowercased()):0:0")
+        _ = try await queue.pop(worker: "w", leaseSeconds: 30)
+        _ = try await queue.pop(worker: "w", leaseSeconds: 30)
+        _ = try await queue.pop(worker: "w", leaseSeconds: 30)
+        #expect(try await queue.heads().isEmpty)
+        await client.close()
+    }
+
     @Test func pushPopCompleteRoundTrip() async throws {
         let client = try await QueueTestSupport.sharedClient()
         let queue = makeQueue(client)

@@ -14,7 +14,7 @@ struct RedisClusterKeyLayoutTests {
 
     /// Every script call of the engine for `org`: its name and every key it touches.
     static func scriptCalls(_ keys: QueueKeys, org: UUID) -> [(name: String, keys: [String])] {
-        // pop, reclaim and totalDepth open org lists as ARGV[1] .. <org>: fairOrgQueue(org).
+        // pop, reclaim, totalDepth and heads open org lists as ARGV[1] .. <org>: fairOrgQueue(org).
         let orgList = keys.fairOrgQueue(org)
         return [
             ("FairQueueScripts.push", keys.fairPushKeys(orgID: org)),
@@ -24,6 +24,7 @@ struct RedisClusterKeyLayoutTests {
             ("FairQueueScripts.reclaim", keys.fairReclaimKeys + [orgList]),
             ("FairQueueScripts.clear", keys.fairClearKeys(orgID: org)),
             ("FairQueueScripts.totalDepth", keys.fairTotalDepthKeys + [orgList]),
+            ("FairQueueScripts.heads", keys.fairTotalDepthKeys + [orgList]),
             ("SenderRateLimiterScripts.reserve", keys.senderReserveKeys(orgID: org, senderID: sender)),
             ("SenderRateLimiterScripts.backOff", keys.senderBackOffKeys(orgID: org, senderID: sender)),
             ("SenderRateLimiterScripts.noteFleetEpoch", [keys.rateFleetEpoch]),
