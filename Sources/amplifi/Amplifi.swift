@@ -10,7 +10,8 @@ struct Amplifi: AsyncParsableCommand {
         version: AmplifiVersion.description,
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
-            SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, LookupCommand.self, CarrierSimCommand.self,
+            SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, LookupCommand.self, APICommand.self,
+            APIKeyCommand.self, CarrierSimCommand.self,
             BackfillStatusCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self, ChaosCommand.self,
         ]
     )

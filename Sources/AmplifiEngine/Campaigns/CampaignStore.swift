@@ -104,20 +104,39 @@ public struct CampaignStore: Sendable {
 
     /// First page, newest first. Keyset (created_at, id) rather than OFFSET, so page n costs
     /// the same as page 1 and rows inserted meanwhile never shift the pages.
-    static func firstPageQuery(orgID: UUID, limit: Int) -> PostgresQuery {
+    static func firstPageQuery(orgID: UUID, status: CampaignStatus? = nil, limit: Int) -> PostgresQuery {
         """
-        SELECT \(unescaped: columns) FROM campaigns WHERE org_id = \(orgID)
+        SELECT \(unescaped: columns) FROM campaigns
+        WHERE org_id = \(orgID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
         ORDER BY created_at DESC, id DESC LIMIT \(limit)
         """
     }
 
     /// Next page: strictly after the last row seen, compared as a row value on the exact
     /// timestamp text of the cursor.
-    static func nextPageQuery(orgID: UUID, createdAt: String, id: UUID, limit: Int) -> PostgresQuery {
+    static func nextPageQuery(
+        orgID: UUID, status: CampaignStatus? = nil, createdAt: String, id: UUID, limit: Int
+    ) -> PostgresQuery {
         """
         SELECT \(unescaped: columns) FROM campaigns
         WHERE org_id = \(orgID) AND (created_at, id) < (\(createdAt)::timestamptz, \(id)::uuid)
+          AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
         ORDER BY created_at DESC, id DESC LIMIT \(limit)
+        """
+    }
+
+    // The sender (the campaign's own number, else the org's default) and the rows not yet handed to
+    // the carrier, counted through the partial index over unfinished rows (campaign_messages_open_idx).
+    static func detailQuery(campaignID: UUID, orgID: UUID) -> PostgresQuery {
+        """
+        SELECT p.id, p.org_id, p.e164, p.is_default, p.mps::text, p.kind,
+               (SELECT count(*) FROM campaign_messages m
+                WHERE m.org_id = c.org_id AND m.campaign_id = c.id
+                  AND m.status IN ('pending', 'deferred', 'held', 'sending'))::bigint AS queued
+        FROM campaigns c
+        LEFT JOIN phone_numbers p ON p.org_id = c.org_id AND p.id = coalesce(c.from_phone_number_id,
+            (SELECT d.id FROM phone_numbers d WHERE d.org_id = c.org_id AND d.is_default ORDER BY d.created_at LIMIT 1))
+        WHERE c.org_id = \(orgID) AND c.id = \(campaignID)
         """
     }
 
@@ -169,26 +188,9 @@ public struct CampaignStore: Sendable {
     ) async throws -> Campaign {
         let campaign = try await client.withConnection { connection in
             if mode == .submit, let draftID = request.draftID {
-                // Promotion reads the draft, validates the merged result and rewrites it. The draft row
-                // stays locked (FOR UPDATE) from read to write, so an edit made meanwhile can't be
-                // silently overwritten with values validated against the old draft.
-                return try await connection.withTransaction { connection in
-                    guard let draft = try await Self.fetch(connection, campaignID: draftID, orgID: orgID, lock: true)
-                    else {
-                        throw EngineError(
-                            .notFound, "no draft campaign \(draftID.uuidString.lowercased()) in this organization",
-                            field: "draftId")
-                    }
-                    guard draft.status == .draft else {
-                        throw EngineError(
-                            .invalidTransition,
-                            "campaign \(draftID.uuidString.lowercased()) is \(draft.status.rawValue), not a draft; only drafts can be promoted",
-                            field: "draftId")
-                    }
-                    return try await write(
-                        connection, orgID: orgID, request: request.overlaying(draft.asRequest), mode: mode, now: now,
-                        parseProblems: parseProblems)
-                }
+                return try await rewriteDraft(
+                    connection, orgID: orgID, draftID: draftID, request: request, mode: mode, now: now,
+                    parseProblems: parseProblems, field: "draftId")
             }
             return try await write(
                 connection, orgID: orgID, request: request, mode: mode, now: now, parseProblems: parseProblems)
@@ -202,10 +204,58 @@ public struct CampaignStore: Sendable {
         return campaign
     }
 
+    /// Updates a draft from a JSON body holding only the fields to change (`PATCH
+    /// /api/campaigns/{id}`): the same validation as a draft's creation, on the merged result. A
+    /// campaign that is no longer a draft is refused (`VALIDATION_FAILED` on `status`).
+    public func updateDraft(orgID: UUID, campaignID: UUID, json: Data, now: Date = Date()) async throws -> Campaign {
+        let (request, problems) = CampaignRequest.parseCollectingProblems(json: json)
+        if problems.first?.field == "body" { throw ValidationFailure(problems) }
+        let campaign = try await client.withConnection { connection in
+            try await rewriteDraft(
+                connection, orgID: orgID, draftID: campaignID, request: request, mode: .draft, now: now,
+                parseProblems: problems, field: nil)
+        }
+        logger.info("draft updated", metadata: ["campaign_id": .id(campaign.id), "org_id": .id(orgID)])
+        return campaign
+    }
+
+    // Promotion (submit) and draft updates read the draft, validate the merged result and rewrite it.
+    // The draft row stays locked (FOR UPDATE) from read to write, so an edit made meanwhile can't be
+    // silently overwritten with values validated against the old draft. `field` names the request
+    // field that pointed at the draft (`draftId`); nil when the draft is the addressed resource.
+    private func rewriteDraft(
+        _ connection: PostgresConnection, orgID: UUID, draftID: UUID, request: CampaignRequest,
+        mode: CampaignIntakeMode, now: Date, parseProblems: [EngineError], field: String?
+    ) async throws -> Campaign {
+        try await connection.withTransaction { connection in
+            let id = draftID.uuidString.lowercased()
+            guard let draft = try await Self.fetch(connection, campaignID: draftID, orgID: orgID, lock: true) else {
+                throw EngineError(
+                    .notFound, "no \(field == nil ? "" : "draft ")campaign \(id) in this organization", field: field)
+            }
+            guard draft.status == .draft else {
+                throw field == nil
+                    ? ValidationFailure([
+                        EngineError(
+                            .validationFailed, "is \(draft.status.rawValue): only a draft can be updated",
+                            field: "status")
+                    ])
+                    : EngineError(
+                        .invalidTransition,
+                        "campaign \(id) is \(draft.status.rawValue), not a draft; only drafts can be promoted",
+                        field: field)
+            }
+            return try await write(
+                connection, orgID: orgID, request: request.overlaying(draft.asRequest), mode: mode, now: now,
+                parseProblems: parseProblems, rewriting: draftID)
+        }
+    }
+
     /// Validates `request` in full (one context query) and writes it in one statement.
+    /// `rewriting` names the draft row to write over (a promotion or a draft update); nil inserts.
     private func write(
         _ connection: PostgresConnection, orgID: UUID, request: CampaignRequest, mode: CampaignIntakeMode, now: Date,
-        parseProblems: [EngineError]
+        parseProblems: [EngineError], rewriting: UUID? = nil
     ) async throws -> Campaign {
         let context = try await CampaignValidator.loadContext(connection: connection, orgID: orgID, request: request)
         let spec: CampaignSpec
@@ -220,7 +270,7 @@ public struct CampaignStore: Sendable {
         let status = spec.initialStatus(mode: mode, now: now)
         let result: PostgresResult
         do {
-            if let draftID = spec.draftID {
+            if let draftID = rewriting ?? spec.draftID {
                 result = try await connection.query(
                     Self.promoteQuery(orgID: orgID, draftID: draftID, spec: spec, status: status))
             } else {
@@ -276,22 +326,36 @@ public struct CampaignStore: Sendable {
         return try decodeCampaign(row)
     }
 
+    /// The campaign with its sender number and display metrics; nil when the organization has no such campaign.
+    public func detail(campaignID: UUID, orgID: UUID) async throws -> CampaignDetail? {
+        guard let campaign = try await fetch(campaignID: campaignID, orgID: orgID),
+            let row = try await client.query(Self.detailQuery(campaignID: campaignID, orgID: orgID)).first
+        else { return nil }
+        let phoneNumber = try row.decode(UUID?.self, at: 0) == nil ? nil : try PhoneNumberStore.decode(row)
+        return CampaignDetail(
+            campaign: campaign, phoneNumber: phoneNumber,
+            metrics: .init(counters: campaign.counters, queued: try row.decode(Int64.self, named: "queued")))
+    }
+
     /// The organization a campaign belongs to (for tools that get only a campaign id).
     public func orgID(ofCampaign campaignID: UUID) async throws -> UUID? {
         try await client.query(Self.orgQuery(campaignID: campaignID)).first?.decode(UUID.self, at: 0)
     }
 
-    /// A page of the organization's campaigns, newest first; pass `nextCursor` back for the next.
-    public func list(orgID: UUID, limit: Int = 50, cursor: String? = nil) async throws -> CampaignPage {
+    /// A page of the organization's campaigns (only those in `status` when given), newest first;
+    /// pass `nextCursor` back for the next.
+    public func list(
+        orgID: UUID, status: CampaignStatus? = nil, limit: Int = 50, cursor: String? = nil
+    ) async throws -> CampaignPage {
         let limit = max(1, min(limit, 500))
         let query: PostgresQuery
         if let cursor {
             guard let (createdAt, id) = Self.decodeCursor(cursor) else {
                 throw EngineError(.validationFailed, "is not a cursor returned by a previous page", field: "cursor")
             }
-            query = Self.nextPageQuery(orgID: orgID, createdAt: createdAt, id: id, limit: limit + 1)
+            query = Self.nextPageQuery(orgID: orgID, status: status, createdAt: createdAt, id: id, limit: limit + 1)
         } else {
-            query = Self.firstPageQuery(orgID: orgID, limit: limit + 1)
+            query = Self.firstPageQuery(orgID: orgID, status: status, limit: limit + 1)
         }
         let result = try await client.query(query)
         var campaigns: [Campaign] = []

@@ -1,0 +1,80 @@
+public import AmplifiEngine
+public import AmplifiHTTP
+public import AmplifiPostgres
+public import AmplifiRedis
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+
+/// `amplifi api`: the HTTP API of campaigns for the product's clients and ops tools. Stateless (every
+/// replica answers every request from Postgres and Redis), behind any load balancer.
+///
+/// Middleware, outermost first: responses counted by class, the request id returned in
+/// `X-Request-Id` (and errors rendered with it), engine errors translated to API errors; then, under
+/// `/api`, the API key. `/livez` and `/readyz` on the same port serve the load balancer.
+public struct APIServer: Sendable {
+    /// Where to listen and what to bear.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var limits: HTTPServerLimits
+
+        public init(host: String, port: Int, limits: HTTPServerLimits = HTTPServerLimits()) {
+            self.host = host
+            self.port = port
+            self.limits = limits
+        }
+    }
+
+    let configuration: Configuration
+    let keys: APIKeyStore
+    let campaigns: CampaignRoutes
+    let readiness: ReadinessProbe
+    let logger: Logger
+    let onRunning: @Sendable (Int) async -> Void
+
+    /// An API over `client` (Postgres) and `redis` under `keys`; `onRunning` gets the bound port.
+    public init(
+        configuration: Configuration, client: PostgresClient, redis: RedisClient, keys: QueueKeys, logger: Logger,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.keys = APIKeyStore(client: client, logger: logger)
+        self.campaigns = CampaignRoutes(
+            store: CampaignStore(client: client, logger: logger),
+            control: CampaignControl(client: client, redis: redis, keys: keys, logger: logger),
+            abWinner: ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger))
+        self.readiness = ReadinessProbe(checks: [
+            DependencyCheck(name: "postgres") { try await client.query("SELECT 1") },
+            DependencyCheck(name: "redis") { try await redis.send(["PING"]) },
+        ])
+        self.logger = logger
+        self.onRunning = onRunning
+    }
+
+    /// Every route.
+    public func router() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: ResponseMetricsMiddleware(server: "public"))
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: EngineErrorTranslation())
+        HealthRoutes(probe: readiness).add(to: router)
+        let api = router.group("api").add(middleware: APIKeyAuthenticator(keys: keys))
+        campaigns.add(to: api.group("campaigns"))
+        return router
+    }
+
+    /// The readiness probe and the HTTP server, to run with the role's other services.
+    public func services() -> [any Service] {
+        let onRunning = self.onRunning
+        let application = Application(
+            router: router(),
+            server: configuration.limits.server(),
+            configuration: configuration.limits.applicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "amplifi-api",
+                logger: logger),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        return [readiness, application]
+    }
+}

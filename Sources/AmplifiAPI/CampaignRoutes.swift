@@ -1,0 +1,181 @@
+public import AmplifiEngine
+import AmplifiHTTP
+import AmplifiMessaging
+import Foundation
+public import Hummingbird
+import Logging
+import NIOCore
+
+/// The campaigns endpoints: list, create (or promote a draft), save a draft, read one with its
+/// sender and metrics, update a draft, and the ops controls (pause, resume, cancel, A/B winner).
+/// Every query is scoped to the key's organization: another organization's campaign id is 404,
+/// never 403 (which would confirm it exists).
+public struct CampaignRoutes: Sendable {
+    let store: CampaignStore
+    let control: CampaignControl
+    let abWinner: ABWinnerSelection
+    /// The largest body a campaign request may have.
+    static let maxBodyBytes = 256 * 1024
+
+    public init(store: CampaignStore, control: CampaignControl, abWinner: ABWinnerSelection) {
+        self.store = store
+        self.control = control
+        self.abWinner = abWinner
+    }
+
+    /// Adds the routes under `group` (mounted at `/api/campaigns`).
+    public func add(to group: RouterGroup<APIRequestContext>) {
+        group.get { request, context in try await list(request, context) }
+        group.post { request, context in try await create(request, context, mode: .submit) }
+        group.post("draft") { request, context in try await create(request, context, mode: .draft) }
+        group.get(":id") { _, context in
+            let principal = try context.require(.campaignsRead)
+            let id = try Self.campaignID(context)
+            guard let detail = try await store.detail(campaignID: id, orgID: principal.orgID) else {
+                throw Self.notFound(id)
+            }
+            return try APIResponse.success(detail)
+        }
+        group.patch(":id") { request, context in
+            let principal = try context.require(.campaignsWrite)
+            let id = try Self.campaignID(context)
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            let campaign = try await store.updateDraft(
+                orgID: principal.orgID, campaignID: id, json: Data(body.readableBytesView))
+            return try APIResponse.success(campaign)
+        }
+        group.post(":id/pause") { request, context in
+            let principal = try context.require(.campaignsControl)
+            let id = try Self.campaignID(context)
+            let reason = try await Self.optionalField("reason", of: request)
+            let outcome = try await control.pause(
+                campaignID: id, orgID: principal.orgID, reason: reason ?? "paused_by_ops")
+            return try APIResponse.success(ControlResult(id: id, outcome: outcome))
+        }
+        group.post(":id/resume") { _, context in
+            let principal = try context.require(.campaignsControl)
+            let id = try Self.campaignID(context)
+            let outcome = try await control.resume(campaignID: id, orgID: principal.orgID)
+            return try APIResponse.success(ControlResult(id: id, outcome: outcome))
+        }
+        group.post(":id/cancel") { request, context in
+            let principal = try context.require(.campaignsControl)
+            let id = try Self.campaignID(context)
+            let reason = try await Self.optionalField("reason", of: request)
+            let outcome = try await control.cancel(
+                campaignID: id, orgID: principal.orgID, reason: reason ?? "canceled_by_ops")
+            return try APIResponse.success(ControlResult(id: id, outcome: outcome))
+        }
+        group.post(":id/ab-winner") { request, context in
+            let principal = try context.require(.campaignsControl)
+            let id = try Self.campaignID(context)
+            guard let variant = try await Self.optionalField("variant", of: request), ["A", "B"].contains(variant)
+            else {
+                throw EngineErrorTranslation<APIRequestContext>.validation([
+                    EngineError(.validationFailed, "must be \"A\" or \"B\"", field: "variant")
+                ])
+            }
+            let released = try await abWinner.choose(campaignID: id, orgID: principal.orgID, variant: variant)
+            return try APIResponse.success(WinnerResult(id: id, variant: variant, released: released))
+        }
+    }
+
+    // MARK: - Handlers
+
+    func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
+        let principal = try context.require(.campaignsRead)
+        let query = request.uri.queryParameters
+        var problems: [EngineError] = []
+        var status: CampaignStatus?
+        if let text = query["status"].map(String.init) {
+            status = CampaignStatus(rawValue: text)
+            if status == nil {
+                problems.append(
+                    EngineError(
+                        .validationFailed,
+                        "must be one of " + CampaignStatus.allCases.map(\.rawValue).joined(separator: ", "),
+                        field: "status"))
+            }
+        }
+        var limit = 50
+        if let text = query["limit"].map(String.init) {
+            if let value = Int(text), (1...200).contains(value) {
+                limit = value
+            } else {
+                problems.append(EngineError(.validationFailed, "must be a whole number from 1 to 200", field: "limit"))
+            }
+        }
+        if !problems.isEmpty { throw EngineErrorTranslation<APIRequestContext>.validation(problems) }
+        let page = try await store.list(
+            orgID: principal.orgID, status: status, limit: limit, cursor: query["cursor"].map(String.init))
+        return try APIResponse.success(
+            page.campaigns, meta: APIResponse.PageMeta(limit: limit, nextCursor: page.nextCursor))
+    }
+
+    func create(_ request: Request, _ context: APIRequestContext, mode: CampaignIntakeMode) async throws -> Response {
+        let principal = try context.require(.campaignsWrite)
+        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        let campaign = try await store.create(orgID: principal.orgID, json: Data(body.readableBytesView), mode: mode)
+        return try APIResponse.success(campaign, status: .created)
+    }
+
+    // MARK: - Helpers
+
+    static func campaignID(_ context: APIRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw APIError(.notFound, code: .notFound, message: "no such campaign: the id is not a UUID")
+        }
+        return id
+    }
+
+    static func notFound(_ id: UUID) -> APIError {
+        APIError(.notFound, code: .notFound, message: "no campaign \(id.uuidString.lowercased()) in this organization")
+    }
+
+    /// A string field of an optional JSON object body (`{}` or no body: nil).
+    static func optionalField(_ name: String, of request: Request) async throws -> String? {
+        let body = try await request.body.collect(upTo: 16 * 1024)
+        guard body.readableBytes > 0 else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        else {
+            throw EngineErrorTranslation<APIRequestContext>.validation([
+                EngineError(.validationFailed, "must be a JSON object", field: "body")
+            ])
+        }
+        guard let value = object[name] else { return nil }
+        guard let text = value as? String else {
+            throw EngineErrorTranslation<APIRequestContext>.validation([
+                EngineError(.validationFailed, "must be a string", field: name)
+            ])
+        }
+        return text
+    }
+
+    /// What a control endpoint answers: the campaign's new status and what the step did.
+    struct ControlResult: Encodable {
+        var id: String
+        var status: String
+        var canceledMessages: Int
+        var clearedJobs: Int
+
+        init(id: UUID, outcome: CampaignControl.Outcome) {
+            self.id = id.uuidString.lowercased()
+            self.status = outcome.status.rawValue
+            self.canceledMessages = outcome.canceledMessages
+            self.clearedJobs = outcome.clearedJobs
+        }
+    }
+
+    /// What `ab-winner` answers.
+    struct WinnerResult: Encodable {
+        var id: String
+        var variant: String
+        var released: Int
+
+        init(id: UUID, variant: String, released: Int) {
+            self.id = id.uuidString.lowercased()
+            self.variant = variant
+            self.released = released
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import AmplifiLocalServers
+import AmplifiPostgres
+import AmplifiTestSupport
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// `amplifi api` as clients meet it: a real process over HTTP with real Postgres and Redis, keys
+/// made with `amplifi api-key create`, every answer checked against the error and success bodies.
+@Suite("The HTTP API: keys, campaigns, controls (the real executable)")
+struct APIServerTests {
+    /// A running API with two organizations, each with a default sender number.
+    struct Fixture {
+        let client: PostgresClient
+        let environment: [String: String]
+        let port: Int
+        let orgA: UUID
+        let orgB: UUID
+        let process: Process
+
+        /// An API key of `org` with `scopes`, created through the CLI.
+        func key(_ org: UUID, _ scopes: [String]) async throws -> String {
+            let output = try await AmplifiExecutable.run(
+                ["api-key", "create", "--org", org.uuidString] + scopes.flatMap { ["--scope", $0] },
+                environment: environment)
+            #expect(output.status == 0, "\(output)")
+            return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// `method path` with `key` and `body`; the status and the decoded JSON body.
+        func call(
+            _ method: HTTPMethod, _ path: String, key: String?, body: String? = nil
+        ) async throws -> (Int, [String: Any], HTTPHeaders) {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.method = method
+            if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: body))
+            }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
+            let data = try await response.body.collect(upTo: 1 << 20)
+            let json = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] ?? [:]
+            return (Int(response.status.code), json, response.headers)
+        }
+
+        static func start(
+            _ client: PostgresClient, url: String, redis: LocalRedisServer
+        ) async throws -> Fixture {
+            var orgs: [UUID] = []
+            for (name, number) in [("api-a", "+19195550101"), ("api-b", "+19195550102")] {
+                let org = try await client.query("INSERT INTO organizations (name) VALUES (\(name)) RETURNING id")[0]
+                    .decode(UUID.self, at: 0)
+                try await client.query(
+                    "INSERT INTO phone_numbers (org_id, e164, is_default, mps) VALUES (\(org), \(number), true, 10)")
+                orgs.append(org)
+            }
+            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
+            let port = try LocalNetwork.freePort()
+            let logs = try LocalNetwork.temporaryDirectory(prefix: "api")
+            let process = try AmplifiExecutable.launch(
+                ["api", "--port", "\(port)"], environment: environment, logTo: logs.appendingPathComponent("api.log"))
+            try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
+            return Fixture(
+                client: client, environment: environment, port: port, orgA: orgs[0], orgB: orgs[1], process: process)
+        }
+    }
+
+    static let campaignBody = #"{"name": "Spring", "message": "Hi {{firstName}}", "contactFilter": {"tags": ["vip"]}}"#
+
+    static func error(_ json: [String: Any]) -> (code: String?, requestID: String?, details: [String: String]?) {
+        let error = json["error"] as? [String: Any]
+        return (error?["code"] as? String, error?["request_id"] as? String, error?["details"] as? [String: String])
+    }
+
+    @Test func keysScopesCampaignsAndControlsBehaveAsDocumented() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let api = try await Fixture.start(client, url: url, redis: redis)
+            defer { api.process.terminate() }
+            let writer = try await api.key(api.orgA, ["campaigns:read", "campaigns:write", "campaigns:control"])
+            let reader = try await api.key(api.orgA, ["campaigns:read"])
+            let other = try await api.key(api.orgB, ["campaigns:read", "campaigns:write", "campaigns:control"])
+            #expect(writer.hasPrefix("am_live_") && writer.count == 48)
+
+            // 401 without a key or with an unknown one; the body as documented, the id in the header too.
+            let (noKey, noKeyBody, headers) = try await api.call(.GET, "/api/campaigns", key: nil)
+            #expect(noKey == 401 && Self.error(noKeyBody).code == "UNAUTHORIZED")
+            #expect(noKeyBody["success"] as? Bool == false)
+            #expect(Self.error(noKeyBody).requestID?.count == 26)
+            #expect(headers["X-Request-Id"].first == Self.error(noKeyBody).requestID)
+            let (bogus, bogusBody, _) = try await api.call(
+                .GET, "/api/campaigns", key: "am_live_" + String(repeating: "x", count: 40))
+            #expect(bogus == 401 && Self.error(bogusBody).code == "UNAUTHORIZED")
+
+            // Create (201), list, read with sender and metrics.
+            let (created, createdBody, _) = try await api.call(
+                .POST, "/api/campaigns", key: writer, body: Self.campaignBody)
+            #expect(created == 201, "\(createdBody)")
+            let campaign = try #require(createdBody["data"] as? [String: Any])
+            let id = try #require(campaign["id"] as? String)
+            #expect(campaign["status"] as? String == "pending")
+            let (listed, listBody, _) = try await api.call(.GET, "/api/campaigns?limit=10", key: reader)
+            #expect(listed == 200 && (listBody["data"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+            #expect((listBody["meta"] as? [String: Any])?["limit"] as? Int == 10)
+            let (filtered, filteredBody, _) = try await api.call(.GET, "/api/campaigns?status=draft", key: reader)
+            #expect(filtered == 200 && (filteredBody["data"] as? [Any])?.isEmpty == true)
+            let (shown, shownBody, _) = try await api.call(.GET, "/api/campaigns/\(id)", key: reader)
+            let detail = try #require(shownBody["data"] as? [String: Any], "\(shown) \(shownBody)")
+            #expect((detail["phoneNumber"] as? [String: Any])?["e164"] as? String == "+19195550101")
+            #expect((detail["metrics"] as? [String: Any])?["queued"] as? Int == 0)
+
+            // Scopes: a read-only key cannot create (403); another organization's id is 404, not 403.
+            let (forbidden, forbiddenBody, _) = try await api.call(
+                .POST, "/api/campaigns", key: reader, body: Self.campaignBody)
+            #expect(forbidden == 403 && Self.error(forbiddenBody).code == "FORBIDDEN")
+            let (foreign, foreignBody, _) = try await api.call(.GET, "/api/campaigns/\(id)", key: other)
+            #expect(foreign == 404 && Self.error(foreignBody).code == "NOT_FOUND")
+            let (foreignPause, _, _) = try await api.call(.POST, "/api/campaigns/\(id)/pause", key: other)
+            #expect(foreignPause == 404)
+
+            // Validation: every problem at once, by field.
+            let (invalid, invalidBody, _) = try await api.call(
+                .POST, "/api/campaigns", key: writer,
+                body: #"{"name": "", "segmentId": "00000000-0000-0000-0000-000000000001", "contactFilter": {}}"#)
+            let details = Self.error(invalidBody).details ?? [:]
+            #expect(invalid == 400 && Self.error(invalidBody).code == "VALIDATION_FAILED")
+            #expect(details.keys.contains("name") && details.keys.contains("message"), "\(details)")
+            let (badLimit, badLimitBody, _) = try await api.call(.GET, "/api/campaigns?limit=500", key: reader)
+            #expect(badLimit == 400 && Self.error(badLimitBody).details?["limit"] != nil)
+
+            // Drafts: saved incomplete, updated by PATCH, refused once submitted.
+            let (drafted, draftBody, _) = try await api.call(
+                .POST, "/api/campaigns/draft", key: writer, body: #"{"name": "Later"}"#)
+            let draftID = try #require((draftBody["data"] as? [String: Any])?["id"] as? String, "\(draftBody)")
+            #expect(drafted == 201)
+            let (patched, patchedBody, _) = try await api.call(
+                .PATCH, "/api/campaigns/\(draftID)", key: writer, body: #"{"message": "Hello {{firstName}}"}"#)
+            let patchedCampaign = patchedBody["data"] as? [String: Any]
+            #expect(patched == 200 && patchedCampaign?["message"] as? String == "Hello {{firstName}}", "\(patchedBody)")
+            #expect(patchedCampaign?["name"] as? String == "Later" && patchedCampaign?["status"] as? String == "draft")
+            let (notDraft, notDraftBody, _) = try await api.call(
+                .PATCH, "/api/campaigns/\(id)", key: writer, body: #"{"name": "x"}"#)
+            #expect(notDraft == 400 && Self.error(notDraftBody).details?["status"] != nil, "\(notDraftBody)")
+
+            // Controls: pause, a second pause is 409 naming the status, resume, cancel.
+            let (paused, pausedBody, _) = try await api.call(
+                .POST, "/api/campaigns/\(id)/pause", key: writer, body: #"{"reason": "checking the list"}"#)
+            #expect(paused == 200 && (pausedBody["data"] as? [String: Any])?["status"] as? String == "paused")
+            let (again, againBody, _) = try await api.call(.POST, "/api/campaigns/\(id)/pause", key: writer)
+            #expect(again == 409 && Self.error(againBody).code == "INVALID_TRANSITION")
+            let (readerPause, _, _) = try await api.call(.POST, "/api/campaigns/\(id)/resume", key: reader)
+            #expect(readerPause == 403)
+            let (resumed, _, _) = try await api.call(.POST, "/api/campaigns/\(id)/resume", key: writer)
+            #expect(resumed == 200)
+            let (canceled, canceledBody, _) = try await api.call(.POST, "/api/campaigns/\(id)/cancel", key: writer)
+            #expect(canceled == 200 && (canceledBody["data"] as? [String: Any])?["status"] as? String == "canceled")
+
+            // A key revoked mid-session stops working at once.
+            let revoked = try await AmplifiExecutable.run(
+                ["api-key", "revoke", "--org", api.orgA.uuidString, String(reader.prefix(16))],
+                environment: api.environment)
+            #expect(revoked.status == 0, "\(revoked)")
+            let (afterRevoke, _, _) = try await api.call(.GET, "/api/campaigns", key: reader)
+            #expect(afterRevoke == 401)
+            let listedKeys = try await AmplifiExecutable.run(
+                ["api-key", "list", "--org", api.orgA.uuidString], environment: api.environment)
+            #expect(listedKeys.stdout.contains("revoked") && !listedKeys.stdout.contains(writer), "\(listedKeys)")
+            let stored = try await client.query(
+                "SELECT count(*)::int FROM api_keys WHERE encode(key_hash, 'escape') LIKE '%am_live_%'")[0].decode(
+                    Int.self, at: 0)
+            #expect(stored == 0, "only hashes are stored")
+        }
+    }
+}
