@@ -166,6 +166,7 @@ let package = Package(
             name: "AmplifiAPI",
             dependencies: [
                 "AmplifiHTTP", "AmplifiEngine", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

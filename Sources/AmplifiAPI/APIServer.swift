@@ -11,23 +11,31 @@ public import ServiceLifecycle
 ///
 /// Middleware, outermost first: responses counted by class, the request id returned in
 /// `X-Request-Id` (and errors rendered with it), engine errors translated to API errors; then, under
-/// `/api`, the API key. `/livez` and `/readyz` on the same port serve the load balancer.
+/// `/api`, the API key, the key's rate limit and `Idempotency-Key`. `/livez` and `/readyz` on the
+/// same port serve the load balancer.
 public struct APIServer: Sendable {
     /// Where to listen and what to bear.
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
         public var limits: HTTPServerLimits
+        /// Requests a second one API key may make, across every replica.
+        public var keyRequestsPerSecond: Int
 
-        public init(host: String, port: Int, limits: HTTPServerLimits = HTTPServerLimits()) {
+        public init(
+            host: String, port: Int, limits: HTTPServerLimits = HTTPServerLimits(), keyRequestsPerSecond: Int = 50
+        ) {
             self.host = host
             self.port = port
             self.limits = limits
+            self.keyRequestsPerSecond = keyRequestsPerSecond
         }
     }
 
     let configuration: Configuration
     let keys: APIKeyStore
+    let idempotency: IdempotencyStore
+    let rateLimit: KeyRateLimit
     let campaigns: CampaignRoutes
     let readiness: ReadinessProbe
     let logger: Logger
@@ -40,6 +48,8 @@ public struct APIServer: Sendable {
     ) {
         self.configuration = configuration
         self.keys = APIKeyStore(client: client, logger: logger)
+        self.idempotency = IdempotencyStore(client: client)
+        self.rateLimit = KeyRateLimit(redis: redis, keys: keys, perSecond: configuration.keyRequestsPerSecond)
         self.campaigns = CampaignRoutes(
             store: CampaignStore(client: client, logger: logger),
             control: CampaignControl(client: client, redis: redis, keys: keys, logger: logger),
@@ -59,7 +69,10 @@ public struct APIServer: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: EngineErrorTranslation())
         HealthRoutes(probe: readiness).add(to: router)
-        let api = router.group("api").add(middleware: APIKeyAuthenticator(keys: keys))
+        let api = router.group("api")
+            .add(middleware: APIKeyAuthenticator(keys: keys))
+            .add(middleware: rateLimit)
+            .add(middleware: IdempotencyMiddleware(store: idempotency))
         campaigns.add(to: api.group("campaigns"))
         return router
     }
@@ -75,6 +88,6 @@ public struct APIServer: Sendable {
                 logger: logger),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
-        return [readiness, application]
+        return [readiness, IdempotencyPurge(store: idempotency, logger: logger), application]
     }
 }

@@ -31,11 +31,12 @@ struct APIServerTests {
 
         /// `method path` with `key` and `body`; the status and the decoded JSON body.
         func call(
-            _ method: HTTPMethod, _ path: String, key: String?, body: String? = nil
+            _ method: HTTPMethod, _ path: String, key: String?, body: String? = nil, idempotencyKey: String? = nil
         ) async throws -> (Int, [String: Any], HTTPHeaders) {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
             request.method = method
             if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+            if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
             if let body {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: body))
@@ -47,7 +48,7 @@ struct APIServerTests {
         }
 
         static func start(
-            _ client: PostgresClient, url: String, redis: LocalRedisServer
+            _ client: PostgresClient, url: String, redis: LocalRedisServer, arguments: [String] = []
         ) async throws -> Fixture {
             var orgs: [UUID] = []
             for (name, number) in [("api-a", "+19195550101"), ("api-b", "+19195550102")] {
@@ -61,7 +62,8 @@ struct APIServerTests {
             let port = try LocalNetwork.freePort()
             let logs = try LocalNetwork.temporaryDirectory(prefix: "api")
             let process = try AmplifiExecutable.launch(
-                ["api", "--port", "\(port)"], environment: environment, logTo: logs.appendingPathComponent("api.log"))
+                ["api", "--port", "\(port)"] + arguments, environment: environment,
+                logTo: logs.appendingPathComponent("api.log"))
             try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
             return Fixture(
                 client: client, environment: environment, port: port, orgA: orgs[0], orgB: orgs[1], process: process)
@@ -173,6 +175,73 @@ struct APIServerTests {
                 "SELECT count(*)::int FROM api_keys WHERE encode(key_hash, 'escape') LIKE '%am_live_%'")[0].decode(
                     Int.self, at: 0)
             #expect(stored == 0, "only hashes are stored")
+        }
+    }
+
+    @Test func aRetriedPostCreatesOneCampaignAndAKeyReusedForAnotherBodyIsRefused() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let api = try await Fixture.start(client, url: url, redis: redis)
+            defer { api.process.terminate() }
+            let writer = try await api.key(api.orgA, ["campaigns:read", "campaigns:write"])
+            // Five copies of one request at once (a client retrying on timeouts): one campaign.
+            let answers = try await withThrowingTaskGroup(of: (Int, String?, Bool).self) { group in
+                for _ in 0..<5 {
+                    group.addTask {
+                        let (status, body, headers) = try await api.call(
+                            .POST, "/api/campaigns", key: writer, body: Self.campaignBody, idempotencyKey: "order-17")
+                        let id = (body["data"] as? [String: Any])?["id"] as? String
+                        return (status, id, headers["Idempotent-Replayed"].first == "true")
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.0 == 201 }, "\(answers)")
+            #expect(Set(answers.compactMap(\.1)).count == 1)
+            #expect(answers.filter(\.2).count == 4)
+            let campaigns = try await client.query(
+                "SELECT count(*)::int FROM campaigns WHERE org_id = \(api.orgA)")[0].decode(Int.self, at: 0)
+            #expect(campaigns == 1)
+
+            // The same key for another body: 422, nothing created.
+            let (reused, reusedBody, _) = try await api.call(
+                .POST, "/api/campaigns", key: writer, body: #"{"name": "Other", "message": "x", "contactFilter": {}}"#,
+                idempotencyKey: "order-17")
+            #expect(reused == 422 && Self.error(reusedBody).code == "IDEMPOTENCY_KEY_REUSED", "\(reusedBody)")
+
+            // A request that failed gives its key back: the corrected retry runs.
+            let (invalid, _, _) = try await api.call(
+                .POST, "/api/campaigns", key: writer, body: #"{"name": ""}"#, idempotencyKey: "order-18")
+            #expect(invalid == 400)
+            let (fixed, _, _) = try await api.call(
+                .POST, "/api/campaigns", key: writer, body: Self.campaignBody, idempotencyKey: "order-18")
+            #expect(fixed == 201)
+            let after = try await client.query(
+                "SELECT count(*)::int FROM campaigns WHERE org_id = \(api.orgA)")[0].decode(Int.self, at: 0)
+            #expect(after == 2)
+        }
+    }
+
+    @Test func aKeyPastItsRateIsToldToComeBack() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let api = try await Fixture.start(client, url: url, redis: redis, arguments: ["--key-rate", "3"])
+            defer { api.process.terminate() }
+            let reader = try await api.key(api.orgA, ["campaigns:read"])
+            let answers = try await withThrowingTaskGroup(of: (Int, String?, String?).self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let (status, body, headers) = try await api.call(.GET, "/api/campaigns", key: reader)
+                        return (status, Self.error(body).code, headers["Retry-After"].first)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let limited = answers.filter { $0.0 == 429 }
+            #expect(!limited.isEmpty && answers.contains { $0.0 == 200 }, "\(answers)")
+            #expect(limited.allSatisfy { $0.1 == "RATE_LIMITED" && $0.2 == "1" })
         }
     }
 }

@@ -168,5 +168,8 @@ public struct QueueKeys: Sendable, Hashable {
     }
 
     /// The canonical text of an id in keys and payloads: lowercase UUID.
+    /// One API key's request counter for one second (`amplifi api`'s per-key rate limit).
+    public func apiKeyRate(keyID: UUID, second: Int) -> String { "\(prefix)api:rate:\(Self.id(keyID)):\(second)" }
+
     static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
 }

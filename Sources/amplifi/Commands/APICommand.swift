@@ -28,8 +28,12 @@ struct APICommand: AsyncParsableCommand {
     @Option(help: "Address to bind (0.0.0.0 in a pod).")
     var host = "127.0.0.1"
 
+    @Option(help: "Requests a second one API key may make, across every replica (1-100000).")
+    var keyRate = 50
+
     func validate() throws {
         _ = try FlagValidation.count(port, flag: "port", in: 0...65_535, unit: "")
+        _ = try FlagValidation.count(keyRate, flag: "key-rate", in: 1...100_000, unit: "requests per second")
     }
 
     func run() async throws {
@@ -43,7 +47,8 @@ struct APICommand: AsyncParsableCommand {
         let redisClient = try RedisClient(url: redisURL, maxConnections: try pools.redis(roleDefault: 4))
         let host = host
         let server = APIServer(
-            configuration: .init(host: host, port: port), client: client, redis: redisClient, keys: redis.keys,
+            configuration: .init(host: host, port: port, keyRequestsPerSecond: keyRate), client: client,
+            redis: redisClient, keys: redis.keys,
             logger: logger
         ) { bound in
             print("api listening on http://\(host):\(bound)")
