@@ -14,6 +14,7 @@ public struct CampaignRoutes: Sendable {
     let store: CampaignStore
     let control: CampaignControl
     let abWinner: ABWinnerSelection
+    let events: CampaignEventStream
     /// The largest body a campaign request may have.
     static let maxBodyBytes = 256 * 1024
 
@@ -21,6 +22,7 @@ public struct CampaignRoutes: Sendable {
         self.store = store
         self.control = control
         self.abWinner = abWinner
+        self.events = CampaignEventStream(store: store)
     }
 
     /// Adds the routes under `group` (mounted at `/api/campaigns`).
@@ -35,6 +37,21 @@ public struct CampaignRoutes: Sendable {
                 throw Self.notFound(id)
             }
             return try APIResponse.success(detail)
+        }
+        group.get(":id/stats") { _, context in
+            let principal = try context.require(.campaignsRead)
+            let id = try Self.campaignID(context)
+            guard try await store.fetch(campaignID: id, orgID: principal.orgID) != nil else { throw Self.notFound(id) }
+            return try APIResponse.success(
+                try await CampaignStats.load(client: store.client, campaignID: id, orgID: principal.orgID))
+        }
+        group.get(":id/events") { _, context in
+            let principal = try context.require(.campaignsRead)
+            let id = try Self.campaignID(context)
+            guard let campaign = try await store.fetch(campaignID: id, orgID: principal.orgID) else {
+                throw Self.notFound(id)
+            }
+            return events.response(first: campaign, orgID: principal.orgID)
         }
         group.patch(":id") { request, context in
             let principal = try context.require(.campaignsWrite)

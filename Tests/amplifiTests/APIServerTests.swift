@@ -244,4 +244,103 @@ struct APIServerTests {
             #expect(limited.allSatisfy { $0.1 == "RATE_LIMITED" && $0.2 == "1" })
         }
     }
+
+    /// Reads Server-Sent Events from `path` until an `end` event (or `limit` events); calls `onEvent`
+    /// with each event's name and JSON data as it arrives.
+    static func readEvents(
+        port: Int, path: String, key: String, limit: Int = 10_000,
+        onEvent: @Sendable (String, [String: Any]) async throws -> Void
+    ) async throws -> [(String, [String: Any])] {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(180))
+        #expect(response.status.code == 200)
+        #expect(response.headers["Content-Type"].first == "text/event-stream")
+        var events: [(String, [String: Any])] = []
+        var pending = ""
+        for try await buffer in response.body {
+            pending += String(buffer: buffer)
+            while let end = pending.range(of: "\n\n") {
+                let block = pending[..<end.lowerBound]
+                pending = String(pending[end.upperBound...])
+                var name = "", data = ""
+                for line in block.split(separator: "\n") {
+                    if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                    if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+                }
+                guard !name.isEmpty else { continue }
+                let json = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] ?? [:]
+                events.append((name, json))
+                try await onEvent(name, json)
+                if name == "end" || events.count >= limit { return events }
+            }
+        }
+        return events
+    }
+
+    @Test func aDashboardWatchesASendWhileOpsPauseAndResumeItThroughTheAPI() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 4) { client, url in
+            let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 2_000)
+            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
+            let logs = try LocalNetwork.temporaryDirectory(prefix: "api-events")
+            let port = try LocalNetwork.freePort()
+            let api = try AmplifiExecutable.launch(
+                ["api", "--port", "\(port)"], environment: environment, logTo: logs.appendingPathComponent("api.log"))
+            defer { api.terminate() }
+            try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
+            let created = try await AmplifiExecutable.run(
+                [
+                    "api-key", "create", "--org", fixture.org.uuidString, "--scope", "campaigns:read", "--scope",
+                    "campaigns:control",
+                ], environment: environment)
+            let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let scheduler = try AmplifiExecutable.launch(
+                ["scheduler", "--tick-milliseconds", "100"], environment: environment,
+                logTo: logs.appendingPathComponent("scheduler.log"))
+            defer { scheduler.terminate() }
+            let worker = try AmplifiExecutable.launch(
+                ["worker", "--chunk-size", "200", "--batch-size", "20", "--sim-latency-milliseconds", "100"],
+                environment: environment, logTo: logs.appendingPathComponent("worker.log"))
+            defer { worker.terminate() }
+
+            // Pause once messages flow, resume once the pause shows in the stream.
+            let path = "/api/campaigns/\(fixture.campaign.uuidString.lowercased())"
+            let caller = Fixture(
+                client: client, environment: environment, port: port, orgA: fixture.org, orgB: fixture.org,
+                process: api)
+            let steps = Steps()
+            let events = try await Self.readEvents(port: port, path: path + "/events", key: key) { name, data in
+                if name == "progress", (data["sent"] as? Int ?? 0) > 0, await steps.take("pause") {
+                    let (paused, _, _) = try await caller.call(.POST, path + "/pause", key: key)
+                    #expect(paused == 200)
+                }
+                if name == "status", data["status"] as? String == "paused", await steps.take("resume") {
+                    let (resumed, _, _) = try await caller.call(.POST, path + "/resume", key: key)
+                    #expect(resumed == 200)
+                }
+            }
+            let statuses = events.filter { $0.0 == "status" }.compactMap { $0.1["status"] as? String }
+            #expect(statuses.contains("paused") && statuses.last == "completed", "\(statuses)")
+            #expect(events.last?.0 == "end" && events.last?.1["status"] as? String == "completed")
+            let last = try #require(events.last { $0.0 == "progress" }?.1)
+            #expect(last["sent"] as? Int == 2_000 && last["remaining"] as? Int == 0, "\(last)")
+            #expect(events.contains { ($0.1["messagesPerSecond"] as? Double ?? 0) > 0 })
+
+            let (status, stats, _) = try await caller.call(.GET, path + "/stats", key: key)
+            let data = try #require(stats["data"] as? [String: Any], "\(status) \(stats)")
+            #expect((data["byStatus"] as? [String: Int])?["sent"] == 2_000)
+            let variants = data["variants"] as? [[String: Any]]
+            #expect(variants?.first?["sent"] as? Int == 2_000 && variants?.first?["replyRate"] as? Double == 0)
+        }
+    }
+}
+
+/// Steps a test's event handler takes once each.
+actor Steps {
+    private var taken: Set<String> = []
+
+    /// True the first time `step` is asked for.
+    func take(_ step: String) -> Bool { taken.insert(step).inserted }
 }
