@@ -24,23 +24,24 @@ public enum MessagePlanner {
             throw MessageValidationError(.emptyBody)
         }
 
-        let route = MessageRoute.resolve(forceRoute: forceRoute, hasMedia: hasMedia)
         let (encoding, units) = MessageSegmenter.measure(text)
         var parts: [String] = []
+        // SMS segments are counted unless the route is MMS whatever they are (media, or forced).
+        let smsSegments =
+            hasMedia || forceRoute == .mms
+            ? 0
+            : MessageSegmenter.forEachPart(of: text, encoding: encoding, units: units) {
+                if includeSegments { parts.append(String(text[$0])) }
+            }
+        let route = MessageRoute.resolve(forceRoute: forceRoute, hasMedia: hasMedia, smsSegments: smsSegments)
         let segmentCount: Int
         switch route {
         case .sms:
-            if includeSegments {
-                segmentCount = MessageSegmenter.forEachPart(of: text, encoding: encoding, units: units) {
-                    parts.append(String(text[$0]))
-                }
-            } else {
-                segmentCount = MessageSegmenter.forEachPart(of: text, encoding: encoding, units: units) { _ in }
-            }
+            segmentCount = smsSegments
         case .mms:
             // An MMS is one message whatever its length.
             segmentCount = text.isEmpty ? 0 : 1
-            if includeSegments && !text.isEmpty { parts = [text] }
+            parts = includeSegments && !text.isEmpty ? [text] : []
         }
         return MessagePlan(
             text: text,

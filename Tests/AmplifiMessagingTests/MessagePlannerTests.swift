@@ -3,6 +3,29 @@ import Testing
 
 @Suite("Message planning: routing, credits, validation")
 struct MessagePlannerTests {
+    @Test("AUTO: MMS only when the SMS would cost more than one MMS (more than two segments)")
+    func autoPicksTheCheaperRoute() throws {
+        // Two GSM-7 segments cost 2 either way: SMS.
+        let two = try MessagePlanner.plan(body: String(repeating: "a", count: 306))
+        #expect(two.route == .sms && two.segmentCount == 2 && two.credits == 2)
+        // Three segments would cost 3: one MMS for 2.
+        let three = try MessagePlanner.plan(body: String(repeating: "a", count: 307), includeSegments: true)
+        #expect(three.route == .mms && three.segmentCount == 1 && three.credits == CreditCost.mmsCredits)
+        #expect(three.segments == [String(repeating: "a", count: 307)])
+        // A long UCS-2 text (70 emoji: 33 per segment, 3 segments) → MMS; forced SMS stays SMS at 3.
+        let emoji = String(repeating: "😀", count: 70)
+        #expect(try MessagePlanner.plan(body: emoji).route == .mms)
+        let forced = try MessagePlanner.plan(body: emoji, forceRoute: .sms)
+        #expect(forced.route == .sms && forced.credits == 3)
+        // For every length up to the limit, AUTO never costs more than forcing either route.
+        for length in stride(from: 1, through: 1_600, by: 37) {
+            let text = String(repeating: "é", count: length)
+            let auto = try MessagePlanner.plan(body: text).credits
+            #expect(auto <= (try MessagePlanner.plan(body: text, forceRoute: .sms).credits))
+            #expect(auto <= (try MessagePlanner.plan(body: text, forceRoute: .mms).credits))
+        }
+    }
+
     @Test("AUTO without media is SMS, billed per segment")
     func autoSMS() throws {
         let plan = try MessagePlanner.plan(body: String(repeating: "a", count: 161))
@@ -64,7 +87,7 @@ struct MessagePlannerTests {
             try MessagePlanner.plan(body: String(repeating: "😀", count: 801))
         }
         // 33 emoji (66 units) per part.
-        #expect(try MessagePlanner.plan(body: String(repeating: "😀", count: 800)).segmentCount == 25)
+        #expect(try MessagePlanner.plan(body: String(repeating: "😀", count: 800), forceRoute: .sms).segmentCount == 25)
         // The limit applies after normalization ("…" becomes "...").
         #expect(throws: MessageValidationError.self) {
             try MessagePlanner.plan(body: String(repeating: "\u{2026}", count: 600))

@@ -63,7 +63,7 @@ private func checkInvariants(_ text: String) {
         // Greedy packing of clusters of at most 11 units wastes little per part.
         #expect(count.segments <= minimum + 1 + count.units / (count.encoding.multipartSegmentCapacity * 4))
     }
-    let plan = try? MessagePlanner.plan(body: text, normalizeText: false, includeSegments: true)
+    let plan = try? MessagePlanner.plan(body: text, forceRoute: .sms, normalizeText: false, includeSegments: true)
     if let plan {
         #expect(plan.segmentCount == count.segments)
         #expect(plan.segments.joined() == text)

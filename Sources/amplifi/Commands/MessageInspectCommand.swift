@@ -17,8 +17,10 @@ struct MessageInspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Show the normalized text, encoding, segments and credits of a message.",
         discussion: """
-            Characters are counted in UTF-16 code units, the unit of the 1,600 limit. \
-            Exits with status 64 when the body or an option is invalid.
+            Characters are counted in UTF-16 code units, the unit of the 1,600 limit. Routing: media \
+            always means MMS; AUTO sends MMS only when the text would cost more as SMS than as one MMS \
+            (more than 2 segments, e.g. a long text with emoji), SMS otherwise. Exits with status 64 \
+            when the body or an option is invalid.
             """
     )
 
@@ -28,7 +30,9 @@ struct MessageInspectCommand: ParsableCommand {
     @Option(name: .customLong("media-url"), help: "Public URL of media to attach (sends as MMS).")
     var mediaURL: String?
 
-    @Option(name: .customLong("force-route"), help: "Routing: AUTO, SMS or MMS (media always means MMS).")
+    @Option(
+        name: .customLong("force-route"),
+        help: "Routing: AUTO (MMS when cheaper than a 3+ segment SMS), SMS or MMS (media always means MMS).")
     var forceRoute: String = ForceRoute.auto.rawValue
 
     @Flag(name: .customLong("no-normalize"), help: "Do not replace smart quotes, dashes and similar characters.")
@@ -52,7 +56,8 @@ struct MessageInspectCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode.validationFailure
         }
-        print(json ? try Self.json(plan) : Self.humanReadable(plan))
+        let chosenByAuto = mediaURL == nil && (try? ForceRoute(parsing: forceRoute)) == .auto
+        print(json ? try Self.json(plan) : Self.humanReadable(plan, chosenByAuto: chosenByAuto))
     }
 
     /// The JSON document: keys sorted, so the output is stable.
@@ -63,13 +68,20 @@ struct MessageInspectCommand: ParsableCommand {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Why AUTO chose MMS for a text without media.
+    static func routeReason(_ plan: MessagePlan, chosenByAuto: Bool) -> String {
+        chosenByAuto && plan.route == .mms
+            ? " (as SMS it would need more than \(CreditCost.mmsCredits) segments; one MMS costs \(CreditCost.mmsCredits) credits)"
+            : ""
+    }
+
     /// The report for a person.
-    static func humanReadable(_ plan: MessagePlan) -> String {
+    static func humanReadable(_ plan: MessagePlan, chosenByAuto: Bool = false) -> String {
         var lines: [String] = []
         lines.append("Text:       \(plan.text)")
         lines.append("Normalized: \(plan.normalized ? "yes (characters were replaced)" : "no")")
         lines.append("Encoding:   \(plan.encoding.rawValue)")
-        lines.append("Route:      \(plan.route.rawValue)")
+        lines.append("Route:      \(plan.route.rawValue)\(Self.routeReason(plan, chosenByAuto: chosenByAuto))")
         lines.append(
             "Characters: \(plan.characterCount) (UTF-16 code units; limit \(MessagePlanner.maximumBodyLength))")
         lines.append("Segments:   \(plan.segmentCount)")
