@@ -344,8 +344,10 @@ let package = Package(
             name: "amplifiTests",
             dependencies: [
                 "amplifi", "AmplifiLocalServers", "AmplifiTestSupport", "AmplifiPostgres", "AmplifiCarriers",
-                "AmplifiMessaging",
+                "AmplifiMessaging", "AmplifiAPI", "AmplifiRedis", "AmplifiEngine",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

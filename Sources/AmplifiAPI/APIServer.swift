@@ -69,6 +69,7 @@ public struct APIServer: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: EngineErrorTranslation())
         HealthRoutes(probe: readiness).add(to: router)
+        router.get("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.json, status: .ok) }
         let api = router.group("api")
             .add(middleware: APIKeyAuthenticator(keys: keys))
             .add(middleware: rateLimit)

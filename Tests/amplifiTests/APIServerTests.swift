@@ -19,6 +19,8 @@ struct APIServerTests {
         let orgA: UUID
         let orgB: UUID
         let process: Process
+        /// Every answer the tests got, to hold against the OpenAPI document.
+        let answers = Answers()
 
         /// An API key of `org` with `scopes`, created through the CLI.
         func key(_ org: UUID, _ scopes: [String]) async throws -> String {
@@ -44,7 +46,46 @@ struct APIServerTests {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
             let data = try await response.body.collect(upTo: 1 << 20)
             let json = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] ?? [:]
+            await answers.record(
+                method: method.rawValue.lowercased(), path: path, status: Int(response.status.code),
+                success: json["success"] as? Bool, hasData: json["data"] != nil,
+                errorFields: (json["error"] as? [String: Any]).map { Set($0.keys) })
             return (Int(response.status.code), json, response.headers)
+        }
+
+        /// Every recorded answer is one the OpenAPI document (fetched from the server) lists, with the
+        /// documented body shape.
+        func expectAnswersMatchTheDocument() async throws {
+            let response = try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(port)/openapi.json"), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let document = try #require(
+                try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            for answer in await answers.all {
+                let template = Self.template(answer.path)
+                let operation = paths[template]?[answer.method] as? [String: Any]
+                let responses = operation?["responses"] as? [String: Any] ?? [:]
+                #expect(
+                    responses["\(answer.status)"] != nil,
+                    "\(answer.method.uppercased()) \(template) answered \(answer.status), not in the document")
+                if answer.status >= 400 {
+                    #expect(
+                        answer.success == false
+                            && answer.errorFields?.isSuperset(of: ["code", "message", "request_id"]) == true)
+                } else if template.hasPrefix("/api/"), !template.hasSuffix("/events") {
+                    #expect(answer.success == true && answer.hasData, "\(answer)")
+                }
+            }
+        }
+
+        /// A concrete path as the document writes it: ids as `{id}`, no query.
+        static func template(_ path: String) -> String {
+            let bare = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+            return "/"
+                + bare.split(separator: "/").map { UUID(uuidString: String($0)) == nil ? String($0) : "{id}" }
+                .joined(separator: "/")
         }
 
         static func start(
@@ -175,6 +216,7 @@ struct APIServerTests {
                 "SELECT count(*)::int FROM api_keys WHERE encode(key_hash, 'escape') LIKE '%am_live_%'")[0].decode(
                     Int.self, at: 0)
             #expect(stored == 0, "only hashes are stored")
+            try await api.expectAnswersMatchTheDocument()
         }
     }
 
@@ -220,6 +262,7 @@ struct APIServerTests {
             let after = try await client.query(
                 "SELECT count(*)::int FROM campaigns WHERE org_id = \(api.orgA)")[0].decode(Int.self, at: 0)
             #expect(after == 2)
+            try await api.expectAnswersMatchTheDocument()
         }
     }
 
@@ -242,6 +285,7 @@ struct APIServerTests {
             let limited = answers.filter { $0.0 == 429 }
             #expect(!limited.isEmpty && answers.contains { $0.0 == 200 }, "\(answers)")
             #expect(limited.allSatisfy { $0.1 == "RATE_LIMITED" && $0.2 == "1" })
+            try await api.expectAnswersMatchTheDocument()
         }
     }
 
@@ -333,7 +377,29 @@ struct APIServerTests {
             #expect((data["byStatus"] as? [String: Int])?["sent"] == 2_000)
             let variants = data["variants"] as? [[String: Any]]
             #expect(variants?.first?["sent"] as? Int == 2_000 && variants?.first?["replyRate"] as? Double == 0)
+            try await caller.expectAnswersMatchTheDocument()
         }
+    }
+}
+
+/// The answers a test got from the API.
+actor Answers {
+    struct Answer: Sendable {
+        var method: String
+        var path: String
+        var status: Int
+        var success: Bool?
+        var hasData: Bool
+        var errorFields: Set<String>?
+    }
+
+    private(set) var all: [Answer] = []
+
+    func record(method: String, path: String, status: Int, success: Bool?, hasData: Bool, errorFields: Set<String>?) {
+        all.append(
+            Answer(
+                method: method, path: path, status: status, success: success, hasData: hasData,
+                errorFields: errorFields))
     }
 }
 

@@ -1,0 +1,273 @@
+import AmplifiEngine
+public import Foundation
+
+/// The API's OpenAPI 3.1 description, served at `GET /openapi.json` (no key needed). Tests hold it
+/// to the server: every route the router has is described here and nothing else
+/// (`APIContractTests`), and every answer the API gave in the HTTP tests has a status and a body
+/// shape this document lists.
+public enum OpenAPIDocument {
+    /// One documented operation: method, path (OpenAPI form, `{id}`), scope and answers.
+    struct Operation {
+        var method: String
+        var path: String
+        var summary: String
+        var scope: APIScope?
+        var success: Int
+        var successSchema: String
+        var errors: [Int]
+        var requestBody: String? = nil
+        var query: [String] = []
+    }
+
+    /// Error statuses every authenticated operation may answer.
+    static let authenticated = [401, 403, 429]
+
+    static let operations: [Operation] = [
+        Operation(
+            method: "get", path: "/api/campaigns", summary: "List the organization's campaigns, newest first",
+            scope: .campaignsRead, success: 200, successSchema: "CampaignList", errors: authenticated + [400],
+            query: ["status", "limit", "cursor"]),
+        Operation(
+            method: "post", path: "/api/campaigns", summary: "Create a campaign (or promote a draft with draftId)",
+            scope: .campaignsWrite, success: 201, successSchema: "CampaignEnvelope",
+            errors: authenticated + [400, 404, 409, 422], requestBody: "CampaignBody"),
+        Operation(
+            method: "post", path: "/api/campaigns/draft", summary: "Save a draft campaign", scope: .campaignsWrite,
+            success: 201, successSchema: "CampaignEnvelope", errors: authenticated + [400, 422],
+            requestBody: "CampaignBody"),
+        Operation(
+            method: "get", path: "/api/campaigns/{id}", summary: "A campaign with its sender number and metrics",
+            scope: .campaignsRead, success: 200, successSchema: "CampaignDetailEnvelope",
+            errors: authenticated + [404]),
+        Operation(
+            method: "patch", path: "/api/campaigns/{id}", summary: "Update a draft with the fields given",
+            scope: .campaignsWrite, success: 200, successSchema: "CampaignEnvelope",
+            errors: authenticated + [400, 404], requestBody: "CampaignBody"),
+        Operation(
+            method: "get", path: "/api/campaigns/{id}/stats", summary: "Counts by status, reason, variant, error",
+            scope: .campaignsRead, success: 200, successSchema: "StatsEnvelope", errors: authenticated + [404]),
+        Operation(
+            method: "get", path: "/api/campaigns/{id}/events", summary: "Live progress as Server-Sent Events",
+            scope: .campaignsRead, success: 200, successSchema: "EventStream", errors: authenticated + [404]),
+        Operation(
+            method: "post", path: "/api/campaigns/{id}/pause", summary: "Pause (optional reason)",
+            scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
+            errors: authenticated + [400, 404, 409, 422], requestBody: "ReasonBody"),
+        Operation(
+            method: "post", path: "/api/campaigns/{id}/resume", summary: "Resume a paused campaign",
+            scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
+            errors: authenticated + [404, 409, 422]),
+        Operation(
+            method: "post", path: "/api/campaigns/{id}/cancel", summary: "Cancel for good (unsent rows canceled)",
+            scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
+            errors: authenticated + [400, 404, 409, 422], requestBody: "ReasonBody"),
+        Operation(
+            method: "post", path: "/api/campaigns/{id}/ab-winner", summary: "Pick the A/B winner",
+            scope: .campaignsControl, success: 200, successSchema: "WinnerEnvelope",
+            errors: authenticated + [400, 404, 409, 422], requestBody: "WinnerBody"),
+        Operation(
+            method: "get", path: "/livez", summary: "The process answers", scope: nil, success: 200,
+            successSchema: "PlainText", errors: []),
+        Operation(
+            method: "get", path: "/readyz", summary: "Postgres and Redis answered the last probe", scope: nil,
+            success: 200, successSchema: "PlainText", errors: [503]),
+        Operation(
+            method: "get", path: "/healthz", summary: "Same as /readyz", scope: nil, success: 200,
+            successSchema: "PlainText", errors: [503]),
+        Operation(
+            method: "get", path: "/openapi.json", summary: "This document", scope: nil, success: 200,
+            successSchema: "OpenAPI", errors: []),
+    ]
+
+    static let errorDescriptions: [Int: (code: String, text: String)] = [
+        400: ("VALIDATION_FAILED", "Invalid input; details names every field"),
+        401: ("UNAUTHORIZED", "Missing, unknown, revoked or expired API key"),
+        403: ("FORBIDDEN", "The key lacks the operation's scope"),
+        404: ("NOT_FOUND", "No such resource in the key's organization"),
+        409: ("INVALID_TRANSITION", "Not possible in the campaign's current status (or CONFLICT)"),
+        422: ("IDEMPOTENCY_KEY_REUSED", "The Idempotency-Key was used for a different request"),
+        429: ("RATE_LIMITED", "Too many requests with this key; see Retry-After"),
+        503: ("NOT_READY", "A dependency did not answer"),
+    ]
+
+    /// The document as JSON.
+    public static let json: Data = {
+        let encoder = JSONSerialization.WritingOptions([.sortedKeys, .withoutEscapingSlashes])
+        return (try? JSONSerialization.data(withJSONObject: document, options: encoder)) ?? Data("{}".utf8)
+    }()
+
+    static var document: [String: Any] {
+        var paths: [String: [String: Any]] = [:]
+        for operation in operations {
+            var responses: [String: Any] = [
+                "\(operation.success)": [
+                    "description": operation.summary,
+                    "content": [
+                        operation.successSchema == "EventStream"
+                            ? "text/event-stream"
+                            : operation.successSchema == "PlainText" ? "text/plain" : "application/json": [
+                                "schema": ["$ref": "#/components/schemas/\(operation.successSchema)"]
+                            ]
+                    ],
+                ]
+            ]
+            for status in operation.errors {
+                responses["\(status)"] = ["$ref": "#/components/responses/Error\(status)"]
+            }
+            var entry: [String: Any] = [
+                "summary": operation.summary, "operationId": operationID(operation), "responses": responses,
+            ]
+            var parameters: [[String: Any]] = []
+            if operation.path.contains("{id}") {
+                parameters.append([
+                    "name": "id", "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"],
+                ])
+            }
+            for name in operation.query {
+                let schema: [String: Any] =
+                    name == "limit" ? ["type": "integer", "minimum": 1, "maximum": 200] : ["type": "string"]
+                parameters.append(["name": name, "in": "query", "required": false, "schema": schema])
+            }
+            if operation.method == "post", operation.scope != nil {
+                parameters.append([
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "schema": ["type": "string", "minLength": 1, "maxLength": 255],
+                ])
+            }
+            if !parameters.isEmpty { entry["parameters"] = parameters }
+            if let body = operation.requestBody {
+                entry["requestBody"] = [
+                    "required": operation.method == "post" && body == "CampaignBody",
+                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(body)"]]],
+                ]
+            }
+            if let scope = operation.scope {
+                entry["security"] = [["apiKey": [scope.rawValue]]]
+            } else {
+                entry["security"] = [[String: Any]]()
+            }
+            paths[operation.path, default: [:]][operation.method] = entry
+        }
+        var errorResponses: [String: Any] = [:]
+        for (status, description) in errorDescriptions {
+            errorResponses["Error\(status)"] = [
+                "description": "\(description.text) (code \(description.code))",
+                "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]],
+            ]
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Amplifi Dispatch API", "version": "1",
+                "description":
+                    "Campaigns of the key's organization. Authorization: Bearer am_live_…; every POST accepts Idempotency-Key.",
+            ],
+            "paths": paths,
+            "components": [
+                "securitySchemes": ["apiKey": ["type": "http", "scheme": "bearer"]],
+                "responses": errorResponses,
+                "schemas": schemas,
+            ],
+        ]
+    }
+
+    static func operationID(_ operation: Operation) -> String {
+        let words = operation.path.split(separator: "/").filter { $0 != "api" }.map {
+            $0 == "{id}"
+                ? "ById" : $0.prefix(1).uppercased() + $0.dropFirst().replacingOccurrences(of: ".json", with: "")
+        }
+        return operation.method + words.joined().replacingOccurrences(of: "-", with: "")
+    }
+
+    static func envelope(_ data: [String: Any], meta: Bool = false) -> [String: Any] {
+        var properties: [String: Any] = ["success": ["const": true], "data": data]
+        if meta { properties["meta"] = ["$ref": "#/components/schemas/PageMeta"] }
+        return ["type": "object", "required": ["success", "data"], "properties": properties]
+    }
+
+    static var campaignRef: [String: Any] { ["$ref": "#/components/schemas/Campaign"] }
+
+    static var schemas: [String: Any] {
+        [
+            "Error": [
+                "type": "object", "required": ["success", "error"],
+                "properties": [
+                    "success": ["const": false],
+                    "error": [
+                        "type": "object", "required": ["code", "message", "request_id"],
+                        "properties": [
+                            "code": ["type": "string"], "message": ["type": "string"],
+                            "request_id": ["type": "string", "description": "ULID; also X-Request-Id"],
+                            "details": ["type": "object", "additionalProperties": ["type": "string"]],
+                        ],
+                    ],
+                ],
+            ],
+            "PageMeta": [
+                "type": "object", "required": ["limit", "next_cursor"],
+                "properties": ["limit": ["type": "integer"], "next_cursor": ["type": ["string", "null"]]],
+            ],
+            "Campaign": [
+                "type": "object", "required": ["id", "name", "status", "createdAt"],
+                "properties": [
+                    "id": ["type": "string", "format": "uuid"], "name": ["type": "string"],
+                    "message": ["type": ["string", "null"]],
+                    "status": [
+                        "type": "string",
+                        "enum": [
+                            "draft", "scheduled", "pending", "queued", "sending", "completed", "failed", "paused",
+                            "canceled",
+                        ],
+                    ],
+                    "segmentId": ["type": ["string", "null"]], "contactFilter": ["type": ["object", "null"]],
+                    "fromPhoneNumberId": ["type": ["string", "null"]], "scheduledFor": ["type": ["string", "null"]],
+                    "forceRoute": ["type": "string", "enum": ["AUTO", "SMS", "MMS"]],
+                    "abTest": ["type": "boolean"], "createdAt": ["type": "string", "format": "date-time"],
+                ],
+            ],
+            "CampaignBody": [
+                "type": "object",
+                "description":
+                    "name, message, segmentId | contactFilter, fromPhoneNumberId, scheduledFor, timezone, mediaUrl, forceRoute, channel, normalizeText, abTest, messageVariantA/B, autoReply, yesResponse, noResponse, faqReplies, draftId",
+            ],
+            "CampaignEnvelope": envelope(campaignRef),
+            "CampaignList": envelope(["type": "array", "items": campaignRef], meta: true),
+            "CampaignDetailEnvelope": envelope([
+                "allOf": [
+                    campaignRef,
+                    [
+                        "type": "object", "required": ["phoneNumber", "metrics"],
+                        "properties": [
+                            "phoneNumber": ["type": ["object", "null"]],
+                            "metrics": [
+                                "type": "object",
+                                "required": ["audienceSize", "sent", "failed", "queued", "delivered", "creditsUsed"],
+                            ],
+                        ],
+                    ],
+                ]
+            ]),
+            "StatsEnvelope": envelope([
+                "type": "object", "required": ["byStatus", "skippedByReason", "errorsByCode", "variants"],
+            ]),
+            "ControlEnvelope": envelope([
+                "type": "object", "required": ["id", "status"],
+                "properties": ["id": ["type": "string"], "status": ["type": "string"]],
+            ]),
+            "WinnerEnvelope": envelope([
+                "type": "object", "required": ["id", "variant", "released"],
+            ]),
+            "ReasonBody": ["type": "object", "properties": ["reason": ["type": "string"]]],
+            "WinnerBody": [
+                "type": "object", "required": ["variant"],
+                "properties": ["variant": ["type": "string", "enum": ["A", "B"]]],
+            ],
+            "EventStream": [
+                "type": "string",
+                "description": "event: status | progress | end, each with a JSON data line",
+            ],
+            "PlainText": ["type": "string"],
+            "OpenAPI": ["type": "object"],
+        ]
+    }
+}
