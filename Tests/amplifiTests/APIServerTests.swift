@@ -382,6 +382,69 @@ struct APIServerTests {
     }
 }
 
+/// A client written from the API's documentation alone (`Tests/Fixtures/amplifi_api_client.py`,
+/// Python's standard library) creates a campaign, follows its events, pauses and resumes it while
+/// real worker and scheduler processes send it.
+@Suite("A documented-API client drives a campaign (the real executables)")
+struct APIClientFixtureTests {
+    static let script = TestDatabase.sqlDirectory.deletingLastPathComponent()
+        .appendingPathComponent("Tests/Fixtures/amplifi_api_client.py").path
+
+    @Test func aPythonClientCreatesWatchesPausesAndResumesACampaign() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 4) { client, url in
+            // The fixture's contacts, credits and number; its own campaign is not wanted here.
+            let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 1_500)
+            try await client.query("UPDATE campaigns SET status = 'canceled' WHERE id = \(fixture.campaign)")
+            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
+            let logs = try LocalNetwork.temporaryDirectory(prefix: "api-client")
+            let port = try LocalNetwork.freePort()
+            let api = try AmplifiExecutable.launch(
+                ["api", "--port", "\(port)"], environment: environment, logTo: logs.appendingPathComponent("api.log"))
+            defer { api.terminate() }
+            let scheduler = try AmplifiExecutable.launch(
+                ["scheduler", "--tick-milliseconds", "100"], environment: environment,
+                logTo: logs.appendingPathComponent("scheduler.log"))
+            defer { scheduler.terminate() }
+            let worker = try AmplifiExecutable.launch(
+                ["worker", "--chunk-size", "200", "--batch-size", "20", "--sim-latency-milliseconds", "100"],
+                environment: environment, logTo: logs.appendingPathComponent("worker.log"))
+            defer { worker.terminate() }
+            try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
+            let created = try await AmplifiExecutable.run(
+                [
+                    "api-key", "create", "--org", fixture.org.uuidString, "--scope", "campaigns:read", "--scope",
+                    "campaigns:write", "--scope", "campaigns:control",
+                ], environment: environment)
+            let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "python3", Self.script, "--base-url", "http://127.0.0.1:\(port)", "--key", key, "--body",
+                #"{"name": "From Python", "message": "Hi {{firstName}}", "contactFilter": {}}"#,
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = await Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
+            process.waitUntilExit()
+            let lines = String(decoding: data, as: UTF8.self)
+            #expect(process.terminationStatus == 0, "\(lines)")
+            let summary = try #require(
+                lines.split(separator: "\n").last.flatMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }, "\(lines)")
+            #expect(summary["final"] as? String == "completed" && summary["sent"] as? Int == 1_500, "\(summary)")
+            let campaigns = try await client.query(
+                "SELECT count(*)::int FROM campaigns WHERE org_id = \(fixture.org) AND name = 'From Python'")[0].decode(
+                    Int.self, at: 0)
+            #expect(campaigns == 1)
+        }
+    }
+}
+
 /// The answers a test got from the API.
 actor Answers {
     struct Answer: Sendable {
