@@ -61,27 +61,12 @@ public struct CampaignRoutes: Sendable {
                 orgID: principal.orgID, campaignID: id, json: Data(body.readableBytesView))
             return try APIResponse.success(campaign)
         }
-        group.post(":id/pause") { request, context in
-            let principal = try context.require(.campaignsControl)
-            let id = try Self.campaignID(context)
-            let reason = try await Self.optionalField("reason", of: request)
-            let outcome = try await control.pause(
-                campaignID: id, orgID: principal.orgID, reason: reason ?? "paused_by_ops")
-            return try APIResponse.success(ControlResult(id: id, outcome: outcome))
+        addControl(group, "pause") { id, orgID, reason in
+            try await control.pause(campaignID: id, orgID: orgID, reason: reason ?? "paused_by_ops")
         }
-        group.post(":id/resume") { _, context in
-            let principal = try context.require(.campaignsControl)
-            let id = try Self.campaignID(context)
-            let outcome = try await control.resume(campaignID: id, orgID: principal.orgID)
-            return try APIResponse.success(ControlResult(id: id, outcome: outcome))
-        }
-        group.post(":id/cancel") { request, context in
-            let principal = try context.require(.campaignsControl)
-            let id = try Self.campaignID(context)
-            let reason = try await Self.optionalField("reason", of: request)
-            let outcome = try await control.cancel(
-                campaignID: id, orgID: principal.orgID, reason: reason ?? "canceled_by_ops")
-            return try APIResponse.success(ControlResult(id: id, outcome: outcome))
+        addControl(group, "resume") { id, orgID, _ in try await control.resume(campaignID: id, orgID: orgID) }
+        addControl(group, "cancel") { id, orgID, reason in
+            try await control.cancel(campaignID: id, orgID: orgID, reason: reason ?? "canceled_by_ops")
         }
         group.post(":id/ab-winner") { request, context in
             let principal = try context.require(.campaignsControl)
@@ -98,6 +83,21 @@ public struct CampaignRoutes: Sendable {
     }
 
     // MARK: - Handlers
+
+    /// `POST /api/campaigns/{id}/<action>` (scope `campaigns:control`, optional `{"reason"}`): runs
+    /// `perform(campaign id, org id, reason)` and answers the campaign's new status.
+    func addControl(
+        _ group: RouterGroup<APIRequestContext>, _ action: String,
+        _ perform: @escaping @Sendable (UUID, UUID, String?) async throws -> CampaignControl.Outcome
+    ) {
+        group.post(RouterPath(":id/\(action)")) { request, context in
+            let principal = try context.require(.campaignsControl)
+            let id = try Self.campaignID(context)
+            let reason = try await Self.optionalField("reason", of: request)
+            let outcome = try await perform(id, principal.orgID, reason)
+            return try APIResponse.success(ControlResult(id: id, outcome: outcome))
+        }
+    }
 
     func list(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let principal = try context.require(.campaignsRead)

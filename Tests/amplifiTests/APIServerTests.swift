@@ -289,6 +289,19 @@ struct APIServerTests {
         }
     }
 
+    /// A scheduler and a worker sending through the in-process simulator slowly enough (100 ms per
+    /// batch of 20) for a test to act while a campaign of a few thousand is sent.
+    static func launchSlowSenders(environment: [String: String], logs: URL) throws -> [Process] {
+        [
+            try AmplifiExecutable.launch(
+                ["scheduler", "--tick-milliseconds", "100"], environment: environment,
+                logTo: logs.appendingPathComponent("scheduler.log")),
+            try AmplifiExecutable.launch(
+                ["worker", "--chunk-size", "200", "--batch-size", "20", "--sim-latency-milliseconds", "100"],
+                environment: environment, logTo: logs.appendingPathComponent("worker.log")),
+        ]
+    }
+
     /// Reads Server-Sent Events from `path` until an `end` event (or `limit` events); calls `onEvent`
     /// with each event's name and JSON data as it arrives.
     static func readEvents(
@@ -340,14 +353,8 @@ struct APIServerTests {
                     "campaigns:control",
                 ], environment: environment)
             let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let scheduler = try AmplifiExecutable.launch(
-                ["scheduler", "--tick-milliseconds", "100"], environment: environment,
-                logTo: logs.appendingPathComponent("scheduler.log"))
-            defer { scheduler.terminate() }
-            let worker = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "200", "--batch-size", "20", "--sim-latency-milliseconds", "100"],
-                environment: environment, logTo: logs.appendingPathComponent("worker.log"))
-            defer { worker.terminate() }
+            let fleet = try APIServerTests.launchSlowSenders(environment: environment, logs: logs)
+            defer { fleet.forEach { $0.terminate() } }
 
             // Pause once messages flow, resume once the pause shows in the stream.
             let path = "/api/campaigns/\(fixture.campaign.uuidString.lowercased())"
@@ -403,14 +410,8 @@ struct APIClientFixtureTests {
             let api = try AmplifiExecutable.launch(
                 ["api", "--port", "\(port)"], environment: environment, logTo: logs.appendingPathComponent("api.log"))
             defer { api.terminate() }
-            let scheduler = try AmplifiExecutable.launch(
-                ["scheduler", "--tick-milliseconds", "100"], environment: environment,
-                logTo: logs.appendingPathComponent("scheduler.log"))
-            defer { scheduler.terminate() }
-            let worker = try AmplifiExecutable.launch(
-                ["worker", "--chunk-size", "200", "--batch-size", "20", "--sim-latency-milliseconds", "100"],
-                environment: environment, logTo: logs.appendingPathComponent("worker.log"))
-            defer { worker.terminate() }
+            let fleet = try APIServerTests.launchSlowSenders(environment: environment, logs: logs)
+            defer { fleet.forEach { $0.terminate() } }
             try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
             let created = try await AmplifiExecutable.run(
                 [
