@@ -334,6 +334,16 @@ struct APIServerTests {
         }
         return events
     }
+}
+
+/// The API while real worker and scheduler processes send: a dashboard's event stream with pauses
+/// through the API, and a client written from the API's documentation alone
+/// (`Tests/Fixtures/amplifi_api_client.py`, Python's standard library) that creates, watches,
+/// pauses and resumes a campaign. Run with the other fleets, after the bulk of the tests (make test).
+@Suite("The API with a sending fleet (the real executables)")
+struct APIFleetTests {
+    static let script = TestDatabase.sqlDirectory.deletingLastPathComponent()
+        .appendingPathComponent("Tests/Fixtures/amplifi_api_client.py").path
 
     @Test func aDashboardWatchesASendWhileOpsPauseAndResumeItThroughTheAPI() async throws {
         let redis = try await LocalRedisServer.start()
@@ -358,11 +368,12 @@ struct APIServerTests {
 
             // Pause once messages flow, resume once the pause shows in the stream.
             let path = "/api/campaigns/\(fixture.campaign.uuidString.lowercased())"
-            let caller = Fixture(
+            let caller = APIServerTests.Fixture(
                 client: client, environment: environment, port: port, orgA: fixture.org, orgB: fixture.org,
                 process: api)
             let steps = Steps()
-            let events = try await Self.readEvents(port: port, path: path + "/events", key: key) { name, data in
+            let events = try await APIServerTests.readEvents(port: port, path: path + "/events", key: key) {
+                name, data in
                 if name == "progress", (data["sent"] as? Int ?? 0) > 0, await steps.take("pause") {
                     let (paused, _, _) = try await caller.call(.POST, path + "/pause", key: key)
                     #expect(paused == 200)
@@ -387,15 +398,6 @@ struct APIServerTests {
             try await caller.expectAnswersMatchTheDocument()
         }
     }
-}
-
-/// A client written from the API's documentation alone (`Tests/Fixtures/amplifi_api_client.py`,
-/// Python's standard library) creates a campaign, follows its events, pauses and resumes it while
-/// real worker and scheduler processes send it.
-@Suite("A documented-API client drives a campaign (the real executables)")
-struct APIClientFixtureTests {
-    static let script = TestDatabase.sqlDirectory.deletingLastPathComponent()
-        .appendingPathComponent("Tests/Fixtures/amplifi_api_client.py").path
 
     @Test func aPythonClientCreatesWatchesPausesAndResumesACampaign() async throws {
         let redis = try await LocalRedisServer.start()
