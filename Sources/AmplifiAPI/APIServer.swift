@@ -80,15 +80,9 @@ public struct APIServer: Sendable {
 
     /// The readiness probe and the HTTP server, to run with the role's other services.
     public func services() -> [any Service] {
-        let onRunning = self.onRunning
-        let application = Application(
-            router: router(),
-            server: configuration.limits.server(),
-            configuration: configuration.limits.applicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "amplifi-api",
-                logger: logger),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
+        let application = configuration.limits.application(
+            router: router(), host: configuration.host, port: configuration.port, serverName: "amplifi-api",
+            logger: logger, onRunning: onRunning)
         return [readiness, IdempotencyPurge(store: idempotency, logger: logger), application]
     }
 }

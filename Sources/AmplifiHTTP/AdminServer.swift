@@ -48,12 +48,9 @@ public struct AdminServer: Sendable {
 
     /// The readiness probe and the HTTP server, to run with the role's services.
     public func services() -> [any Service] {
-        let onRunning = self.onRunning
-        let application = Application(
-            router: router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
+        // The receiver's deadlines and connection limit protect the admin port too.
+        let application = HTTPServerLimits().application(
+            router: router(), host: host, port: port, serverName: serverName, logger: logger, onRunning: onRunning)
         return [readiness, application]
     }
 }

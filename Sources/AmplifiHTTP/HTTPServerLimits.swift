@@ -40,6 +40,20 @@ public struct HTTPServerLimits: Sendable {
             availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger))
     }
 
+    /// A Hummingbird application serving `router` on `host:port` under these limits; `onRunning`
+    /// gets the bound port (port 0 picks a free one). The receiver and the API are built with it.
+    public func application<Context: RequestContext>(
+        router: Router<Context>, host: String, port: Int, serverName: String, logger: Logger,
+        onRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol where Context.Source == ApplicationRequestContextSource {
+        Application(
+            router: router, server: server(),
+            configuration: applicationConfiguration(
+                address: .hostname(host, port: port), serverName: serverName, logger: logger),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
     /// An HTTP/1.1 server with the idle timeout and the header and body deadlines.
     public func server() -> HTTPServerBuilder {
         let limits = self

@@ -75,15 +75,9 @@ public struct ReceiverServer: Sendable {
     /// The services to run together: the batcher first, so it is shut down (drained) after the
     /// HTTP server has stopped taking requests.
     public func services() -> [any Service] {
-        let onRunning = self.onRunning
-        let application = Application(
-            router: routes.router(),
-            server: configuration.limits.server(),
-            configuration: configuration.limits.applicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "amplifi-receiver",
-                logger: logger),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
-            logger: logger)
+        let application = configuration.limits.application(
+            router: routes.router(), host: configuration.host, port: configuration.port,
+            serverName: "amplifi-receiver", logger: logger, onRunning: onRunning)
         return [readiness, batcher, maintenance, application]
     }
 
