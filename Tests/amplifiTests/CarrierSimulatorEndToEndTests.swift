@@ -22,6 +22,8 @@ struct CarrierSimulatorEndToEndTests {
         var created: Int
         var duplicates: Int
         var callbacksSent: Int
+        var callbacksFailed: Int
+        var callbacksDropped: Int
         var byStatus: [String: Int]
         var refused: Int
         var concurrencyRejections: Int
@@ -95,8 +97,24 @@ struct CarrierSimulatorEndToEndTests {
             defer { fleet.stop() }
 
             try await fixture.waitForCompletion()
-            try await LocalNetwork.waitUntil("every accepted message settled by its callbacks", timeout: 90) {
-                (try? await fixture.count("sent")) == 0
+            do {
+                try await LocalNetwork.waitUntil("every accepted message settled by its callbacks", timeout: 90) {
+                    (try? await fixture.count("sent")) == 0
+                }
+            } catch {
+                // A callback the simulator gave up on (the receiver of a loaded machine answered
+                // 5xx or not at all, three times) is a callback that never comes, as from Twilio:
+                // status polling settles those, as in production. Any other row left `sent` is a bug.
+                let stats = try await Self.stats(port: simulatorPort)
+                let breakdown = try await Self.breakdown(client, fixture.campaign)
+                guard stats.callbacksFailed + stats.callbacksDropped > 0 else {
+                    Issue.record("\(error): no callback was lost, yet rows are unsettled: \(breakdown); \(stats)")
+                    return
+                }
+                let backfill = try await AmplifiExecutable.run(
+                    ["backfill-status", "--older-than", "0s", "--rate", "200", "--json"], environment: environment)
+                #expect(backfill.status == 0, "\(backfill)")
+                #expect(try await fixture.count("sent") == 0, "after backfill: \(breakdown); \(stats)")
             }
             let delivered = try await fixture.count("delivered")
             let undelivered = try await fixture.count("undelivered")
