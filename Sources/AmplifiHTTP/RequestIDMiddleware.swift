@@ -1,9 +1,12 @@
+import AmplifiObservability
+import Logging
 public import HTTPTypes
 public import Hummingbird
 
 /// Returns the request's id (``AmplifiRequestContext/requestID``) in the `X-Request-Id` header of
 /// every response, errors included: an ``APIError`` is turned into its response here so the header
-/// and the body's `request_id` agree.
+/// and the body's `request_id` agree. Everything the request runs, engine code included, logs with
+/// its `request_id` (``TaskLogMetadata``), not only the lines written through `context.logger`.
 public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
@@ -12,7 +15,9 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         let requestID = context.reportedRequestID
         do {
-            var response = try await next(request, context)
+            var response = try await TaskLogMetadata.withValue(["request_id": .string(requestID)]) {
+                try await next(request, context)
+            }
             response.headers[.requestID] = requestID
             return response
         } catch let error as APIError {

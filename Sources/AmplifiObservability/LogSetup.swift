@@ -27,13 +27,16 @@ public struct LogSetup: Sendable, Equatable {
         self.level = level
     }
 
-    /// A handler for `label` in this format and level.
+    /// A handler for `label` in this format and level; it adds the task's ``TaskLogMetadata``
+    /// (an HTTP request's `request_id`) to every line.
     public func handler(label: String, sink: LogSink = .standardError) -> any LogHandler {
         switch format {
         case .json:
-            return JSONLogHandler(label: label, level: level, sink: sink)
+            var handler = JSONLogHandler(label: label, level: level, sink: sink)
+            handler.metadataProvider = TaskLogMetadata.provider
+            return handler
         case .text:
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = StreamLogHandler.standardError(label: label, metadataProvider: TaskLogMetadata.provider)
             handler.logLevel = level
             return handler
         }

@@ -56,4 +56,23 @@ import Testing
         )
         _ = try JSONSerialization.jsonObject(with: Data(line.utf8))
     }
+
+    @Test func linesLoggedInsideATaskCarryItsMetadata() async throws {
+        let lines = Mutex<[String]>([])
+        let sink = LogSink { line in lines.withLock { $0.append(line) } }
+        let setup = try LogSetup(environment: ["AMPLIFI_LOG_FORMAT": "json"])
+        // A logger made long before the request, as an engine store's is.
+        let logger = Logger(label: "amplifi.engine") { setup.handler(label: $0, sink: sink) }
+        await TaskLogMetadata.withValue(["request_id": "01JREQUEST"]) {
+            logger.info("inside")
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { logger.info("in a child task") }
+            }
+        }
+        logger.info("outside")
+        let objects = try lines.withLock { $0 }.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String])
+        }
+        #expect(objects.map { $0["request_id"] } == ["01JREQUEST", "01JREQUEST", nil])
+    }
 }
