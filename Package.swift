@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "AmplifiHTTP",
             dependencies: [
-                "AmplifiMessaging",
+                "AmplifiMessaging", "AmplifiObservability",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -161,11 +161,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // MARK: The HTTP API role: API keys, campaigns endpoints
+        // MARK: The HTTP API role: API keys, campaigns endpoints (test sends go through a carrier)
         .target(
             name: "AmplifiAPI",
             dependencies: [
-                "AmplifiHTTP", "AmplifiEngine", "AmplifiMessaging", "AmplifiPostgres", "AmplifiRedis",
+                "AmplifiHTTP", "AmplifiEngine", "AmplifiCarriers", "AmplifiMessaging", "AmplifiPostgres",
+                "AmplifiRedis",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

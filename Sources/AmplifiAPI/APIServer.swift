@@ -1,3 +1,4 @@
+public import AmplifiCarriers
 public import AmplifiEngine
 public import AmplifiHTTP
 public import AmplifiPostgres
@@ -41,10 +42,11 @@ public struct APIServer: Sendable {
     let logger: Logger
     let onRunning: @Sendable (Int) async -> Void
 
-    /// An API over `client` (Postgres) and `redis` under `keys`; `onRunning` gets the bound port.
+    /// An API over `client` (Postgres) and `redis` under `keys`, sending test messages through
+    /// `carrier`; `onRunning` gets the bound port.
     public init(
-        configuration: Configuration, client: PostgresClient, redis: RedisClient, keys: QueueKeys, logger: Logger,
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        configuration: Configuration, client: PostgresClient, redis: RedisClient, keys: QueueKeys,
+        carrier: any Carrier, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.keys = APIKeyStore(client: client, logger: logger)
@@ -53,7 +55,8 @@ public struct APIServer: Sendable {
         self.campaigns = CampaignRoutes(
             store: CampaignStore(client: client, logger: logger),
             control: CampaignControl(client: client, redis: redis, keys: keys, logger: logger),
-            abWinner: ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger))
+            abWinner: ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger),
+            testSend: CampaignTestSend(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger))
         self.readiness = ReadinessProbe(checks: [
             DependencyCheck(name: "postgres") { try await client.query("SELECT 1") },
             DependencyCheck(name: "redis") { try await redis.send(["PING"]) },

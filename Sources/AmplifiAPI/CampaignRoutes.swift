@@ -7,21 +7,26 @@ import Logging
 import NIOCore
 
 /// The campaigns endpoints: list, create (or promote a draft), save a draft, read one with its
-/// sender and metrics, update a draft, and the ops controls (pause, resume, cancel, A/B winner).
+/// sender and metrics, update a draft, send a test, and the ops controls (pause, resume, cancel,
+/// A/B winner).
 /// Every query is scoped to the key's organization: another organization's campaign id is 404,
 /// never 403 (which would confirm it exists).
 public struct CampaignRoutes: Sendable {
     let store: CampaignStore
     let control: CampaignControl
     let abWinner: ABWinnerSelection
+    let testSend: CampaignTestSend
     let events: CampaignEventStream
     /// The largest body a campaign request may have.
     static let maxBodyBytes = 256 * 1024
 
-    public init(store: CampaignStore, control: CampaignControl, abWinner: ABWinnerSelection) {
+    public init(
+        store: CampaignStore, control: CampaignControl, abWinner: ABWinnerSelection, testSend: CampaignTestSend
+    ) {
         self.store = store
         self.control = control
         self.abWinner = abWinner
+        self.testSend = testSend
         self.events = CampaignEventStream(store: store)
     }
 
@@ -60,6 +65,15 @@ public struct CampaignRoutes: Sendable {
             let campaign = try await store.updateDraft(
                 orgID: principal.orgID, campaignID: id, json: Data(body.readableBytesView))
             return try APIResponse.success(campaign)
+        }
+        group.post(":id/test") { request, context in
+            let principal = try context.require(.messagesWrite)
+            let id = try Self.campaignID(context)
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            let test = try TestSendRequest.parse(json: Data(body.readableBytesView))
+            let results = try await testSend.send(campaignID: id, orgID: principal.orgID, request: test)
+            return try APIResponse.success(
+                TestSendAnswer(results: results, creditsCharged: results.reduce(0) { $0 + $1.credits }))
         }
         addControl(group, "pause") { id, orgID, reason in
             try await control.pause(campaignID: id, orgID: orgID, reason: reason ?? "paused_by_ops")
@@ -181,6 +195,12 @@ public struct CampaignRoutes: Sendable {
             self.canceledMessages = outcome.canceledMessages
             self.clearedJobs = outcome.clearedJobs
         }
+    }
+
+    /// What a test send answers: per number, in the request's order, and the credits charged.
+    struct TestSendAnswer: Encodable {
+        var results: [TestSendResult]
+        var creditsCharged: Int
     }
 
     /// What `ab-winner` answers.

@@ -16,6 +16,8 @@ public enum OpenAPIDocument {
         var successSchema: String
         var errors: [Int]
         var requestBody: String? = nil
+        /// Whether the body must be sent (POSTs that create something).
+        var bodyRequired = false
         var query: [String] = []
     }
 
@@ -30,11 +32,11 @@ public enum OpenAPIDocument {
         Operation(
             method: "post", path: "/api/campaigns", summary: "Create a campaign (or promote a draft with draftId)",
             scope: .campaignsWrite, success: 201, successSchema: "CampaignEnvelope",
-            errors: authenticated + [400, 404, 409, 422], requestBody: "CampaignBody"),
+            errors: authenticated + [400, 404, 409, 422], requestBody: "CampaignBody", bodyRequired: true),
         Operation(
             method: "post", path: "/api/campaigns/draft", summary: "Save a draft campaign", scope: .campaignsWrite,
             success: 201, successSchema: "CampaignEnvelope", errors: authenticated + [400, 422],
-            requestBody: "CampaignBody"),
+            requestBody: "CampaignBody", bodyRequired: true),
         Operation(
             method: "get", path: "/api/campaigns/{id}", summary: "A campaign with its sender number and metrics",
             scope: .campaignsRead, success: 200, successSchema: "CampaignDetailEnvelope",
@@ -49,6 +51,11 @@ public enum OpenAPIDocument {
         Operation(
             method: "get", path: "/api/campaigns/{id}/events", summary: "Live progress as Server-Sent Events",
             scope: .campaignsRead, success: 200, successSchema: "EventStream", errors: authenticated + [404]),
+        Operation(
+            method: "post", path: "/api/campaigns/{id}/test",
+            summary: "Send the campaign's message now to up to 10 numbers (charged; no quiet hours)",
+            scope: .messagesWrite, success: 200, successSchema: "TestSendEnvelope",
+            errors: authenticated + [400, 402, 404, 422], requestBody: "TestSendBody", bodyRequired: true),
         Operation(
             method: "post", path: "/api/campaigns/{id}/pause", summary: "Pause (optional reason)",
             scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
@@ -82,7 +89,8 @@ public enum OpenAPIDocument {
     static let errorDescriptions: [Int: (code: String, text: String)] = [
         400: ("VALIDATION_FAILED", "Invalid input; details names every field"),
         401: ("UNAUTHORIZED", "Missing, unknown, revoked or expired API key"),
-        403: ("FORBIDDEN", "The key lacks the operation's scope"),
+        402: ("INSUFFICIENT_CREDITS", "The organization's credits do not cover it, or billing is off"),
+        403: ("FORBIDDEN", "The key lacks the operation's scope (or CONTACT_OPTED_OUT: a recipient opted out)"),
         404: ("NOT_FOUND", "No such resource in the key's organization"),
         409: ("INVALID_TRANSITION", "Not possible in the campaign's current status (or CONFLICT)"),
         422: ("IDEMPOTENCY_KEY_REUSED", "The Idempotency-Key was used for a different request"),
@@ -137,7 +145,7 @@ public enum OpenAPIDocument {
             if !parameters.isEmpty { entry["parameters"] = parameters }
             if let body = operation.requestBody {
                 entry["requestBody"] = [
-                    "required": operation.method == "post" && body == "CampaignBody",
+                    "required": operation.bodyRequired,
                     "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(body)"]]],
                 ]
             }
@@ -256,6 +264,45 @@ public enum OpenAPIDocument {
             ]),
             "WinnerEnvelope": envelope([
                 "type": "object", "required": ["id", "variant", "released"],
+            ]),
+            "TestSendBody": [
+                "type": "object", "required": ["phoneNumbers"],
+                "properties": [
+                    "phoneNumbers": [
+                        "type": "array", "minItems": 1, "maxItems": TestSendRequest.maxPhoneNumbers,
+                        "items": ["type": "string", "description": "E.164, or a US number in any common format"],
+                    ],
+                    "message": ["type": "string", "description": "Instead of the campaign's message"],
+                    "mediaUrls": ["type": "array", "maxItems": 1, "items": ["type": "string", "format": "uri"]],
+                    "fromPhoneNumberId": ["type": "string", "format": "uuid"],
+                    "mergeData": ["type": "object", "additionalProperties": ["type": "string"]],
+                ],
+            ],
+            "TestSendEnvelope": envelope([
+                "type": "object", "required": ["results", "creditsCharged"],
+                "properties": [
+                    "creditsCharged": ["type": "integer"],
+                    "results": [
+                        "type": "array",
+                        "items": [
+                            "type": "object",
+                            "required": ["phoneNumber", "status", "text", "encoding", "route", "segments", "credits"],
+                            "properties": [
+                                "phoneNumber": ["type": "string"],
+                                "status": ["type": "string", "enum": ["sent", "failed", "pending", "unknown"]],
+                                "text": ["type": "string"],
+                                "encoding": ["type": "string", "enum": ["GSM-7", "UCS-2"]],
+                                "route": ["type": "string", "enum": ["SMS", "MMS"]],
+                                "segments": ["type": "integer"], "credits": ["type": "integer"],
+                                "messageSid": ["type": ["string", "null"]],
+                                "error": [
+                                    "type": ["object", "null"],
+                                    "properties": ["code": ["type": "string"], "message": ["type": "string"]],
+                                ],
+                            ],
+                        ],
+                    ],
+                ],
             ]),
             "ReasonBody": ["type": "object", "properties": ["reason": ["type": "string"]]],
             "WinnerBody": [

@@ -1,4 +1,5 @@
 import AmplifiAPI
+import AmplifiCarriers
 import AmplifiEngine
 import AmplifiPostgres
 import AmplifiRedis
@@ -17,6 +18,7 @@ struct APIContractTests {
             configuration: .init(host: "127.0.0.1", port: 0),
             client: PostgresClient(url: "postgres://127.0.0.1:1/none", maxConnections: 1),
             redis: try RedisClient(url: "redis://127.0.0.1:1/0", maxConnections: 1), keys: QueueKeys(),
+            carrier: SimulatedCarrier(logger: Logger(label: "amplifi.test.api")),
             logger: Logger(label: "amplifi.test.api"))
         let routed = Set(
             server.router().routes.map { route in

@@ -1,5 +1,7 @@
 import AmplifiLocalServers
 import AmplifiPostgres
+import AmplifiRedis
+import AmplifiEngine
 import AmplifiTestSupport
 import AsyncHTTPClient
 import Foundation
@@ -19,6 +21,8 @@ struct APIServerTests {
         let orgA: UUID
         let orgB: UUID
         let process: Process
+        /// The API's output (standard output and error), when the fixture started it.
+        var logFile: URL? = nil
         /// Every answer the tests got, to hold against the OpenAPI document.
         let answers = Answers()
 
@@ -89,7 +93,8 @@ struct APIServerTests {
         }
 
         static func start(
-            _ client: PostgresClient, url: String, redis: LocalRedisServer, arguments: [String] = []
+            _ client: PostgresClient, url: String, redis: LocalRedisServer, arguments: [String] = [],
+            environment extra: [String: String] = [:]
         ) async throws -> Fixture {
             var orgs: [UUID] = []
             for (name, number) in [("api-a", "+19195550101"), ("api-b", "+19195550102")] {
@@ -99,7 +104,7 @@ struct APIServerTests {
                     "INSERT INTO phone_numbers (org_id, e164, is_default, mps) VALUES (\(org), \(number), true, 10)")
                 orgs.append(org)
             }
-            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
+            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url].merging(extra) { $1 }
             let port = try LocalNetwork.freePort()
             let logs = try LocalNetwork.temporaryDirectory(prefix: "api")
             let process = try AmplifiExecutable.launch(
@@ -107,7 +112,8 @@ struct APIServerTests {
                 logTo: logs.appendingPathComponent("api.log"))
             try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
             return Fixture(
-                client: client, environment: environment, port: port, orgA: orgs[0], orgB: orgs[1], process: process)
+                client: client, environment: environment, port: port, orgA: orgs[0], orgB: orgs[1], process: process,
+                logFile: logs.appendingPathComponent("api.log"))
         }
     }
 
@@ -286,6 +292,116 @@ struct APIServerTests {
             #expect(!limited.isEmpty && answers.contains { $0.0 == 200 }, "\(answers)")
             #expect(limited.allSatisfy { $0.1 == "RATE_LIMITED" && $0.2 == "1" })
             try await api.expectAnswersMatchTheDocument()
+        }
+    }
+
+    @Test func aTestSendReachesTheCarrierRenderedChargedAndNeverToAnOptedOutNumber() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            typealias E2E = CarrierSimulatorEndToEndTests
+            let (simulator, simulatorPort) = try await E2E.launchSimulator(
+                ["--callback-delay-ms", "1"],
+                environment: ["TWILIO_ACCOUNT_SID": E2E.accountSID, "TWILIO_AUTH_TOKEN": E2E.authToken])
+            defer { simulator.terminate() }
+            let api = try await Fixture.start(
+                client, url: url, redis: redis,
+                environment: [
+                    "AMPLIFI_CARRIER": "twilio", "TWILIO_ACCOUNT_SID": E2E.accountSID,
+                    "TWILIO_AUTH_TOKEN": E2E.authToken, "TWILIO_BASE_URL": "http://127.0.0.1:\(simulatorPort)",
+                ])
+            defer { api.process.terminate() }
+            // A Redis that has kept its data for long, as in production: an organization's first
+            // send goes at once (on a fresh Redis every organization's first booking waits one
+            // horizon, in case bookings made before a flush are still going out).
+            let keys = try RedisClient(url: redis.url, maxConnections: 1)
+            _ = try await keys.send(["SET", .init(QueueKeys().rateFleetEpoch), "1"])
+            await keys.close()
+            try await client.query(
+                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(api.orgA), 'topup', 10, 'test')")
+            try await client.query(
+                "INSERT INTO contacts (org_id, phone, opted_out_at) VALUES (\(api.orgA), '+19195550177', now())")
+            let writer = try await api.key(api.orgA, ["campaigns:write", "messages:write"])
+            let noSend = try await api.key(api.orgA, ["campaigns:write"])
+            let (created, createdBody, _) = try await api.call(
+                .POST, "/api/campaigns/draft", key: writer, body: Self.campaignBody)
+            let id = try #require(
+                (createdBody["data"] as? [String: Any])?["id"] as? String, "\(created) \(createdBody)")
+            let path = "/api/campaigns/\(id)/test"
+            let body = #"{"phoneNumbers": ["+19195550111", "(919) 555-0112"], "mergeData": {"firstName": "Alex"}}"#
+
+            let (forbidden, forbiddenBody, _) = try await api.call(.POST, path, key: noSend, body: body)
+            #expect(forbidden == 403 && Self.error(forbiddenBody).code == "FORBIDDEN")
+
+            // Two numbers (one in a US format): rendered, sent, one credit each, replayed on retry.
+            let (status, answer, headers) = try await api.call(
+                .POST, path, key: writer, body: body, idempotencyKey: "t-1")
+            let data = try #require(answer["data"] as? [String: Any], "\(status) \(answer)")
+            let results = try #require(data["results"] as? [[String: Any]])
+            #expect(status == 200 && data["creditsCharged"] as? Int == 2)
+            #expect(results.map { $0["phoneNumber"] as? String } == ["+19195550111", "+19195550112"])
+            for result in results {
+                #expect(result["status"] as? String == "sent" && result["text"] as? String == "Hi Alex", "\(answer)")
+                #expect(result["encoding"] as? String == "GSM-7" && result["segments"] as? Int == 1)
+                #expect((result["messageSid"] as? String)?.hasPrefix("SM") == true && result["credits"] as? Int == 1)
+            }
+            // The engine's own log lines of the request carry its id (not only the HTTP layer's).
+            let requestID = try #require(headers["X-Request-Id"].first)
+            let log = try String(contentsOf: try #require(api.logFile), encoding: .utf8)
+            let engineLine = log.split(separator: "\n").first { $0.contains("test send handed to the carrier") }
+            #expect(engineLine?.contains("request_id=\(requestID)") == true, "\(log)")
+            let (replayed, _, replayHeaders) = try await api.call(
+                .POST, path, key: writer, body: body, idempotencyKey: "t-1")
+            #expect(replayed == 200 && replayHeaders["Idempotent-Replayed"].first == "true")
+            let received = try await Self.simulatorMessages(port: simulatorPort)
+            #expect(received.sorted { $0.to < $1.to }.map(\.to) == ["+19195550111", "+19195550112"])
+            #expect(received.allSatisfy { $0.body == "Hi Alex" })
+
+            // The books: the balance, the campaign's spend and the ledger agree.
+            let (balance, used, ledger) = try await client.query(
+                """
+                SELECT o.credit_balance::int, c.credits_used::int,
+                       (SELECT sum(amount)::int FROM credit_ledger WHERE org_id = o.id)
+                FROM organizations o JOIN campaigns c ON c.org_id = o.id WHERE o.id = \(api.orgA)
+                """)[0].decode((Int, Int, Int).self)
+            #expect(balance == 8 && used == 2 && ledger == 8)
+
+            // An opted-out number refuses the whole request: nothing is sent or charged.
+            let (optedOut, optedOutBody, _) = try await api.call(
+                .POST, path, key: writer, body: #"{"phoneNumbers": ["+19195550113", "+19195550177"]}"#)
+            #expect(optedOut == 403 && Self.error(optedOutBody).code == "CONTACT_OPTED_OUT", "\(optedOutBody)")
+            // Every problem at once; more credits than the balance; another org's campaign.
+            let eleven = (200..<211).map { "\"+19195550\($0)\"" }.joined(separator: ", ")
+            let (invalid, invalidBody, _) = try await api.call(
+                .POST, path, key: writer, body: #"{"phoneNumbers": [\#(eleven)], "mediaUrls": ["a", "b"], "colour": 1}"#
+            )
+            let details = Self.error(invalidBody).details ?? [:]
+            #expect(invalid == 400 && Set(details.keys) == ["phoneNumbers", "mediaUrls", "colour"], "\(invalidBody)")
+            // Five numbers of a 400-character text (an MMS under AUTO: 2 credits each) cost 10 > 8.
+            let five = (121..<126).map { "\"+19195550\($0)\"" }.joined(separator: ", ")
+            let long = #"{"phoneNumbers": [\#(five)], "message": "\#(String(repeating: "a", count: 400))"}"#
+            let (short, shortBody, _) = try await api.call(.POST, path, key: writer, body: long)
+            #expect(short == 402 && Self.error(shortBody).code == "INSUFFICIENT_CREDITS", "\(shortBody)")
+            let other = try await api.key(api.orgB, ["messages:write"])
+            let (hidden, _, _) = try await api.call(.POST, path, key: other, body: body)
+            #expect(hidden == 404)
+            #expect(try await Self.simulatorMessages(port: simulatorPort).count == 2)
+            try await api.expectAnswersMatchTheDocument()
+        }
+    }
+
+    /// What the carrier simulator has accepted (its Twilio list of messages): recipient and body.
+    static func simulatorMessages(port: Int) async throws -> [(to: String, body: String)] {
+        var request = HTTPClientRequest(
+            url:
+                "http://127.0.0.1:\(port)/2010-04-01/Accounts/\(CarrierSimulatorEndToEndTests.accountSID)/Messages.json"
+        )
+        request.headers.add(name: "Authorization", value: CarrierSimulatorEndToEndTests.authorization)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let data = try await response.body.collect(upTo: 1 << 20)
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any])
+        return (page["messages"] as? [[String: Any]] ?? []).map {
+            (to: $0["to"] as? String ?? "", body: $0["body"] as? String ?? "")
         }
     }
 

@@ -14,59 +14,17 @@ extension CampaignRequest {
     /// add the rule violations of the well-typed fields and report everything together.
     /// A field with the wrong type is left absent in the returned request.
     public static func parseCollectingProblems(json: Data) -> (request: CampaignRequest, problems: [EngineError]) {
-        if JSONNesting.exceeds(JSONNesting.campaignBodyLimit, in: json) {
-            return (
-                CampaignRequest(),
-                [
-                    EngineError(
-                        .validationFailed,
-                        "nests arrays or objects more than \(JSONNesting.campaignBodyLimit) levels deep; flatten it",
-                        field: "body")
-                ]
-            )
+        var reader: JSONFieldReader
+        switch JSONFieldReader.object(json, what: "campaign") {
+        case .success(let object): reader = object
+        case .failure(let problem): return (CampaignRequest(), [problem])
         }
-        guard let value = try? JSONDecoder().decode(CampaignJSON.self, from: json), case .object(let object) = value
-        else {
-            return (
-                CampaignRequest(),
-                [EngineError(.validationFailed, "the campaign body must be a JSON object", field: "body")]
-            )
-        }
-        var problems: [EngineError] = []
-        func problem(_ field: String, _ message: String) {
-            problems.append(EngineError(.validationFailed, message, field: field))
-        }
-        for key in object.keys.sorted() where !knownKeys.contains(key) {
-            let known = "known fields: \(knownKeys.sorted().joined(separator: ", "))"
-            if key.isEmpty {
-                problem("body", "has a member with an empty name; remove it (\(known))")
-            } else {
-                problem(key, "is not a campaign field; remove it (\(known))")
-            }
-        }
-        /// The value of `key` unless absent or null.
-        func present(_ key: String) -> CampaignJSON? {
-            guard let value = object[key], value != .null else { return nil }
-            return value
-        }
-        func string(_ key: String) -> String? {
-            guard let value = present(key) else { return nil }
-            if case .string(let text) = value { return text }
-            problem(key, "must be a string, got \(value.typeName)")
-            return nil
-        }
-        func bool(_ key: String) -> Bool? {
-            guard let value = present(key) else { return nil }
-            if case .bool(let flag) = value { return flag }
-            problem(key, "must be true or false, got \(value.typeName)")
-            return nil
-        }
-        func uuid(_ key: String) -> UUID? {
-            guard let text = string(key) else { return nil }
-            if let id = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) { return id }
-            problem(key, "must be a UUID such as 3f2b8c1e-5d4a-4c1b-9a7e-2f6d8e9b0c1a")
-            return nil
-        }
+        reader.rejectUnknownMembers(known: knownKeys, what: "campaign")
+        func problem(_ field: String, _ message: String) { reader.problem(field, message) }
+        func present(_ key: String) -> CampaignJSON? { reader.present(key) }
+        func string(_ key: String) -> String? { reader.string(key) }
+        func bool(_ key: String) -> Bool? { reader.bool(key) }
+        func uuid(_ key: String) -> UUID? { reader.uuid(key) }
 
         var request = CampaignRequest()
         request.name = string("name")
@@ -128,6 +86,6 @@ extension CampaignRequest {
             }
         }
         request.draftID = uuid("draftId")
-        return (request, problems)
+        return (request, reader.problems)
     }
 }

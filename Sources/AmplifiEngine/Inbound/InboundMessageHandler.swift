@@ -143,7 +143,8 @@ public struct InboundMessageHandler: Sendable {
         outcome.autoReply = AutoReplyOutcome(
             replyID: replyID, trigger: reply.trigger, status: .pending, credits: reply.plan.credits)
         let pending = PendingReply(
-            id: replyID, orgID: context.orgID, inboundMessageID: written.inboundID, campaignID: campaignID,
+            id: replyID, orgID: context.orgID, kind: .autoReply, inboundMessageID: written.inboundID,
+            campaignID: campaignID,
             senderID: context.phoneNumberID, from: context.numberE164, senderMPS: context.numberMPS, to: reply.to,
             body: reply.plan.text, segments: max(1, reply.plan.segmentCount), credits: reply.plan.credits, attempt: 0)
         return (outcome, pending)

@@ -97,8 +97,8 @@ public struct SenderRateLimiter: Sendable {
                     segments: 0, baseMicroseconds: 0, intervalMicroseconds: interval, serverTimeMicroseconds: 0))
         }
         let horizon = maxWait.map { max(0, Self.microseconds($0)) } ?? 0
-        if horizon > 0, notedOrganizations.insert(orgID) {
-            try await noteOrganization(orgID, horizon: horizon)
+        if horizon > 0 {
+            try await notedOrganizations.note(orgID) { try await noteOrganization(orgID, horizon: horizon) }
         }
         let reply = try await client.evalScript(
             SenderRateLimiterScripts.reserve,
@@ -165,9 +165,28 @@ public struct SenderRateLimiter: Sendable {
 }
 
 /// The organizations a ``SenderRateLimiter`` has noted (see `noteOrganization`), shared by its copies.
+///
+/// Concurrent first reservations of one organization wait for the one note in flight: a
+/// reservation that went ahead of it would find no epoch and treat the organization's state as
+/// lost (a needless wait of one horizon). A note that failed is forgotten, so the next call retries.
 final class NotedOrganizations: Sendable {
-    private let noted = Mutex<Set<UUID>>([])
+    private let notes = Mutex<[UUID: Task<Void, any Error>]>([:])
 
-    /// Adds `orgID`; true when it was not there yet.
-    func insert(_ orgID: UUID) -> Bool { noted.withLock { $0.insert(orgID).inserted } }
+    /// Runs `note` once per organization (the first caller's), and waits for it in every caller.
+    func note(_ orgID: UUID, _ note: @escaping @Sendable () async throws -> Void) async throws {
+        let task = notes.withLock { notes in
+            if let running = notes[orgID] { return running }
+            let task = Task { try await note() }
+            notes[orgID] = task
+            return task
+        }
+        do {
+            try await task.value
+        } catch {
+            notes.withLock { notes in
+                if notes[orgID] == task { notes[orgID] = nil }
+            }
+            throw error
+        }
+    }
 }

@@ -14,13 +14,15 @@ struct APICommand: AsyncParsableCommand {
         abstract: "Serve the HTTP API (campaigns; Authorization: Bearer am_live_… keys from amplifi api-key create).",
         discussion: """
             Stateless: run any number of replicas behind a load balancer. /livez and /readyz are served on \
-            the API port too; /metrics on the admin port (--admin-port).
+            the API port too; /metrics on the admin port (--admin-port). Test sends \
+            (POST /api/campaigns/{id}/test) go out through the carrier (AMPLIFI_CARRIER / --carrier).
             """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var redis: RedisOptions
     @OptionGroup var admin: AdminOptions
     @OptionGroup var pools: PoolSizeOptions
+    @OptionGroup var carrierOptions: CarrierOptions
 
     @Option(help: "Port to listen on (0 picks a free one, printed at start).")
     var port = 8081
@@ -42,20 +44,23 @@ struct APICommand: AsyncParsableCommand {
         let (databaseURL, redisURL) = (try database.resolvedURL(), try redis.resolvedURL())
         runtime.logStartup([
             "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
+            "carrier": "\(try carrierOptions.resolvedName())",
         ])
         let client = PostgresClient(url: databaseURL, maxConnections: try pools.postgres(roleDefault: 8))
         let redisClient = try RedisClient(url: redisURL, maxConnections: try pools.redis(roleDefault: 4))
-        let host = host
-        let server = APIServer(
-            configuration: .init(host: host, port: port, keyRequestsPerSecond: keyRate), client: client,
-            redis: redisClient, keys: redis.keys,
-            logger: logger
-        ) { bound in
-            print("api listening on http://\(host):\(bound)")
-            fflush(nil)
+        let (host, port, keyRate, keys) = (host, port, keyRate, redis.keys)
+        try await carrierOptions.withCarrier(logger: logger) { carrier in
+            let server = APIServer(
+                configuration: .init(host: host, port: port, keyRequestsPerSecond: keyRate), client: client,
+                redis: redisClient, keys: keys, carrier: carrier, logger: logger
+            ) { bound in
+                print("api listening on http://\(host):\(bound)")
+                fflush(nil)
+            }
+            let admin = try runtime.adminServices(
+                checks: DependencyCheck.standard(client: client, redis: redisClient))
+            try await runServices(admin + server.services(), logger: logger)
         }
-        let admin = try runtime.adminServices(checks: DependencyCheck.standard(client: client, redis: redisClient))
-        try await runServices(admin + server.services(), logger: logger)
         await client.close()
         await redisClient.close()
     }

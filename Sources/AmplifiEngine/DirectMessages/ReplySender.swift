@@ -4,16 +4,17 @@ import AmplifiPostgres
 import Foundation
 import Logging
 
-/// Pays for, sends and records one stored reply: charge (idempotent) → rate reservation on the
-/// sender number → claim → carrier → record → refund a refusal the carrier does not bill. The same
-/// steps and rules as a campaign batch (ChunkSender), for a batch of one.
+/// Pays for, sends and records one stored `reply_messages` row (an auto-reply or a test send):
+/// charge (idempotent) → rate reservation on the sender number → claim → carrier → record → refund
+/// a refusal the carrier does not bill. The same steps and rules as a campaign batch
+/// (ChunkSender), for a batch of one.
 ///
-/// The reservation comes before the claim, as for a campaign batch: a reply never holds a claim
-/// while it waits. The wait is bounded by `maxRateWait`; a longer one leaves the reply `pending`
+/// The reservation comes before the claim, as for a campaign batch: a message never holds a claim
+/// while it waits. The wait is bounded by `maxRateWait`; a longer one leaves the row `pending`
 /// (already paid: the retry's charge is the same batch) for the pending sweep.
 ///
-/// Crash safety: the charge comes BEFORE the claim and is keyed by the reply's batch id, so a
-/// process that dies after charging leaves the reply 'pending' and the next try finds it already
+/// Crash safety: the charge comes BEFORE the claim and is keyed by the row's batch id, so a
+/// process that dies after charging leaves the row 'pending' and the next try finds it already
 /// paid; a process that dies after claiming leaves it 'sending', which expires to 'unknown' and is
 /// never sent again (the carrier may have it).
 struct ReplySender: Sendable {
@@ -39,7 +40,9 @@ struct ReplySender: Sendable {
     }
 
     /// Sends `reply` unless another process owns it; returns where it ended up.
-    func deliver(_ reply: PendingReply) async throws -> (
+    /// `maxRateWait` overrides the sender's bound for this one call (a test send waits longer than
+    /// a webhook's auto-reply may).
+    func deliver(_ reply: PendingReply, maxRateWait: Duration? = nil) async throws -> (
         status: ReplyStatus, credits: Int, providerMessageID: String?, errorCode: String?
     ) {
         let batchID = reply.batchID
@@ -47,33 +50,35 @@ struct ReplySender: Sendable {
             "org_id": .id(reply.orgID), "campaign_id": .id(reply.campaignID), "reply_id": "\(reply.id)",
             "batch_id": "\(batchID)",
         ]
+        let name = reply.kind.logName
         if reply.credits > 0 {
             do {
                 _ = try await credits.reserve(
                     orgID: reply.orgID, campaignID: reply.campaignID, batchID: batchID, credits: reply.credits)
             } catch let error as EngineError where error.code == .insufficientCredits {
                 try await store.failUnsent(reply, errorCode: error.code.rawValue)
-                logger.info("auto-reply not sent: insufficient credits", metadata: metadata)
+                logger.info("\(name) not sent: insufficient credits", metadata: metadata)
                 return (.failed, 0, nil, error.code.rawValue)
             }
         }
         let decision = try await limiter.reserve(
             orgID: reply.orgID, senderID: reply.senderID, segments: reply.segments, ratePerSecond: reply.senderMPS,
-            maxWait: maxRateWait)
+            maxWait: maxRateWait ?? self.maxRateWait)
         guard let reservation = decision.reservation else {
-            logger.info("auto-reply left pending: its number's rate budget is booked ahead", metadata: metadata)
+            logger.info("\(name) left pending: its number's rate budget is booked ahead", metadata: metadata)
             return (.pending, reply.credits, nil, nil)
         }
         try await Task.sleep(for: reservation.delay)
         guard try await store.claim(reply) else {
-            logger.debug("auto-reply claimed by another process", metadata: metadata)
+            logger.debug("\(name) claimed by another process", metadata: metadata)
             return (.sending, reply.credits, nil, nil)
         }
-        // Replies bypass quiet hours (docs/product-rules.md#quiet-hours): the contact wrote first. No status callback URL:
-        // the receiver's callback path names campaign_messages ids, which a reply id is not.
+        // Replies and test sends bypass quiet hours (docs/product-rules.md#quiet-hours): the
+        // contact wrote first, or the team asked for the test now. No status callback URL: the
+        // receiver's callback path names campaign_messages ids, which a reply id is not.
         let outbound = OutboundMessage(
             id: reply.id, orgID: reply.orgID, from: PhoneNumber(trustedE164: reply.from),
-            to: PhoneNumber(trustedE164: reply.to), body: reply.body)
+            to: PhoneNumber(trustedE164: reply.to), body: reply.body, mediaURL: reply.mediaURL)
         let result = await carrier.send([outbound]).first ?? .failed(.connectionFailed)
         var status = ReplyStatus.sent
         var charged = reply.credits
@@ -111,7 +116,7 @@ struct ReplySender: Sendable {
                 messages: [(messageID: reply.id, credits: reply.credits)])
         }
         logger.debug(
-            "auto-reply sent",
+            "\(name) handed to the carrier",
             metadata: metadata.merging(
                 [
                     "status": "\(status.rawValue)", "error_code": "\(result.error?.code ?? "")",

@@ -1,8 +1,9 @@
 import AmplifiPostgres
 import Foundation
 
-/// The reply path's SQL: claim, give up unpaid, record the carrier's answer, find pending replies,
-/// expire dead claims. Every statement on one reply filters by org_id.
+/// The SQL of messages sent one at a time (`reply_messages`: auto-replies and test sends): claim,
+/// give up unpaid, record the carrier's answer, find pending ones, expire dead claims. Every
+/// statement on one row filters by org_id.
 struct ReplyStore: Sendable {
     let client: PostgresClient
 
@@ -61,8 +62,8 @@ struct ReplyStore: Sendable {
     // reply a live handler stored a moment ago (and is about to send) is left to it.
     static func pendingQuery(olderThanSeconds: Double, limit: Int) -> PostgresQuery {
         """
-        SELECT r.id, r.org_id, r.inbound_message_id, r.campaign_id, p.e164 AS from_phone, r.to_phone, r.body,
-               r.credits, r.attempt, p.id AS sender_id, p.mps::float8 AS sender_mps, r.segments
+        SELECT r.id, r.org_id, r.kind, r.inbound_message_id, r.campaign_id, p.e164 AS from_phone, r.to_phone,
+               r.body, r.media_url, r.credits, r.attempt, p.id AS sender_id, p.mps::float8 AS sender_mps, r.segments
         FROM reply_messages r
         JOIN phone_numbers p ON p.org_id = r.org_id AND p.id = r.phone_number_id
         WHERE r.status = 'pending' AND r.updated_at < now() - make_interval(secs => \(olderThanSeconds))
@@ -112,10 +113,12 @@ struct ReplyStore: Sendable {
         return try rows.map { row in
             PendingReply(
                 id: try row.decode(named: "id"), orgID: try row.decode(named: "org_id"),
+                kind: try row.decode(named: "kind"),
                 inboundMessageID: try row.decode(named: "inbound_message_id"),
                 campaignID: try row.decode(named: "campaign_id"), senderID: try row.decode(named: "sender_id"),
                 from: try row.decode(named: "from_phone"), senderMPS: try row.decode(named: "sender_mps"),
                 to: try row.decode(named: "to_phone"), body: try row.decode(named: "body"),
+                mediaURL: try row.decode(named: "media_url"),
                 segments: try row.decode(named: "segments"), credits: try row.decode(named: "credits"),
                 attempt: try row.decode(named: "attempt"))
         }
