@@ -149,7 +149,7 @@ let package = Package(
         .target(
             name: "AmplifiHTTP",
             dependencies: [
-                "AmplifiMessaging", "AmplifiObservability",
+                "AmplifiMessaging", "AmplifiObservability", "AmplifiPostgres", "AmplifiRedis",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -7,7 +7,7 @@ public import Hummingbird
 public import Logging
 public import ServiceLifecycle
 
-/// `amplifi api`: the HTTP API of campaigns for the product's clients and ops tools. Stateless (every
+/// `amplifi api`: the HTTP API of campaigns and segments for the product's clients and ops tools. Stateless (every
 /// replica answers every request from Postgres and Redis), behind any load balancer.
 ///
 /// Middleware, outermost first: responses counted by class, the request id returned in
@@ -38,6 +38,7 @@ public struct APIServer: Sendable {
     let idempotency: IdempotencyStore
     let rateLimit: KeyRateLimit
     let campaigns: CampaignRoutes
+    let segments: SegmentRoutes
     let readiness: ReadinessProbe
     let logger: Logger
     let onRunning: @Sendable (Int) async -> Void
@@ -57,10 +58,8 @@ public struct APIServer: Sendable {
             control: CampaignControl(client: client, redis: redis, keys: keys, logger: logger),
             abWinner: ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger),
             testSend: CampaignTestSend(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger))
-        self.readiness = ReadinessProbe(checks: [
-            DependencyCheck(name: "postgres") { try await client.query("SELECT 1") },
-            DependencyCheck(name: "redis") { try await redis.send(["PING"]) },
-        ])
+        self.segments = SegmentRoutes(store: SegmentStore(client: client, logger: logger))
+        self.readiness = ReadinessProbe(checks: DependencyCheck.standard(client: client, redis: redis))
         self.logger = logger
         self.onRunning = onRunning
     }
@@ -78,6 +77,7 @@ public struct APIServer: Sendable {
             .add(middleware: rateLimit)
             .add(middleware: IdempotencyMiddleware(store: idempotency))
         campaigns.add(to: api.group("campaigns"))
+        segments.add(to: api.group("segments"))
         return router
     }
 

@@ -48,11 +48,7 @@ public struct ReceiverServer: Sendable {
             applier: applier, inbound: inbound, metrics: metrics, stagedInterval: configuration.stagedRetryInterval,
             replyInterval: configuration.pendingReplyInterval, logger: logger)
         self.readiness = ReadinessProbe(
-            checks: [
-                DependencyCheck(name: "postgres") { try await client.query("SELECT 1") },
-                DependencyCheck(name: "redis") { try await redis.send(["PING"]) },
-            ],
-            interval: configuration.readinessInterval)
+            checks: DependencyCheck.standard(client: client, redis: redis), interval: configuration.readinessInterval)
         self.routes = ReceiverRoutes(
             verifier: TwilioWebhookVerifier(publicURL: configuration.publicURL, authToken: configuration.authToken),
             batcher: batcher, inbound: inbound, readiness: readiness,

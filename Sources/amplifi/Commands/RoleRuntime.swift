@@ -78,15 +78,3 @@ struct RoleRuntime {
         }.services()
     }
 }
-
-extension DependencyCheck {
-    /// Postgres (`SELECT 1`) and Redis (`PING`): what every role needs to do its work.
-    static func standard(client: PostgresClient, redis: RedisClient) -> [DependencyCheck] {
-        [postgres(client), DependencyCheck(name: "redis") { try await redis.send(["PING"]) }]
-    }
-
-    /// Postgres alone (`SELECT 1`), for a role that uses no Redis.
-    static func postgres(_ client: PostgresClient) -> DependencyCheck {
-        DependencyCheck(name: "postgres") { try await client.query("SELECT 1") }
-    }
-}
