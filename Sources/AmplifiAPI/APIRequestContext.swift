@@ -1,6 +1,7 @@
 public import AmplifiEngine
 public import AmplifiHTTP
 import AmplifiMessaging
+public import Foundation
 public import Hummingbird
 import Logging
 
@@ -17,6 +18,14 @@ public struct APIRequestContext: IdentifiedRequestContext {
         self.coreContext = .init(source: source)
         self.requestID = ULID().description
         self.logger[metadataKey: "request_id"] = .string(requestID)
+    }
+
+    /// The `{id}` path parameter as a UUID; 404 naming `what` ("campaign") when it is not one.
+    public func pathID(naming what: String) throws -> UUID {
+        guard let text = parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw APIError(.notFound, code: .notFound, message: "no such \(what): the id is not a UUID")
+        }
+        return id
     }
 
     /// The key's principal when it grants `scope`; 401 without a key, 403 without the scope.

@@ -128,19 +128,12 @@ public struct CampaignRoutes: Sendable {
                         field: "status"))
             }
         }
-        var limit = 50
-        if let text = query["limit"].map(String.init) {
-            if let value = Int(text), (1...200).contains(value) {
-                limit = value
-            } else {
-                problems.append(EngineError(.validationFailed, "must be a whole number from 1 to 200", field: "limit"))
-            }
-        }
+        let paging = PageParameters(request, problems: &problems)
         if !problems.isEmpty { throw EngineErrorTranslation<APIRequestContext>.validation(problems) }
         let page = try await store.list(
-            orgID: principal.orgID, status: status, limit: limit, cursor: query["cursor"].map(String.init))
+            orgID: principal.orgID, status: status, limit: paging.limit, cursor: paging.cursor)
         return try APIResponse.success(
-            page.campaigns, meta: APIResponse.PageMeta(limit: limit, nextCursor: page.nextCursor))
+            page.campaigns, meta: APIResponse.PageMeta(limit: paging.limit, nextCursor: page.nextCursor))
     }
 
     func create(_ request: Request, _ context: APIRequestContext, mode: CampaignIntakeMode) async throws -> Response {
@@ -153,10 +146,7 @@ public struct CampaignRoutes: Sendable {
     // MARK: - Helpers
 
     static func campaignID(_ context: APIRequestContext) throws -> UUID {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
-            throw APIError(.notFound, code: .notFound, message: "no such campaign: the id is not a UUID")
-        }
-        return id
+        try context.pathID(naming: "campaign")
     }
 
     static func notFound(_ id: UUID) -> APIError {

@@ -73,6 +73,29 @@ public enum OpenAPIDocument {
             scope: .campaignsControl, success: 200, successSchema: "WinnerEnvelope",
             errors: authenticated + [400, 404, 409, 422], requestBody: "WinnerBody"),
         Operation(
+            method: "get", path: "/api/segments", summary: "List the organization's segments, newest first",
+            scope: .contactsRead, success: 200, successSchema: "SegmentList", errors: authenticated + [400],
+            query: ["limit", "cursor"]),
+        Operation(
+            method: "post", path: "/api/segments", summary: "Save a segment (a named contact filter)",
+            scope: .contactsWrite, success: 201, successSchema: "SegmentEnvelope", errors: authenticated + [400, 422],
+            requestBody: "SegmentBody", bodyRequired: true),
+        Operation(
+            method: "get", path: "/api/segments/{id}", summary: "A segment", scope: .contactsRead, success: 200,
+            successSchema: "SegmentEnvelope", errors: authenticated + [404]),
+        Operation(
+            method: "patch", path: "/api/segments/{id}", summary: "Rename a segment or change its filter",
+            scope: .contactsWrite, success: 200, successSchema: "SegmentEnvelope", errors: authenticated + [400, 404],
+            requestBody: "SegmentBody", bodyRequired: true),
+        Operation(
+            method: "delete", path: "/api/segments/{id}",
+            summary: "Delete a segment (campaigns still waiting on it fail when planned)", scope: .contactsWrite,
+            success: 200, successSchema: "SegmentDeletedEnvelope", errors: authenticated + [404]),
+        Operation(
+            method: "get", path: "/api/segments/{id}/preview",
+            summary: "How many contacts the segment matches, how many a campaign would text, the first ten",
+            scope: .contactsRead, success: 200, successSchema: "SegmentPreviewEnvelope", errors: authenticated + [404]),
+        Operation(
             method: "get", path: "/livez", summary: "The process answers", scope: nil, success: 200,
             successSchema: "PlainText", errors: []),
         Operation(
@@ -168,7 +191,7 @@ public enum OpenAPIDocument {
             "info": [
                 "title": "Amplifi Dispatch API", "version": "1",
                 "description":
-                    "Campaigns of the key's organization. Authorization: Bearer am_live_…; every POST accepts Idempotency-Key.",
+                    "Campaigns and segments of the key's organization. Authorization: Bearer am_live_…; every POST accepts Idempotency-Key.",
             ],
             "paths": paths,
             "components": [
@@ -302,6 +325,34 @@ public enum OpenAPIDocument {
                             ],
                         ],
                     ],
+                ],
+            ]),
+            "Segment": [
+                "type": "object", "required": ["id", "name", "filter", "createdAt", "updatedAt"],
+                "properties": [
+                    "id": ["type": "string", "format": "uuid"], "name": ["type": "string"],
+                    "filter": ["type": "object", "description": "the filter language of a campaign's contactFilter"],
+                    "createdAt": ["type": "string", "format": "date-time"],
+                    "updatedAt": ["type": "string", "format": "date-time"],
+                ],
+            ],
+            "SegmentBody": [
+                "type": "object",
+                "properties": [
+                    "name": ["type": "string", "maxLength": SegmentStore.maxNameLength],
+                    "filter": ["type": "object"],
+                ],
+            ],
+            "SegmentEnvelope": envelope(["$ref": "#/components/schemas/Segment"]),
+            "SegmentList": envelope(["type": "array", "items": ["$ref": "#/components/schemas/Segment"]], meta: true),
+            "SegmentDeletedEnvelope": envelope([
+                "type": "object", "required": ["id", "deleted", "waitingCampaigns"],
+            ]),
+            "SegmentPreviewEnvelope": envelope([
+                "type": "object", "required": ["count", "sendable", "contacts"],
+                "properties": [
+                    "count": ["type": "integer"], "sendable": ["type": "integer"],
+                    "contacts": ["type": "array", "maxItems": SegmentStore.previewLimit],
                 ],
             ]),
             "ReasonBody": ["type": "object", "properties": ["reason": ["type": "string"]]],

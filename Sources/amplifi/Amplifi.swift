@@ -11,7 +11,7 @@ struct Amplifi: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,
             SchedulerCommand.self, WorkerCommand.self, ReceiverCommand.self, LookupCommand.self, APICommand.self,
-            APIKeyCommand.self, CarrierSimCommand.self,
+            APIKeyCommand.self, SegmentCommand.self, CarrierSimCommand.self,
             BackfillStatusCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self, ChaosCommand.self,
         ]
     )

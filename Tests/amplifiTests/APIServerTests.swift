@@ -390,6 +390,84 @@ struct APIServerTests {
         }
     }
 
+    @Test func segmentsAreSavedPreviewedAndDeletedThroughTheAPIAndTheCLI() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let api = try await Fixture.start(client, url: url, redis: redis)
+            defer { api.process.terminate() }
+            try await client.query(
+                """
+                INSERT INTO contacts (org_id, phone, tags, is_textable, opted_out_at)
+                VALUES (\(api.orgA), '+19195550131', '{vip}', true, NULL),
+                       (\(api.orgA), '+19195550132', '{vip}', true, now()),
+                       (\(api.orgA), '+19195550133', '{}', true, NULL)
+                """)
+            let writer = try await api.key(api.orgA, ["contacts:read", "contacts:write", "campaigns:write"])
+            let reader = try await api.key(api.orgA, ["contacts:read"])
+            let other = try await api.key(api.orgB, ["contacts:read", "contacts:write"])
+
+            let (invalid, invalidBody, _) = try await api.call(
+                .POST, "/api/segments", key: writer, body: #"{"name": "", "filter": {"colour": 1}}"#)
+            #expect(invalid == 400 && Set((Self.error(invalidBody).details ?? [:]).keys) == ["name", "filter.colour"])
+            let (created, createdBody, _) = try await api.call(
+                .POST, "/api/segments", key: writer, body: #"{"name": "VIPs", "filter": {"tags": ["vip"]}}"#)
+            let segment = try #require(createdBody["data"] as? [String: Any], "\(created) \(createdBody)")
+            let id = try #require(segment["id"] as? String)
+            #expect(created == 201 && (segment["filter"] as? [String: Any])?["tags"] as? [String] == ["vip"])
+            let (denied, _, _) = try await api.call(
+                .POST, "/api/segments", key: reader, body: #"{"name": "x", "filter": {}}"#)
+            #expect(denied == 403)
+
+            let (previewed, previewBody, _) = try await api.call(.GET, "/api/segments/\(id)/preview", key: reader)
+            let preview = try #require(previewBody["data"] as? [String: Any], "\(previewBody)")
+            #expect(previewed == 200 && preview["count"] as? Int == 2 && preview["sendable"] as? Int == 1)
+            let (listed, listBody, _) = try await api.call(.GET, "/api/segments?limit=1", key: reader)
+            #expect(listed == 200 && (listBody["data"] as? [[String: Any]])?.count == 1)
+            let (patched, patchBody, _) = try await api.call(
+                .PATCH, "/api/segments/\(id)", key: writer, body: #"{"name": "Very important"}"#)
+            #expect(patched == 200 && (patchBody["data"] as? [String: Any])?["name"] as? String == "Very important")
+            let (hidden, _, _) = try await api.call(.GET, "/api/segments/\(id)", key: other)
+            let (hiddenDelete, _, _) = try await api.call(.DELETE, "/api/segments/\(id)", key: other)
+            #expect(hidden == 404 && hiddenDelete == 404)
+
+            // A draft on the segment: deleting says it waits; a new campaign cannot name it any more.
+            let (_, draftBody, _) = try await api.call(
+                .POST, "/api/campaigns/draft", key: writer, body: #"{"name": "On VIPs", "segmentId": "\#(id)"}"#)
+            #expect((draftBody["data"] as? [String: Any])?["segmentId"] as? String == id, "\(draftBody)")
+            let (deleted, deletedBody, _) = try await api.call(.DELETE, "/api/segments/\(id)", key: writer)
+            #expect(deleted == 200 && (deletedBody["data"] as? [String: Any])?["waitingCampaigns"] as? Int == 1)
+            let (gone, _, _) = try await api.call(.GET, "/api/segments/\(id)", key: reader)
+            #expect(gone == 404)
+            let (refused, refusedBody, _) = try await api.call(
+                .POST, "/api/campaigns", key: writer,
+                body: #"{"name": "Late", "message": "Hi", "segmentId": "\#(id)"}"#)
+            #expect(refused == 400 && Self.error(refusedBody).details?["segmentId"] != nil, "\(refusedBody)")
+
+            // The CLI twin, on the same rows.
+            let org = api.orgA.uuidString
+            let made = try await AmplifiExecutable.run(
+                ["segment", "create", "--org", org, "--name", "Everyone", "--filter", "{}"],
+                environment: api.environment)
+            #expect(made.status == 0, "\(made)")
+            let cliID = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let shown = try await AmplifiExecutable.run(
+                ["segment", "show", "--org", org, cliID], environment: api.environment)
+            #expect(
+                shown.status == 0 && shown.stdout.contains("matches:  3 contacts, 2 a campaign would text"), "\(shown)")
+            let list = try await AmplifiExecutable.run(["segment", "list", "--org", org], environment: api.environment)
+            #expect(list.stdout.contains(cliID) && !list.stdout.contains(id), "\(list)")
+            let bad = try await AmplifiExecutable.run(
+                ["segment", "create", "--org", org, "--name", "Bad", "--filter", #"{"colour": 1}"#],
+                environment: api.environment)
+            #expect(bad.status != 0 && bad.stderr.contains("filter.colour"), "\(bad)")
+            let removed = try await AmplifiExecutable.run(
+                ["segment", "delete", "--org", org, cliID], environment: api.environment)
+            #expect(removed.status == 0 && removed.stdout.contains("campaigns still waiting on it: 0"), "\(removed)")
+            try await api.expectAnswersMatchTheDocument()
+        }
+    }
+
     /// What the carrier simulator has accepted (its Twilio list of messages): recipient and body.
     static func simulatorMessages(port: Int) async throws -> [(to: String, body: String)] {
         var request = HTTPClientRequest(

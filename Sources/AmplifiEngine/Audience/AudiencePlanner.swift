@@ -104,10 +104,11 @@ public struct AudiencePlanner: Sendable {
 
     /// The segment's filter wins when the campaign names a segment (the schema
     /// allows exactly one of the two once submitted); org_id in the join keeps
-    /// another org's segment out even if an id were guessed.
+    /// another org's segment out even if an id were guessed. A deleted segment
+    /// (017) fails the campaign: its audience is gone.
     static func campaignQuery(orgID: UUID, campaignID: UUID) -> PostgresQuery {
         """
-        SELECT c.ab_test, c.segment_id, coalesce(s.filter, c.contact_filter)::text
+        SELECT c.ab_test, c.segment_id, coalesce(s.filter, c.contact_filter)::text, s.deleted_at IS NOT NULL
         FROM campaigns c
         LEFT JOIN segments s ON s.org_id = c.org_id AND s.id = c.segment_id
         WHERE c.org_id = \(orgID) AND c.id = \(campaignID)
@@ -121,7 +122,13 @@ public struct AudiencePlanner: Sendable {
             throw EngineError(
                 .notFound, "campaign \(campaignID) does not exist in this organization", field: "campaignId")
         }
-        let (abTest, segmentID, filterText) = try row.decode((Bool, UUID?, String?).self)
+        let (abTest, segmentID, filterText, segmentDeleted) = try row.decode((Bool, UUID?, String?, Bool?).self)
+        if let segmentID, segmentDeleted == true {
+            throw EngineError(
+                .validationFailed,
+                "segment \(segmentID.uuidString.lowercased()) was deleted; give the campaign another audience",
+                field: "segmentId")
+        }
         let field = segmentID == nil ? "contactFilter" : "segment.filter"
         guard let filterText else {
             throw EngineError(

@@ -350,10 +350,9 @@ public struct CampaignStore: Sendable {
         let limit = max(1, min(limit, 500))
         let query: PostgresQuery
         if let cursor {
-            guard let (createdAt, id) = Self.decodeCursor(cursor) else {
-                throw EngineError(.validationFailed, "is not a cursor returned by a previous page", field: "cursor")
-            }
-            query = Self.nextPageQuery(orgID: orgID, status: status, createdAt: createdAt, id: id, limit: limit + 1)
+            let after = try KeysetCursor(parsing: cursor)
+            query = Self.nextPageQuery(
+                orgID: orgID, status: status, createdAt: after.createdAt, id: after.id, limit: limit + 1)
         } else {
             query = Self.firstPageQuery(orgID: orgID, status: status, limit: limit + 1)
         }
@@ -362,32 +361,13 @@ public struct CampaignStore: Sendable {
         var lastCursor: String?
         for row in result.prefix(limit) {
             campaigns.append(try Self.decodeCampaign(row))
-            lastCursor = Self.encodeCursor(
-                createdAt: try row.decode(String.self, named: "cursor_created_at"),
-                id: campaigns[campaigns.count - 1].id)
+            lastCursor =
+                KeysetCursor(
+                    createdAt: try row.decode(String.self, named: "cursor_created_at"),
+                    id: campaigns[campaigns.count - 1].id
+                ).text
         }
         return CampaignPage(campaigns: campaigns, nextCursor: result.count > limit ? lastCursor : nil)
-    }
-
-    /// The opaque cursor: base64 of `created_at text|id`.
-    static func encodeCursor(createdAt: String, id: UUID) -> String {
-        Data("\(createdAt)|\(id.uuidString.lowercased())".utf8).base64EncodedString()
-    }
-
-    /// The cursor's parts, or nil for anything ``encodeCursor(createdAt:id:)`` did not make.
-    static func decodeCursor(_ cursor: String) -> (String, UUID)? {
-        guard let data = Data(base64Encoded: cursor) else { return nil }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: "|")
-        guard parts.count == 2, let id = UUID(uuidString: String(parts[1])), isTimestampText(parts[0]) else {
-            return nil
-        }
-        return (String(parts[0]), id)
-    }
-
-    /// A light check that a cursor's timestamp looks like Postgres' text output, so a forged
-    /// cursor fails as a validation error instead of a SQL error.
-    static func isTimestampText(_ text: Substring) -> Bool {
-        text.count >= 19 && text.count <= 40 && text.allSatisfy { $0.isNumber || "-:. +T".contains($0) }
     }
 
     // MARK: - Lifecycle

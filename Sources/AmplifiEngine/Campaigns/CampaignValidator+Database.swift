@@ -17,7 +17,8 @@ extension CampaignValidator {
         """
         SELECT o.timezone,
                (SELECT p.id FROM phone_numbers p WHERE p.org_id = o.id AND p.is_default) AS default_number,
-               EXISTS (SELECT 1 FROM segments s WHERE s.org_id = o.id AND s.id = \(segmentID)::uuid) AS segment_exists,
+               EXISTS (SELECT 1 FROM segments s WHERE s.org_id = o.id AND s.id = \(segmentID)::uuid
+                             AND s.deleted_at IS NULL) AS segment_exists,
                EXISTS (SELECT 1 FROM phone_numbers p WHERE p.org_id = o.id AND p.id = \(phoneNumberID)::uuid) AS number_exists,
                EXISTS (SELECT 1 FROM time_zones z WHERE z.name = \(timezone)::text) AS timezone_known,
                CASE WHEN \(loadCustomKeys)::boolean
