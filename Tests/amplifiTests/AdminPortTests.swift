@@ -252,7 +252,13 @@ struct BackfillStatusSignalTests {
             let backfill = try AmplifiExecutable.launch(
                 ["backfill-status", "--rate", "2"], environment: ["AMPLIFI_DATABASE_URL": url], logTo: output)
             defer { backfill.terminate() }
-            try await Task.sleep(for: .seconds(3))
+            // Stop it once its first page is written (a loaded machine may take seconds to start it).
+            let checked: @Sendable () async throws -> Int = {
+                try await client.query(
+                    "SELECT count(*)::int FROM campaign_messages WHERE org_id = \(fixture.org) AND status_checks > 0"
+                )[0].decode(Int.self, at: 0)
+            }
+            try await LocalNetwork.waitUntil("the first page", timeout: 60) { ((try? await checked()) ?? 0) > 0 }
             let stopped = ContinuousClock.now
             backfill.terminate()
             try await LocalNetwork.waitUntil("backfill-status to exit", timeout: 60) { !backfill.isRunning }
@@ -260,9 +266,7 @@ struct BackfillStatusSignalTests {
             #expect(ContinuousClock.now - stopped < .seconds(20))
             let printed = try String(contentsOf: output, encoding: .utf8)
             #expect(printed.contains("Interrupted: run it again to continue."), "\(printed)")
-            let checks = try await client.query(
-                "SELECT count(*)::int FROM campaign_messages WHERE org_id = \(fixture.org) AND status_checks > 0"
-            )[0].decode(Int.self, at: 0)
+            let checks = try await checked()
             #expect(checks > 0 && checks < 400 && checks % 10 == 0, "whole pages only: \(checks)")
         }
     }
