@@ -4,18 +4,20 @@ import NIOCore
 
 /// Success bodies of the API: `{"success": true, "data": …, "meta"?: …}`, JSON.
 public enum APIResponse {
-    /// Pagination details of a list.
+    /// Pagination details of a list (`total` only when the client asked for it).
     public struct PageMeta: Encodable, Sendable {
         public var limit: Int
         public var nextCursor: String?
+        public var total: Int?
 
-        public init(limit: Int, nextCursor: String?) {
+        public init(limit: Int, nextCursor: String?, total: Int? = nil) {
             self.limit = limit
             self.nextCursor = nextCursor
+            self.total = total
         }
 
         enum CodingKeys: String, CodingKey {
-            case limit
+            case limit, total
             case nextCursor = "next_cursor"
         }
 
@@ -23,6 +25,7 @@ public enum APIResponse {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(limit, forKey: .limit)
             try container.encode(nextCursor, forKey: .nextCursor)
+            try container.encodeIfPresent(total, forKey: .total)
         }
     }
 

@@ -7,7 +7,7 @@ public import Hummingbird
 public import Logging
 public import ServiceLifecycle
 
-/// `amplifi api`: the HTTP API of campaigns and segments for the product's clients and ops tools. Stateless (every
+/// `amplifi api`: the HTTP API of campaigns, segments and contacts for the product's clients and ops tools. Stateless (every
 /// replica answers every request from Postgres and Redis), behind any load balancer.
 ///
 /// Middleware, outermost first: responses counted by class, the request id returned in
@@ -39,6 +39,7 @@ public struct APIServer: Sendable {
     let rateLimit: KeyRateLimit
     let campaigns: CampaignRoutes
     let segments: SegmentRoutes
+    let contacts: ContactRoutes
     let readiness: ReadinessProbe
     let logger: Logger
     let onRunning: @Sendable (Int) async -> Void
@@ -58,7 +59,9 @@ public struct APIServer: Sendable {
             control: CampaignControl(client: client, redis: redis, keys: keys, logger: logger),
             abWinner: ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger),
             testSend: CampaignTestSend(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger))
-        self.segments = SegmentRoutes(store: SegmentStore(client: client, logger: logger))
+        let segmentStore = SegmentStore(client: client, logger: logger)
+        self.segments = SegmentRoutes(store: segmentStore)
+        self.contacts = ContactRoutes(store: ContactStore(client: client, logger: logger), segments: segmentStore)
         self.readiness = ReadinessProbe(checks: DependencyCheck.standard(client: client, redis: redis))
         self.logger = logger
         self.onRunning = onRunning
@@ -78,6 +81,7 @@ public struct APIServer: Sendable {
             .add(middleware: IdempotencyMiddleware(store: idempotency))
         campaigns.add(to: api.group("campaigns"))
         segments.add(to: api.group("segments"))
+        contacts.add(to: api.group("contacts"))
         return router
     }
 

@@ -19,6 +19,8 @@ public enum OpenAPIDocument {
         /// Whether the body must be sent (POSTs that create something).
         var bodyRequired = false
         var query: [String] = []
+        /// Other success statuses with the same body (a merge answers 200 where a create is 201).
+        var otherSuccess: [Int] = []
     }
 
     /// Error statuses every authenticated operation may answer.
@@ -96,6 +98,31 @@ public enum OpenAPIDocument {
             summary: "How many contacts the segment matches, how many a campaign would text, the first ten",
             scope: .contactsRead, success: 200, successSchema: "SegmentPreviewEnvelope", errors: authenticated + [404]),
         Operation(
+            method: "get", path: "/api/contacts",
+            summary: "List contacts by the campaign filter language (or a segment), newest first",
+            scope: .contactsRead, success: 200, successSchema: "ContactList", errors: authenticated + [400],
+            query: ContactFilter.knownKeys.sorted() + [
+                "segmentId", "sort", "limit", "cursor", "offset", "includeTotal",
+            ]),
+        Operation(
+            method: "post", path: "/api/contacts",
+            summary: "Create a contact (201), or merge into the one with the same phone (200)",
+            scope: .contactsWrite, success: 201, successSchema: "ContactWrittenEnvelope",
+            errors: authenticated + [400, 409, 422], requestBody: "ContactBody", bodyRequired: true,
+            otherSuccess: [200]),
+        Operation(
+            method: "get", path: "/api/contacts/{id}", summary: "A contact", scope: .contactsRead, success: 200,
+            successSchema: "ContactEnvelope", errors: authenticated + [404]),
+        Operation(
+            method: "patch", path: "/api/contacts/{id}",
+            summary: "Update the fields given (tags and customFields replace; null clears)",
+            scope: .contactsWrite, success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404],
+            requestBody: "ContactBody", bodyRequired: true),
+        Operation(
+            method: "delete", path: "/api/contacts/{id}",
+            summary: "Delete (anonymize) a contact; an opted-out phone stays suppressed", scope: .contactsWrite,
+            success: 200, successSchema: "DeletedEnvelope", errors: authenticated + [404]),
+        Operation(
             method: "get", path: "/livez", summary: "The process answers", scope: nil, success: 200,
             successSchema: "PlainText", errors: []),
         Operation(
@@ -142,6 +169,9 @@ public enum OpenAPIDocument {
                     ],
                 ]
             ]
+            for status in operation.otherSuccess {
+                responses["\(status)"] = responses["\(operation.success)"]
+            }
             for status in operation.errors {
                 responses["\(status)"] = ["$ref": "#/components/responses/Error\(status)"]
             }
@@ -156,7 +186,11 @@ public enum OpenAPIDocument {
             }
             for name in operation.query {
                 let schema: [String: Any] =
-                    name == "limit" ? ["type": "integer", "minimum": 1, "maximum": 200] : ["type": "string"]
+                    switch name {
+                    case "limit": ["type": "integer", "minimum": 1, "maximum": 200]
+                    case "offset": ["type": "integer", "minimum": 0]
+                    default: ["type": "string"]
+                    }
                 parameters.append(["name": name, "in": "query", "required": false, "schema": schema])
             }
             if operation.method == "post", operation.scope != nil {
@@ -191,7 +225,7 @@ public enum OpenAPIDocument {
             "info": [
                 "title": "Amplifi Dispatch API", "version": "1",
                 "description":
-                    "Campaigns and segments of the key's organization. Authorization: Bearer am_live_…; every POST accepts Idempotency-Key.",
+                    "Campaigns, segments and contacts of the key's organization. Authorization: Bearer am_live_…; every POST accepts Idempotency-Key.",
             ],
             "paths": paths,
             "components": [
@@ -236,7 +270,10 @@ public enum OpenAPIDocument {
             ],
             "PageMeta": [
                 "type": "object", "required": ["limit", "next_cursor"],
-                "properties": ["limit": ["type": "integer"], "next_cursor": ["type": ["string", "null"]]],
+                "properties": [
+                    "limit": ["type": "integer"], "next_cursor": ["type": ["string", "null"]],
+                    "total": ["type": "integer", "description": "only with includeTotal=true"],
+                ],
             ],
             "Campaign": [
                 "type": "object", "required": ["id", "name", "status", "createdAt"],
@@ -354,6 +391,42 @@ public enum OpenAPIDocument {
                     "count": ["type": "integer"], "sendable": ["type": "integer"],
                     "contacts": ["type": "array", "maxItems": SegmentStore.previewLimit],
                 ],
+            ]),
+            "Contact": [
+                "type": "object",
+                "required": [
+                    "id", "phone", "tags", "customFields", "isTextable", "optedIn", "optedOutAt", "createdAt",
+                    "updatedAt",
+                ],
+                "properties": [
+                    "id": ["type": "string", "format": "uuid"], "phone": ["type": ["string", "null"]],
+                    "firstName": ["type": ["string", "null"]], "lastName": ["type": ["string", "null"]],
+                    "email": ["type": ["string", "null"]], "state": ["type": ["string", "null"]],
+                    "tags": ["type": "array", "items": ["type": "string"]],
+                    "customFields": ["type": "object", "additionalProperties": ["type": "string"]],
+                    "isTextable": ["type": ["boolean", "null"]], "optedIn": ["type": "boolean"],
+                    "optedOutAt": ["type": ["string", "null"], "format": "date-time"],
+                ],
+            ],
+            "ContactBody": [
+                "type": "object",
+                "description":
+                    "phone (required to create; any US format), firstName, lastName, email, address, city, state, zip, tags, customFields (at most 20), timezone",
+            ],
+            "ContactEnvelope": envelope(["$ref": "#/components/schemas/Contact"]),
+            "ContactWrittenEnvelope": envelope([
+                "allOf": [
+                    ["$ref": "#/components/schemas/Contact"],
+                    [
+                        "type": "object", "required": ["_outcome"],
+                        "properties": ["_outcome": ["type": "string", "enum": ["created", "merged"]]],
+                    ],
+                ]
+            ]),
+            "ContactList": envelope(["type": "array", "items": ["$ref": "#/components/schemas/Contact"]], meta: true),
+            "DeletedEnvelope": envelope([
+                "type": "object", "required": ["id", "deleted"],
+                "properties": ["id": ["type": "string"], "deleted": ["const": true]],
             ]),
             "ReasonBody": ["type": "object", "properties": ["reason": ["type": "string"]]],
             "WinnerBody": [

@@ -33,27 +33,16 @@ public struct SegmentRoutes: Sendable {
             let segment = try await store.create(orgID: principal.orgID, json: Data(body.readableBytesView))
             return try APIResponse.success(segment, status: .created)
         }
-        group.get(":id") { _, context in
-            let principal = try context.require(.contactsRead)
-            let id = try context.pathID(naming: "segment")
-            guard let segment = try await store.fetch(orgID: principal.orgID, segmentID: id) else {
-                throw SegmentStore.notFound(id)
+        ItemRoutes(
+            name: "segment", readScope: .contactsRead, writeScope: .contactsWrite, maxBodyBytes: Self.maxBodyBytes,
+            read: { try await store.fetch(orgID: $0, segmentID: $1) }, notFound: { SegmentStore.notFound($0) },
+            update: { try await store.update(orgID: $0, segmentID: $1, json: $2) },
+            delete: { orgID, id in
+                Deleted(
+                    id: id.uuidString.lowercased(),
+                    waitingCampaigns: try await store.delete(orgID: orgID, segmentID: id))
             }
-            return try APIResponse.success(segment)
-        }
-        group.patch(":id") { request, context in
-            let principal = try context.require(.contactsWrite)
-            let id = try context.pathID(naming: "segment")
-            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-            return try APIResponse.success(
-                try await store.update(orgID: principal.orgID, segmentID: id, json: Data(body.readableBytesView)))
-        }
-        group.delete(":id") { _, context in
-            let principal = try context.require(.contactsWrite)
-            let id = try context.pathID(naming: "segment")
-            let waiting = try await store.delete(orgID: principal.orgID, segmentID: id)
-            return try APIResponse.success(Deleted(id: id.uuidString.lowercased(), waitingCampaigns: waiting))
-        }
+        ).add(to: group)
         group.get(":id/preview") { _, context in
             let principal = try context.require(.contactsRead)
             let id = try context.pathID(naming: "segment")

@@ -468,6 +468,112 @@ struct APIServerTests {
         }
     }
 
+    @Test func contactsAreCreatedMergedListedUpdatedAndDeletedThroughTheAPI() async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let api = try await Fixture.start(client, url: url, redis: redis)
+            defer { api.process.terminate() }
+            let writer = try await api.key(api.orgA, ["contacts:read", "contacts:write"])
+            let other = try await api.key(api.orgB, ["contacts:read", "contacts:write"])
+            func data(_ body: [String: Any]) -> [String: Any] { body["data"] as? [String: Any] ?? [:] }
+
+            // Created, then merged on the phone: tags added, fields given overwrite, nothing lost.
+            let (created, createdBody, _) = try await api.call(
+                .POST, "/api/contacts", key: writer,
+                body:
+                    #"{"phone": "(919) 555-0141", "firstName": "Alice", "state": "nc", "tags": ["vip"], "customFields": {"plan": "gold", "seats": 3}}"#
+            )
+            let alice = data(createdBody)
+            let id = try #require(alice["id"] as? String, "\(created) \(createdBody)")
+            #expect(
+                created == 201 && alice["_outcome"] as? String == "created"
+                    && alice["phone"] as? String == "+19195550141")
+            #expect(
+                alice["state"] as? String == "NC" && alice["isTextable"] is NSNull && alice["optedIn"] as? Bool == true)
+            #expect(alice["customFields"] as? [String: String] == ["plan": "gold", "seats": "3"])
+            let (merged, mergedBody, _) = try await api.call(
+                .POST, "/api/contacts", key: writer,
+                body: #"{"phone": "+19195550141", "lastName": "Liddell", "tags": ["member"]}"#)
+            #expect(
+                merged == 200 && data(mergedBody)["_outcome"] as? String == "merged"
+                    && data(mergedBody)["id"] as? String == id)
+            #expect(
+                data(mergedBody)["tags"] as? [String] == ["vip", "member"]
+                    && data(mergedBody)["firstName"] as? String == "Alice")
+            let (invalid, invalidBody, _) = try await api.call(
+                .POST, "/api/contacts", key: writer,
+                body: #"{"phone": "12", "state": "North", "customFields": {"a": [1]}, "x": 1}"#)
+            #expect(
+                invalid == 400
+                    && Set((Self.error(invalidBody).details ?? [:]).keys) == ["phone", "state", "customFields.a", "x"],
+                "\(invalidBody)")
+            for (phone, name, tags) in [("+19195550142", "Bob", #"["vip"]"#), ("+19195550143", "Carol", "[]")] {
+                let (status, _, _) = try await api.call(
+                    .POST, "/api/contacts", key: writer,
+                    body: #"{"phone": "\#(phone)", "firstName": "\#(name)", "tags": \#(tags)}"#)
+                #expect(status == 201)
+            }
+
+            // Listing: the campaign filter language, keyset pages, a total on request, a segment.
+            let (listed, listBody, _) = try await api.call(
+                .GET, "/api/contacts?tags=vip&includeTotal=true&limit=1", key: writer)
+            let meta = listBody["meta"] as? [String: Any] ?? [:]
+            #expect(listed == 200 && meta["total"] as? Int == 2 && (listBody["data"] as? [[String: Any]])?.count == 1)
+            let cursor = try #require(meta["next_cursor"] as? String)
+            let (_, nextBody, _) = try await api.call(
+                .GET, "/api/contacts?tags=vip&limit=1&cursor=\(cursor)", key: writer)
+            let pages = [listBody, nextBody].flatMap {
+                ($0["data"] as? [[String: Any]] ?? []).compactMap { $0["firstName"] as? String }
+            }
+            #expect(Set(pages) == ["Alice", "Bob"] && (nextBody["meta"] as? [String: Any])?["next_cursor"] is NSNull)
+            let (_, searchBody, _) = try await api.call(.GET, "/api/contacts?search=caro&sort=created_at", key: writer)
+            #expect((searchBody["data"] as? [[String: Any]])?.compactMap { $0["firstName"] as? String } == ["Carol"])
+            let (_, segmentBody, _) = try await api.call(
+                .POST, "/api/segments", key: writer, body: #"{"name": "Members", "filter": {"tags": ["member"]}}"#)
+            let segment = try #require(data(segmentBody)["id"] as? String)
+            let (_, bySegment, _) = try await api.call(.GET, "/api/contacts?segmentId=\(segment)&tags=vip", key: writer)
+            #expect((bySegment["data"] as? [[String: Any]])?.compactMap { $0["firstName"] as? String } == ["Alice"])
+            let (badList, badListBody, _) = try await api.call(
+                .GET, "/api/contacts?sort=name&isTextable=maybe", key: writer)
+            #expect(
+                badList == 400 && Set((Self.error(badListBody).details ?? [:]).keys) == ["sort", "isTextable"],
+                "\(badListBody)")
+
+            // Update: tags and custom fields replace, null clears, the phone cannot change.
+            let (patched, patchBody, _) = try await api.call(
+                .PATCH, "/api/contacts/\(id)", key: writer,
+                body: #"{"tags": ["alumni"], "customFields": {"plan": "silver"}, "lastName": null}"#)
+            #expect(
+                patched == 200 && data(patchBody)["tags"] as? [String] == ["alumni"]
+                    && data(patchBody)["lastName"] is NSNull)
+            #expect(data(patchBody)["customFields"] as? [String: String] == ["plan": "silver"])
+            let (phonePatch, _, _) = try await api.call(
+                .PATCH, "/api/contacts/\(id)", key: writer, body: #"{"phone": "+19195550199"}"#)
+            #expect(phonePatch == 400)
+            for method in [HTTPMethod.GET, .DELETE] {
+                let (hidden, _, _) = try await api.call(method, "/api/contacts/\(id)", key: other)
+                #expect(hidden == 404)
+            }
+
+            // Delete: anonymized; an opted-out phone comes back opted out.
+            try await client.query("UPDATE contacts SET opted_out_at = now() WHERE id = \(UUID(uuidString: id)!)")
+            let (deleted, deletedBody, _) = try await api.call(.DELETE, "/api/contacts/\(id)", key: writer)
+            #expect(deleted == 200 && data(deletedBody)["deleted"] as? Bool == true)
+            let (gone, _, _) = try await api.call(.GET, "/api/contacts/\(id)", key: writer)
+            #expect(gone == 404)
+            let (again, againBody, _) = try await api.call(
+                .POST, "/api/contacts", key: writer, body: #"{"phone": "+19195550141"}"#)
+            #expect(
+                again == 201 && data(againBody)["optedIn"] as? Bool == false && data(againBody)["id"] as? String != id)
+            let stored = try await client.query(
+                "SELECT count(*)::int FROM contacts WHERE org_id = \(api.orgA) AND first_name = 'Alice'")[0].decode(
+                    Int.self, at: 0)
+            #expect(stored == 0)
+            try await api.expectAnswersMatchTheDocument()
+        }
+    }
+
     /// What the carrier simulator has accepted (its Twilio list of messages): recipient and body.
     static func simulatorMessages(port: Int) async throws -> [(to: String, body: String)] {
         var request = HTTPClientRequest(

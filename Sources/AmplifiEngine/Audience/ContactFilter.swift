@@ -63,13 +63,14 @@ public struct ContactFilter: Sendable, Equatable, Codable {
         return parse(object: object, field: field)
     }
 
-    /// Parses a filter from a decoded JSON object (see ``parse(json:field:)``).
+    /// Parses a filter from a decoded JSON object (see ``parse(json:field:)``); with an empty
+    /// `field` the problems name the keys alone (query parameters).
     public static func parse(object: [String: Any], field: String = "contactFilter") -> Result<
         ContactFilter, ValidationFailure
     > {
         var problems: [EngineError] = []
         func problem(_ key: String, _ message: String) {
-            problems.append(EngineError(.validationFailed, message, field: "\(field).\(key)"))
+            problems.append(EngineError(.validationFailed, message, field: field.isEmpty ? key : "\(field).\(key)"))
         }
         for key in object.keys.sorted() where !knownKeys.contains(key) {
             problem(key, "is not a filter field (known: \(knownKeys.sorted().joined(separator: ", ")))")

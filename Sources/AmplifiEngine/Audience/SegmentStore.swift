@@ -54,8 +54,8 @@ public struct SegmentStore: Sendable {
         """
         SELECT \(unescaped: columns) FROM segments
         WHERE org_id = \(orgID) AND deleted_at IS NULL
-          AND (\(after?.createdAt)::timestamptz IS NULL
-               OR (created_at, id) < (\(after?.createdAt)::timestamptz, \(after?.id)::uuid))
+          AND (\(after?.timestamp)::timestamptz IS NULL
+               OR (created_at, id) < (\(after?.timestamp)::timestamptz, \(after?.id)::uuid))
         ORDER BY created_at DESC, id DESC LIMIT \(limit)
         """
     }
@@ -113,7 +113,7 @@ public struct SegmentStore: Sendable {
         let next =
             rows.count > limit
             ? KeysetCursor(
-                createdAt: try rows[limit - 1].decode(String.self, named: "cursor"), id: segments[limit - 1].id
+                timestamp: try rows[limit - 1].decode(String.self, named: "cursor"), id: segments[limit - 1].id
             )
             .text : nil
         return SegmentPage(segments: segments, nextCursor: next)

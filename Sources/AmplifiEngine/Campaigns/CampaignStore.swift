@@ -352,7 +352,7 @@ public struct CampaignStore: Sendable {
         if let cursor {
             let after = try KeysetCursor(parsing: cursor)
             query = Self.nextPageQuery(
-                orgID: orgID, status: status, createdAt: after.createdAt, id: after.id, limit: limit + 1)
+                orgID: orgID, status: status, createdAt: after.timestamp, id: after.id, limit: limit + 1)
         } else {
             query = Self.firstPageQuery(orgID: orgID, status: status, limit: limit + 1)
         }
@@ -363,7 +363,7 @@ public struct CampaignStore: Sendable {
             campaigns.append(try Self.decodeCampaign(row))
             lastCursor =
                 KeysetCursor(
-                    createdAt: try row.decode(String.self, named: "cursor_created_at"),
+                    timestamp: try row.decode(String.self, named: "cursor_created_at"),
                     id: campaigns[campaigns.count - 1].id
                 ).text
         }

@@ -15,7 +15,8 @@ public import Logging
 /// non-empty imported fields overwrite, empty ones keep the stored value; tags are unioned;
 /// custom fields are merged key by key; `isTextable` overwrites only when given. An
 /// opt-out is a legal record: `optedOut=true` opts the contact out (keeping the first
-/// opt-out time), and nothing an import says ever opts a contact back in.
+/// opt-out time), a phone on the suppression list (`suppressed_phones`) comes back opted out,
+/// and nothing an import says ever opts a contact back in.
 public struct ContactImporter: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -47,7 +48,8 @@ public struct ContactImporter: Sendable {
     //   phone first because ON CONFLICT cannot update the same row twice in one statement;
     // - coalesce(EXCLUDED.x, c.x): an empty cell (NULL) never erases stored data;
     // - tags: union keeping first-seen order, so a rerun yields the identical array;
-    // - opted_out_at: the stored opt-out always wins — an import never re-opts-in;
+    // - opted_out_at: the stored opt-out always wins — an import never re-opts-in; a phone on
+    //   the suppression list (an opted-out contact deleted through the API) starts opted out;
     // - the WHERE skips a merge that would exceed 20 custom fields (the CHECK would fail
     //   the whole batch); such rows are missing from RETURNING and reported as rejected;
     // - xmax = 0 only on a freshly inserted row: tells created from merged.
@@ -56,7 +58,10 @@ public struct ContactImporter: Sendable {
                                    tags, custom_fields, timezone, is_textable, opted_out_at)
         SELECT $1::uuid, u.phone, u.first_name, u.last_name, u.email, u.address, u.city, u.state, u.zip,
                u.tags::text[], u.custom_fields::jsonb, u.timezone, u.is_textable,
-               CASE WHEN u.opted_out THEN now() END
+               CASE WHEN u.opted_out OR EXISTS (
+                        SELECT 1 FROM suppressed_phones s
+                        WHERE s.org_id = $1::uuid AND s.phone_sha256 = sha256(convert_to(u.phone, 'UTF8')))
+                    THEN now() END
           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                       $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[], $14::boolean[])
                AS u(phone, first_name, last_name, email, address, city, state, zip,

@@ -1,24 +1,24 @@
 import AmplifiMessaging
 import Foundation
 
-/// The opaque cursor of a newest-first list (campaigns, segments): the last row's `created_at`
-/// as Postgres wrote it (`created_at::text`, exact to the microsecond) and its id, base64 of
-/// `created_at|id`. The next page is every row strictly after `(created_at, id)` in
-/// `ORDER BY created_at DESC, id DESC`, so rows inserted meanwhile never shift a page.
+/// The opaque cursor of a newest-first list (campaigns, segments, contacts): the last row's sort
+/// timestamp as Postgres wrote it (`created_at::text`, exact to the microsecond) and its id,
+/// base64 of `timestamp|id`. The next page is every row strictly after `(timestamp, id)` in
+/// `ORDER BY <timestamp> DESC, id DESC`, so rows inserted meanwhile never shift a page.
 struct KeysetCursor: Sendable, Equatable {
-    /// `created_at::text` of the last row seen.
-    var createdAt: String
+    /// The sort column's text (`created_at::text`) of the last row seen.
+    var timestamp: String
     /// Its id.
     var id: UUID
 
     /// The cursor text.
     var text: String {
-        Data("\(createdAt)|\(id.uuidString.lowercased())".utf8).base64EncodedString()
+        Data("\(timestamp)|\(id.uuidString.lowercased())".utf8).base64EncodedString()
     }
 
-    /// A cursor for the row with `createdAt` (its `created_at::text`) and `id`.
-    init(createdAt: String, id: UUID) {
-        self.createdAt = createdAt
+    /// A cursor for the row with `timestamp` (its sort column's text) and `id`.
+    init(timestamp: String, id: UUID) {
+        self.timestamp = timestamp
         self.id = id
     }
 
@@ -31,7 +31,7 @@ struct KeysetCursor: Sendable, Equatable {
         guard parts.count == 2, let id = UUID(uuidString: String(parts[1])), Self.isTimestampText(parts[0]) else {
             throw invalid
         }
-        self.init(createdAt: String(parts[0]), id: id)
+        self.init(timestamp: String(parts[0]), id: id)
     }
 
     /// A light check that a timestamp looks like Postgres' text output.
