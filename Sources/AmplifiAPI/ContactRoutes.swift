@@ -6,7 +6,8 @@ public import Hummingbird
 
 /// The contacts endpoints (scopes `contacts:read` and `contacts:write`): list with the campaign
 /// planner's filter (or a saved segment's), read, create or merge on the phone, update, delete
-/// (anonymize; an opted-out phone stays suppressed).
+/// (anonymize; an opted-out phone stays suppressed), and opt a contact out or back in by hand
+/// (recorded with the key that did it; an opt-in needs the consent's `source`).
 public struct ContactRoutes: Sendable {
     let store: ContactStore
     let segments: SegmentStore
@@ -30,6 +31,18 @@ public struct ContactRoutes: Sendable {
                 orgID: principal.orgID, json: Data(body.readableBytesView))
             return try APIResponse.success(
                 Written(contact: contact, outcome: created ? "created" : "merged"), status: created ? .created : .ok)
+        }
+        for (action, change) in [("opt-out", ContactStore.ConsentChange.optOut), ("opt-in", .optIn)] {
+            group.post(RouterPath(":id/\(action)")) { request, context in
+                let principal = try context.require(.contactsWrite)
+                let id = try context.pathID(naming: "contact")
+                let field = change == .optIn ? "source" : "reason"
+                let source = try await CampaignRoutes.optionalField(field, of: request)
+                let (contact, _) = try await store.changeConsent(
+                    orgID: principal.orgID, contactID: id, change: change, source: source,
+                    actor: "api_key:\(principal.keyID.uuidString.lowercased())")
+                return try APIResponse.success(contact)
+            }
         }
         ItemRoutes(
             name: "contact", readScope: .contactsRead, writeScope: .contactsWrite, maxBodyBytes: Self.maxBodyBytes,

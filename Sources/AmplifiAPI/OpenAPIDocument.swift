@@ -123,6 +123,16 @@ public enum OpenAPIDocument {
             summary: "Delete (anonymize) a contact; an opted-out phone stays suppressed", scope: .contactsWrite,
             success: 200, successSchema: "DeletedEnvelope", errors: authenticated + [404]),
         Operation(
+            method: "post", path: "/api/contacts/{id}/opt-out",
+            summary: "Opt a contact out by hand (optional reason), recorded with the key", scope: .contactsWrite,
+            success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404, 422],
+            requestBody: "ReasonBody"),
+        Operation(
+            method: "post", path: "/api/contacts/{id}/opt-in",
+            summary: "Opt a contact back in on recorded consent (source required)", scope: .contactsWrite,
+            success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404, 422],
+            requestBody: "ConsentBody", bodyRequired: true),
+        Operation(
             method: "get", path: "/livez", summary: "The process answers", scope: nil, success: 200,
             successSchema: "PlainText", errors: []),
         Operation(
@@ -429,6 +439,15 @@ public enum OpenAPIDocument {
                 "properties": ["id": ["type": "string"], "deleted": ["const": true]],
             ]),
             "ReasonBody": ["type": "object", "properties": ["reason": ["type": "string"]]],
+            "ConsentBody": [
+                "type": "object", "required": ["source"],
+                "properties": [
+                    "source": [
+                        "type": "string", "minLength": 3, "maxLength": 500,
+                        "description": "where the consent comes from, e.g. signed form, 2026-11-30",
+                    ]
+                ],
+            ],
             "WinnerBody": [
                 "type": "object", "required": ["variant"],
                 "properties": ["variant": ["type": "string", "enum": ["A", "B"]]],

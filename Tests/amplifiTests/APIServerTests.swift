@@ -556,8 +556,27 @@ struct APIServerTests {
                 #expect(hidden == 404)
             }
 
+            // By hand: an opt-out, an opt-in only on recorded consent, both recorded with the key.
+            let (optedOut, optedOutBody, _) = try await api.call(
+                .POST, "/api/contacts/\(id)/opt-out", key: writer, body: #"{"reason": "asked on the phone"}"#)
+            #expect(optedOut == 200 && data(optedOutBody)["optedIn"] as? Bool == false)
+            let (noSource, noSourceBody, _) = try await api.call(.POST, "/api/contacts/\(id)/opt-in", key: writer)
+            #expect(noSource == 400 && Self.error(noSourceBody).details?["source"] != nil, "\(noSourceBody)")
+            let (optedIn, optedInBody, _) = try await api.call(
+                .POST, "/api/contacts/\(id)/opt-in", key: writer, body: #"{"source": "signed form, 2026-11-30"}"#)
+            #expect(
+                optedIn == 200 && data(optedInBody)["optedIn"] as? Bool == true
+                    && data(optedInBody)["optedInAt"] is String)
+            let events = try await client.query(
+                "SELECT action, source, actor LIKE 'api_key:%' FROM consent_events WHERE org_id = \(api.orgA) ORDER BY id"
+            ).map { try $0.decode((String, String, Bool).self) }
+            #expect(
+                events.map(\.0) == ["opt_out", "opt_in"]
+                    && events.map(\.1) == ["asked on the phone", "signed form, 2026-11-30"])
+            #expect(events.allSatisfy { $0.2 })
+
             // Delete: anonymized; an opted-out phone comes back opted out.
-            try await client.query("UPDATE contacts SET opted_out_at = now() WHERE id = \(UUID(uuidString: id)!)")
+            _ = try await api.call(.POST, "/api/contacts/\(id)/opt-out", key: writer)
             let (deleted, deletedBody, _) = try await api.call(.DELETE, "/api/contacts/\(id)", key: writer)
             #expect(deleted == 200 && data(deletedBody)["deleted"] as? Bool == true)
             let (gone, _, _) = try await api.call(.GET, "/api/contacts/\(id)", key: writer)

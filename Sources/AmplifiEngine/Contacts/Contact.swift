@@ -23,6 +23,8 @@ public struct Contact: Sendable, Equatable, Encodable {
     public var isTextable: Bool?
     /// When the contact opted out (STOP or by hand), or nil while opted in.
     public var optedOutAt: Date?
+    /// When consent was last recorded by hand (`POST /api/contacts/{id}/opt-in`), if ever.
+    public var optedInAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -33,7 +35,8 @@ public struct Contact: Sendable, Equatable, Encodable {
     public init(
         id: UUID, phone: String?, firstName: String?, lastName: String?, email: String?, address: String?,
         city: String?, state: String?, zip: String?, tags: [String], customFields: [String: String],
-        timezone: String?, isTextable: Bool?, optedOutAt: Date?, createdAt: Date, updatedAt: Date
+        timezone: String?, isTextable: Bool?, optedOutAt: Date?, optedInAt: Date? = nil, createdAt: Date,
+        updatedAt: Date
     ) {
         self.id = id
         self.phone = phone
@@ -49,13 +52,14 @@ public struct Contact: Sendable, Equatable, Encodable {
         self.timezone = timezone
         self.isTextable = isTextable
         self.optedOutAt = optedOutAt
+        self.optedInAt = optedInAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     enum CodingKeys: String, CodingKey {
         case id, phone, firstName, lastName, email, address, city, state, zip, tags, customFields, timezone
-        case isTextable, optedIn, optedOutAt, createdAt, updatedAt
+        case isTextable, optedIn, optedOutAt, optedInAt, createdAt, updatedAt
     }
 
     /// Every field, absent values as null; the id in lower case, timestamps as UTC ISO 8601.
@@ -76,6 +80,7 @@ public struct Contact: Sendable, Equatable, Encodable {
         try container.encode(isTextable, forKey: .isTextable)
         try container.encode(optedIn, forKey: .optedIn)
         try container.encode(optedOutAt.map(UTCTimestamp.format), forKey: .optedOutAt)
+        try container.encode(optedInAt.map(UTCTimestamp.format), forKey: .optedInAt)
         try container.encode(UTCTimestamp.format(createdAt), forKey: .createdAt)
         try container.encode(UTCTimestamp.format(updatedAt), forKey: .updatedAt)
     }

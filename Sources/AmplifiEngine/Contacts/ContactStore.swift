@@ -30,7 +30,7 @@ public struct ContactStore: Sendable {
         c.id, c.phone, c.first_name, c.last_name, c.email, c.address, c.city, c.state, c.zip, c.tags,
         coalesce((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each_text(c.custom_fields) e), '{}')::text
             AS custom_fields,
-        c.timezone, c.is_textable, c.opted_out_at, c.created_at, c.updated_at
+        c.timezone, c.is_textable, c.opted_out_at, c.opted_in_at, c.created_at, c.updated_at
         """
 
     static func fetchQuery(orgID: UUID, contactID: UUID) -> PostgresQuery {
@@ -129,6 +129,34 @@ public struct ContactStore: Sendable {
         """
     }
 
+    // One statement per change: the contact's consent and its record. Opting out keeps the first
+    // opt-out time; opting in clears it and notes when consent was given. A contact already in the
+    // asked state changes nothing and records nothing.
+    static func consentQuery(
+        orgID: UUID, contactID: UUID, change: ConsentChange, source: String, actor: String
+    ) -> PostgresQuery {
+        let optIn = change == .optIn
+        return """
+            WITH target AS (
+                SELECT id, opted_out_at FROM contacts
+                WHERE org_id = \(orgID) AND id = \(contactID) AND deleted_at IS NULL
+                FOR UPDATE
+            ), changed AS (
+                UPDATE contacts c
+                SET opted_out_at = CASE WHEN \(optIn) THEN NULL ELSE now() END,
+                    opted_in_at = CASE WHEN \(optIn) THEN now() ELSE c.opted_in_at END
+                FROM target t
+                WHERE c.org_id = \(orgID) AND c.id = t.id AND (t.opted_out_at IS NULL) = \(optIn ? false : true)
+                RETURNING c.id
+            ), recorded AS (
+                INSERT INTO consent_events (org_id, contact_id, action, source, actor)
+                SELECT \(orgID), id, \(change.rawValue), \(source), \(actor) FROM changed
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM target)::int, (SELECT count(*) FROM recorded)::int
+            """
+    }
+
     // MARK: - Calls
 
     /// A page of the contacts `filter` matches, newest first by `sort`; `cursor` continues a
@@ -209,6 +237,45 @@ public struct ContactStore: Sendable {
             ])
     }
 
+    /// A manual change of consent.
+    public enum ConsentChange: String, Sendable {
+        case optOut = "opt_out"
+        case optIn = "opt_in"
+    }
+
+    /// Opts the contact out or back in by hand, recorded with `source` (the reason, or for an
+    /// opt-in the consent's source, required) and `actor` (who); returns the contact and whether
+    /// anything changed. `NOT_FOUND` when there is no such live contact.
+    public func changeConsent(
+        orgID: UUID, contactID: UUID, change: ConsentChange, source: String?, actor: String
+    ) async throws -> (contact: Contact, changed: Bool) {
+        let grounds = source?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if change == .optIn, grounds.count < 3 {
+            throw ValidationFailure([
+                EngineError(
+                    .validationFailed,
+                    "is required: where the contact's consent comes from (e.g. \"signed form, 2026-11-30\"); "
+                        + "a contact who opted out is only texted again on recorded consent", field: "source")
+            ])
+        }
+        if grounds.count > 500 {
+            throw ValidationFailure([EngineError(.validationFailed, "is longer than 500 characters", field: "source")])
+        }
+        let (found, recorded) = try await client.query(
+            Self.consentQuery(
+                orgID: orgID, contactID: contactID, change: change, source: grounds.isEmpty ? "manual" : grounds,
+                actor: actor))[0].decode((Int, Int).self)
+        guard found == 1, let contact = try await fetch(orgID: orgID, contactID: contactID) else {
+            throw Self.notFound(contactID)
+        }
+        if recorded == 1 {
+            logger.info(
+                change == .optIn ? "contact opted in by hand" : "contact opted out by hand",
+                metadata: ["org_id": .id(orgID), "contact_id": .id(contactID), "actor": "\(actor)"])
+        }
+        return (contact, recorded == 1)
+    }
+
     // MARK: - Helpers
 
     /// `NOT_FOUND` for contact `id` (another organization's, deleted, or never made).
@@ -239,7 +306,8 @@ public struct ContactStore: Sendable {
             tags: try row.decode(named: "tags"),
             customFields: (try? JSONDecoder().decode([String: String].self, from: Data(custom.utf8))) ?? [:],
             timezone: try row.decode(named: "timezone"), isTextable: try row.decode(named: "is_textable"),
-            optedOutAt: try row.decode(named: "opted_out_at"), createdAt: try row.decode(named: "created_at"),
+            optedOutAt: try row.decode(named: "opted_out_at"), optedInAt: try row.decode(named: "opted_in_at"),
+            createdAt: try row.decode(named: "created_at"),
             updatedAt: try row.decode(named: "updated_at"))
     }
 }
