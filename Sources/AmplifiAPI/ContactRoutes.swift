@@ -44,6 +44,17 @@ public struct ContactRoutes: Sendable {
                 return try APIResponse.success(contact)
             }
         }
+        group.get(":id/messages") { request, context in
+            let principal = try context.require(.contactsRead)
+            let id = try context.pathID(naming: "contact")
+            var problems: [EngineError] = []
+            let paging = PageParameters(request, problems: &problems)
+            if !problems.isEmpty { throw EngineErrorTranslation<APIRequestContext>.validation(problems) }
+            let page = try await store.history(
+                orgID: principal.orgID, contactID: id, limit: paging.limit, cursor: paging.cursor)
+            return try APIResponse.success(
+                page.entries, meta: APIResponse.PageMeta(limit: paging.limit, nextCursor: page.nextCursor))
+        }
         ItemRoutes(
             name: "contact", readScope: .contactsRead, writeScope: .contactsWrite, maxBodyBytes: Self.maxBodyBytes,
             read: { try await store.fetch(orgID: $0, contactID: $1) }, notFound: { ContactStore.notFound($0) },

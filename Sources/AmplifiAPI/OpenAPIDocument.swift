@@ -123,6 +123,10 @@ public enum OpenAPIDocument {
             summary: "Delete (anonymize) a contact; an opted-out phone stays suppressed", scope: .contactsWrite,
             success: 200, successSchema: "DeletedEnvelope", errors: authenticated + [404]),
         Operation(
+            method: "get", path: "/api/contacts/{id}/messages",
+            summary: "The contact's campaign history, newest first", scope: .contactsRead, success: 200,
+            successSchema: "ContactHistoryList", errors: authenticated + [400, 404], query: ["limit", "cursor"]),
+        Operation(
             method: "post", path: "/api/contacts/{id}/opt-out",
             summary: "Opt a contact out by hand (optional reason), recorded with the key", scope: .contactsWrite,
             success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404, 422],
@@ -434,6 +438,18 @@ public enum OpenAPIDocument {
                 ]
             ]),
             "ContactList": envelope(["type": "array", "items": ["$ref": "#/components/schemas/Contact"]], meta: true),
+            "ContactHistoryList": envelope(
+                [
+                    "type": "array",
+                    "items": [
+                        "type": "object", "required": ["campaignId", "campaignName", "status", "createdAt"],
+                        "properties": [
+                            "campaignId": ["type": "string", "format": "uuid"], "campaignName": ["type": "string"],
+                            "status": ["type": "string"], "body": ["type": ["string", "null"]],
+                            "sentAt": ["type": ["string", "null"], "format": "date-time"],
+                        ],
+                    ],
+                ], meta: true),
             "DeletedEnvelope": envelope([
                 "type": "object", "required": ["id", "deleted"],
                 "properties": ["id": ["type": "string"], "deleted": ["const": true]],

@@ -556,6 +556,33 @@ struct APIServerTests {
                 #expect(hidden == 404)
             }
 
+            // The contact's campaign history, newest first.
+            let campaigns = try await client.query(
+                """
+                INSERT INTO campaigns (org_id, name, message, contact_filter, status)
+                SELECT \(api.orgA), 'History ' || n, 'Hi', '{}'::jsonb, 'completed' FROM generate_series(1, 2) n
+                RETURNING id
+                """
+            ).map { try $0.decode(UUID.self, at: 0) }
+            for (index, campaign) in campaigns.enumerated() {
+                try await client.query(
+                    """
+                    INSERT INTO campaign_messages (org_id, campaign_id, contact_id, phone, body, status, sent_at, created_at)
+                    VALUES (\(api.orgA), \(campaign), \(UUID(uuidString: id)!), '+19195550141', 'Hi Alice',
+                            'delivered', now(), now() - make_interval(mins => \(10 - index)))
+                    """)
+            }
+            let (history, historyBody, _) = try await api.call(
+                .GET, "/api/contacts/\(id)/messages?limit=1", key: writer)
+            let newest = (historyBody["data"] as? [[String: Any]])?.first
+            #expect(
+                history == 200 && newest?["campaignName"] as? String == "History 2"
+                    && newest?["body"] as? String == "Hi Alice")
+            let historyCursor = try #require((historyBody["meta"] as? [String: Any])?["next_cursor"] as? String)
+            let (_, olderBody, _) = try await api.call(
+                .GET, "/api/contacts/\(id)/messages?limit=1&cursor=\(historyCursor)", key: writer)
+            #expect((olderBody["data"] as? [[String: Any]])?.first?["campaignName"] as? String == "History 1")
+
             // By hand: an opt-out, an opt-in only on recorded consent, both recorded with the key.
             let (optedOut, optedOutBody, _) = try await api.call(
                 .POST, "/api/contacts/\(id)/opt-out", key: writer, body: #"{"reason": "asked on the phone"}"#)

@@ -237,6 +237,24 @@ public struct ContactStore: Sendable {
             ])
     }
 
+    /// A page of the contact's campaign history, newest first, and the cursor of the next;
+    /// `NOT_FOUND` when there is no such live contact.
+    public func history(orgID: UUID, contactID: UUID, limit: Int = 50, cursor: String? = nil) async throws
+        -> (entries: [ContactHistory.Entry], nextCursor: String?)
+    {
+        guard try await fetch(orgID: orgID, contactID: contactID) != nil else { throw Self.notFound(contactID) }
+        let limit = max(1, min(limit, 200))
+        let after = try cursor.map { text throws(EngineError) in try KeysetCursor(parsing: text) }
+        let rows = try await client.query(
+            ContactHistory.pageQuery(orgID: orgID, contactID: contactID, after: after, limit: limit + 1))
+        let entries = try rows.prefix(limit).map(ContactHistory.decode)
+        let next =
+            rows.count > limit
+            ? KeysetCursor(timestamp: try rows[limit - 1].decode(named: "cursor"), id: entries[limit - 1].campaignID)
+                .text : nil
+        return (entries, next)
+    }
+
     /// A manual change of consent.
     public enum ConsentChange: String, Sendable {
         case optOut = "opt_out"
