@@ -132,8 +132,7 @@ public struct CampaignRoutes: Sendable {
         if !problems.isEmpty { throw EngineErrorTranslation<APIRequestContext>.validation(problems) }
         let page = try await store.list(
             orgID: principal.orgID, status: status, limit: paging.limit, cursor: paging.cursor)
-        return try APIResponse.success(
-            page.campaigns, meta: APIResponse.PageMeta(limit: paging.limit, nextCursor: page.nextCursor))
+        return try paging.answer(page.campaigns, nextCursor: page.nextCursor)
     }
 
     func create(_ request: Request, _ context: APIRequestContext, mode: CampaignIntakeMode) async throws -> Response {

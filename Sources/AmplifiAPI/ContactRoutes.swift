@@ -47,13 +47,10 @@ public struct ContactRoutes: Sendable {
         group.get(":id/messages") { request, context in
             let principal = try context.require(.contactsRead)
             let id = try context.pathID(naming: "contact")
-            var problems: [EngineError] = []
-            let paging = PageParameters(request, problems: &problems)
-            if !problems.isEmpty { throw EngineErrorTranslation<APIRequestContext>.validation(problems) }
+            let paging = try PageParameters(request)
             let page = try await store.history(
                 orgID: principal.orgID, contactID: id, limit: paging.limit, cursor: paging.cursor)
-            return try APIResponse.success(
-                page.entries, meta: APIResponse.PageMeta(limit: paging.limit, nextCursor: page.nextCursor))
+            return try paging.answer(page.entries, nextCursor: page.nextCursor)
         }
         ItemRoutes(
             name: "contact", readScope: .contactsRead, writeScope: .contactsWrite, maxBodyBytes: Self.maxBodyBytes,
@@ -116,9 +113,7 @@ public struct ContactRoutes: Sendable {
         let page = try await store.list(
             orgID: principal.orgID, filter: filter, sort: sort, limit: paging.limit, cursor: paging.cursor,
             offset: offset, includeTotal: includeTotal)
-        return try APIResponse.success(
-            page.contacts,
-            meta: APIResponse.PageMeta(limit: paging.limit, nextCursor: page.nextCursor, total: page.total))
+        return try paging.answer(page.contacts, nextCursor: page.nextCursor, total: page.total)
     }
 
     /// What a create answers: the contact, and `_outcome` `created` (201) or `merged` (200).

@@ -25,4 +25,17 @@ struct PageParameters {
             }
         }
     }
+
+    /// The parameters of a request that has no others; a bad `limit` is answered 400 at once.
+    init(_ request: Request) throws {
+        var problems: [EngineError] = []
+        self.init(request, problems: &problems)
+        if !problems.isEmpty { throw EngineErrorTranslation<APIRequestContext>.validation(problems) }
+    }
+
+    /// The success answer of a page: `items` with `meta` (this page's limit, the next cursor and the
+    /// total when there is one).
+    func answer(_ items: some Encodable, nextCursor: String?, total: Int? = nil) throws -> Response {
+        try APIResponse.success(items, meta: APIResponse.PageMeta(limit: limit, nextCursor: nextCursor, total: total))
+    }
 }

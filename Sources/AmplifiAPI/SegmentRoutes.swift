@@ -20,12 +20,9 @@ public struct SegmentRoutes: Sendable {
     public func add(to group: RouterGroup<APIRequestContext>) {
         group.get { request, context in
             let principal = try context.require(.contactsRead)
-            var problems: [EngineError] = []
-            let paging = PageParameters(request, problems: &problems)
-            if !problems.isEmpty { throw EngineErrorTranslation<APIRequestContext>.validation(problems) }
+            let paging = try PageParameters(request)
             let page = try await store.list(orgID: principal.orgID, limit: paging.limit, cursor: paging.cursor)
-            return try APIResponse.success(
-                page.segments, meta: APIResponse.PageMeta(limit: paging.limit, nextCursor: page.nextCursor))
+            return try paging.answer(page.segments, nextCursor: page.nextCursor)
         }
         group.post { request, context in
             let principal = try context.require(.contactsWrite)
