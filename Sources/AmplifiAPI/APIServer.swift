@@ -7,7 +7,7 @@ public import Hummingbird
 public import Logging
 public import ServiceLifecycle
 
-/// `amplifi api`: the HTTP API of campaigns, segments and contacts for the product's clients and ops tools. Stateless (every
+/// `amplifi api`: the HTTP API of campaigns, segments, contacts and conversations for the product's clients and ops tools. Stateless (every
 /// replica answers every request from Postgres and Redis), behind any load balancer.
 ///
 /// Middleware, outermost first: responses counted by class, the request id returned in
@@ -40,6 +40,7 @@ public struct APIServer: Sendable {
     let campaigns: CampaignRoutes
     let segments: SegmentRoutes
     let contacts: ContactRoutes
+    let conversations: ConversationRoutes
     let readiness: ReadinessProbe
     let logger: Logger
     let onRunning: @Sendable (Int) async -> Void
@@ -62,6 +63,7 @@ public struct APIServer: Sendable {
         let segmentStore = SegmentStore(client: client, logger: logger)
         self.segments = SegmentRoutes(store: segmentStore)
         self.contacts = ContactRoutes(store: ContactStore(client: client, logger: logger), segments: segmentStore)
+        self.conversations = ConversationRoutes(store: ConversationStore(client: client, logger: logger))
         self.readiness = ReadinessProbe(checks: DependencyCheck.standard(client: client, redis: redis))
         self.logger = logger
         self.onRunning = onRunning
@@ -82,6 +84,7 @@ public struct APIServer: Sendable {
         campaigns.add(to: api.group("campaigns"))
         segments.add(to: api.group("segments"))
         contacts.add(to: api.group("contacts"))
+        conversations.add(to: api.group("conversations"))
         return router
     }
 

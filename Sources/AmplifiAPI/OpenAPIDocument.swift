@@ -26,129 +26,151 @@ public enum OpenAPIDocument {
     /// Error statuses every authenticated operation may answer.
     static let authenticated = [401, 403, 429]
 
-    static let operations: [Operation] = [
-        Operation(
-            method: "get", path: "/api/campaigns", summary: "List the organization's campaigns, newest first",
-            scope: .campaignsRead, success: 200, successSchema: "CampaignList", errors: authenticated + [400],
-            query: ["status", "limit", "cursor"]),
-        Operation(
-            method: "post", path: "/api/campaigns", summary: "Create a campaign (or promote a draft with draftId)",
-            scope: .campaignsWrite, success: 201, successSchema: "CampaignEnvelope",
-            errors: authenticated + [400, 404, 409, 422], requestBody: "CampaignBody", bodyRequired: true),
-        Operation(
-            method: "post", path: "/api/campaigns/draft", summary: "Save a draft campaign", scope: .campaignsWrite,
-            success: 201, successSchema: "CampaignEnvelope", errors: authenticated + [400, 422],
-            requestBody: "CampaignBody", bodyRequired: true),
-        Operation(
-            method: "get", path: "/api/campaigns/{id}", summary: "A campaign with its sender number and metrics",
-            scope: .campaignsRead, success: 200, successSchema: "CampaignDetailEnvelope",
-            errors: authenticated + [404]),
-        Operation(
-            method: "patch", path: "/api/campaigns/{id}", summary: "Update a draft with the fields given",
-            scope: .campaignsWrite, success: 200, successSchema: "CampaignEnvelope",
-            errors: authenticated + [400, 404], requestBody: "CampaignBody"),
-        Operation(
-            method: "get", path: "/api/campaigns/{id}/stats", summary: "Counts by status, reason, variant, error",
-            scope: .campaignsRead, success: 200, successSchema: "StatsEnvelope", errors: authenticated + [404]),
-        Operation(
-            method: "get", path: "/api/campaigns/{id}/events", summary: "Live progress as Server-Sent Events",
-            scope: .campaignsRead, success: 200, successSchema: "EventStream", errors: authenticated + [404]),
-        Operation(
-            method: "post", path: "/api/campaigns/{id}/test",
-            summary: "Send the campaign's message now to up to 10 numbers (charged; no quiet hours)",
-            scope: .messagesWrite, success: 200, successSchema: "TestSendEnvelope",
-            errors: authenticated + [400, 402, 404, 422], requestBody: "TestSendBody", bodyRequired: true),
-        Operation(
-            method: "post", path: "/api/campaigns/{id}/pause", summary: "Pause (optional reason)",
-            scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
-            errors: authenticated + [400, 404, 409, 422], requestBody: "ReasonBody"),
-        Operation(
-            method: "post", path: "/api/campaigns/{id}/resume", summary: "Resume a paused campaign",
-            scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
-            errors: authenticated + [404, 409, 422]),
-        Operation(
-            method: "post", path: "/api/campaigns/{id}/cancel", summary: "Cancel for good (unsent rows canceled)",
-            scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
-            errors: authenticated + [400, 404, 409, 422], requestBody: "ReasonBody"),
-        Operation(
-            method: "post", path: "/api/campaigns/{id}/ab-winner", summary: "Pick the A/B winner",
-            scope: .campaignsControl, success: 200, successSchema: "WinnerEnvelope",
-            errors: authenticated + [400, 404, 409, 422], requestBody: "WinnerBody"),
-        Operation(
-            method: "get", path: "/api/segments", summary: "List the organization's segments, newest first",
-            scope: .contactsRead, success: 200, successSchema: "SegmentList", errors: authenticated + [400],
-            query: ["limit", "cursor"]),
-        Operation(
-            method: "post", path: "/api/segments", summary: "Save a segment (a named contact filter)",
-            scope: .contactsWrite, success: 201, successSchema: "SegmentEnvelope", errors: authenticated + [400, 422],
-            requestBody: "SegmentBody", bodyRequired: true),
-        Operation(
-            method: "get", path: "/api/segments/{id}", summary: "A segment", scope: .contactsRead, success: 200,
-            successSchema: "SegmentEnvelope", errors: authenticated + [404]),
-        Operation(
-            method: "patch", path: "/api/segments/{id}", summary: "Rename a segment or change its filter",
-            scope: .contactsWrite, success: 200, successSchema: "SegmentEnvelope", errors: authenticated + [400, 404],
-            requestBody: "SegmentBody", bodyRequired: true),
-        Operation(
-            method: "delete", path: "/api/segments/{id}",
-            summary: "Delete a segment (campaigns still waiting on it fail when planned)", scope: .contactsWrite,
-            success: 200, successSchema: "SegmentDeletedEnvelope", errors: authenticated + [404]),
-        Operation(
-            method: "get", path: "/api/segments/{id}/preview",
-            summary: "How many contacts the segment matches, how many a campaign would text, the first ten",
-            scope: .contactsRead, success: 200, successSchema: "SegmentPreviewEnvelope", errors: authenticated + [404]),
-        Operation(
-            method: "get", path: "/api/contacts",
-            summary: "List contacts by the campaign filter language (or a segment), newest first",
-            scope: .contactsRead, success: 200, successSchema: "ContactList", errors: authenticated + [400],
-            query: ContactFilter.knownKeys.sorted() + [
-                "segmentId", "sort", "limit", "cursor", "offset", "includeTotal",
-            ]),
-        Operation(
-            method: "post", path: "/api/contacts",
-            summary: "Create a contact (201), or merge into the one with the same phone (200)",
-            scope: .contactsWrite, success: 201, successSchema: "ContactWrittenEnvelope",
-            errors: authenticated + [400, 409, 422], requestBody: "ContactBody", bodyRequired: true,
-            otherSuccess: [200]),
-        Operation(
-            method: "get", path: "/api/contacts/{id}", summary: "A contact", scope: .contactsRead, success: 200,
-            successSchema: "ContactEnvelope", errors: authenticated + [404]),
-        Operation(
-            method: "patch", path: "/api/contacts/{id}",
-            summary: "Update the fields given (tags and customFields replace; null clears)",
-            scope: .contactsWrite, success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404],
-            requestBody: "ContactBody", bodyRequired: true),
-        Operation(
-            method: "delete", path: "/api/contacts/{id}",
-            summary: "Delete (anonymize) a contact; an opted-out phone stays suppressed", scope: .contactsWrite,
-            success: 200, successSchema: "DeletedEnvelope", errors: authenticated + [404]),
-        Operation(
-            method: "get", path: "/api/contacts/{id}/messages",
-            summary: "The contact's campaign history, newest first", scope: .contactsRead, success: 200,
-            successSchema: "ContactHistoryList", errors: authenticated + [400, 404], query: ["limit", "cursor"]),
-        Operation(
-            method: "post", path: "/api/contacts/{id}/opt-out",
-            summary: "Opt a contact out by hand (optional reason), recorded with the key", scope: .contactsWrite,
-            success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404, 422],
-            requestBody: "ReasonBody"),
-        Operation(
-            method: "post", path: "/api/contacts/{id}/opt-in",
-            summary: "Opt a contact back in on recorded consent (source required)", scope: .contactsWrite,
-            success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404, 422],
-            requestBody: "ConsentBody", bodyRequired: true),
-        Operation(
-            method: "get", path: "/livez", summary: "The process answers", scope: nil, success: 200,
-            successSchema: "PlainText", errors: []),
-        Operation(
-            method: "get", path: "/readyz", summary: "Postgres and Redis answered the last probe", scope: nil,
-            success: 200, successSchema: "PlainText", errors: [503]),
-        Operation(
-            method: "get", path: "/healthz", summary: "Same as /readyz", scope: nil, success: 200,
-            successSchema: "PlainText", errors: [503]),
-        Operation(
-            method: "get", path: "/openapi.json", summary: "This document", scope: nil, success: 200,
-            successSchema: "OpenAPI", errors: []),
-    ]
+    static let operations: [Operation] =
+        [
+            Operation(
+                method: "get", path: "/api/campaigns", summary: "List the organization's campaigns, newest first",
+                scope: .campaignsRead, success: 200, successSchema: "CampaignList", errors: authenticated + [400],
+                query: ["status", "limit", "cursor"]),
+            Operation(
+                method: "post", path: "/api/campaigns", summary: "Create a campaign (or promote a draft with draftId)",
+                scope: .campaignsWrite, success: 201, successSchema: "CampaignEnvelope",
+                errors: authenticated + [400, 404, 409, 422], requestBody: "CampaignBody", bodyRequired: true),
+            Operation(
+                method: "post", path: "/api/campaigns/draft", summary: "Save a draft campaign", scope: .campaignsWrite,
+                success: 201, successSchema: "CampaignEnvelope", errors: authenticated + [400, 422],
+                requestBody: "CampaignBody", bodyRequired: true),
+            Operation(
+                method: "get", path: "/api/campaigns/{id}", summary: "A campaign with its sender number and metrics",
+                scope: .campaignsRead, success: 200, successSchema: "CampaignDetailEnvelope",
+                errors: authenticated + [404]),
+            Operation(
+                method: "patch", path: "/api/campaigns/{id}", summary: "Update a draft with the fields given",
+                scope: .campaignsWrite, success: 200, successSchema: "CampaignEnvelope",
+                errors: authenticated + [400, 404], requestBody: "CampaignBody"),
+            Operation(
+                method: "get", path: "/api/campaigns/{id}/stats", summary: "Counts by status, reason, variant, error",
+                scope: .campaignsRead, success: 200, successSchema: "StatsEnvelope", errors: authenticated + [404]),
+            Operation(
+                method: "get", path: "/api/campaigns/{id}/events", summary: "Live progress as Server-Sent Events",
+                scope: .campaignsRead, success: 200, successSchema: "EventStream", errors: authenticated + [404]),
+            Operation(
+                method: "post", path: "/api/campaigns/{id}/test",
+                summary: "Send the campaign's message now to up to 10 numbers (charged; no quiet hours)",
+                scope: .messagesWrite, success: 200, successSchema: "TestSendEnvelope",
+                errors: authenticated + [400, 402, 404, 422], requestBody: "TestSendBody", bodyRequired: true),
+            Operation(
+                method: "post", path: "/api/campaigns/{id}/pause", summary: "Pause (optional reason)",
+                scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
+                errors: authenticated + [400, 404, 409, 422], requestBody: "ReasonBody"),
+            Operation(
+                method: "post", path: "/api/campaigns/{id}/resume", summary: "Resume a paused campaign",
+                scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
+                errors: authenticated + [404, 409, 422]),
+            Operation(
+                method: "post", path: "/api/campaigns/{id}/cancel", summary: "Cancel for good (unsent rows canceled)",
+                scope: .campaignsControl, success: 200, successSchema: "ControlEnvelope",
+                errors: authenticated + [400, 404, 409, 422], requestBody: "ReasonBody"),
+            Operation(
+                method: "post", path: "/api/campaigns/{id}/ab-winner", summary: "Pick the A/B winner",
+                scope: .campaignsControl, success: 200, successSchema: "WinnerEnvelope",
+                errors: authenticated + [400, 404, 409, 422], requestBody: "WinnerBody"),
+            Operation(
+                method: "get", path: "/api/segments", summary: "List the organization's segments, newest first",
+                scope: .contactsRead, success: 200, successSchema: "SegmentList", errors: authenticated + [400],
+                query: ["limit", "cursor"]),
+            Operation(
+                method: "post", path: "/api/segments", summary: "Save a segment (a named contact filter)",
+                scope: .contactsWrite, success: 201, successSchema: "SegmentEnvelope",
+                errors: authenticated + [400, 422],
+                requestBody: "SegmentBody", bodyRequired: true),
+            Operation(
+                method: "get", path: "/api/segments/{id}", summary: "A segment", scope: .contactsRead, success: 200,
+                successSchema: "SegmentEnvelope", errors: authenticated + [404]),
+            Operation(
+                method: "patch", path: "/api/segments/{id}", summary: "Rename a segment or change its filter",
+                scope: .contactsWrite, success: 200, successSchema: "SegmentEnvelope",
+                errors: authenticated + [400, 404],
+                requestBody: "SegmentBody", bodyRequired: true),
+            Operation(
+                method: "delete", path: "/api/segments/{id}",
+                summary: "Delete a segment (campaigns still waiting on it fail when planned)", scope: .contactsWrite,
+                success: 200, successSchema: "SegmentDeletedEnvelope", errors: authenticated + [404]),
+            Operation(
+                method: "get", path: "/api/segments/{id}/preview",
+                summary: "How many contacts the segment matches, how many a campaign would text, the first ten",
+                scope: .contactsRead, success: 200, successSchema: "SegmentPreviewEnvelope",
+                errors: authenticated + [404]),
+            Operation(
+                method: "get", path: "/api/contacts",
+                summary: "List contacts by the campaign filter language (or a segment), newest first",
+                scope: .contactsRead, success: 200, successSchema: "ContactList", errors: authenticated + [400],
+                query: ContactFilter.knownKeys.sorted() + [
+                    "segmentId", "sort", "limit", "cursor", "offset", "includeTotal",
+                ]),
+            Operation(
+                method: "post", path: "/api/contacts",
+                summary: "Create a contact (201), or merge into the one with the same phone (200)",
+                scope: .contactsWrite, success: 201, successSchema: "ContactWrittenEnvelope",
+                errors: authenticated + [400, 409, 422], requestBody: "ContactBody", bodyRequired: true,
+                otherSuccess: [200]),
+            Operation(
+                method: "get", path: "/api/contacts/{id}", summary: "A contact", scope: .contactsRead, success: 200,
+                successSchema: "ContactEnvelope", errors: authenticated + [404]),
+            Operation(
+                method: "patch", path: "/api/contacts/{id}",
+                summary: "Update the fields given (tags and customFields replace; null clears)",
+                scope: .contactsWrite, success: 200, successSchema: "ContactEnvelope",
+                errors: authenticated + [400, 404],
+                requestBody: "ContactBody", bodyRequired: true),
+            Operation(
+                method: "delete", path: "/api/contacts/{id}",
+                summary: "Delete (anonymize) a contact; an opted-out phone stays suppressed", scope: .contactsWrite,
+                success: 200, successSchema: "DeletedEnvelope", errors: authenticated + [404]),
+            Operation(
+                method: "get", path: "/api/contacts/{id}/messages",
+                summary: "The contact's campaign history, newest first", scope: .contactsRead, success: 200,
+                successSchema: "ContactHistoryList", errors: authenticated + [400, 404], query: ["limit", "cursor"]),
+            Operation(
+                method: "post", path: "/api/contacts/{id}/opt-out",
+                summary: "Opt a contact out by hand (optional reason), recorded with the key", scope: .contactsWrite,
+                success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404, 422],
+                requestBody: "ReasonBody"),
+            Operation(
+                method: "post", path: "/api/contacts/{id}/opt-in",
+                summary: "Opt a contact back in on recorded consent (source required)", scope: .contactsWrite,
+                success: 200, successSchema: "ContactEnvelope", errors: authenticated + [400, 404, 422],
+                requestBody: "ConsentBody", bodyRequired: true),
+            Operation(
+                method: "get", path: "/api/conversations",
+                summary: "The inbox: one conversation per number that texted in, newest first",
+                scope: .conversationsRead,
+                success: 200, successSchema: "ConversationList", errors: authenticated + [400],
+                query: ["unread", "unresponded", "search", "includeArchived", "limit", "cursor"]),
+            Operation(
+                method: "get", path: "/api/conversations/{phoneNumber}/messages",
+                summary: "A conversation's messages, newest first, with the organization's time zone",
+                scope: .conversationsRead, success: 200, successSchema: "ConversationHistoryEnvelope",
+                errors: authenticated + [400, 404], query: ["limit", "cursor"]),
+            Operation(
+                method: "get", path: "/livez", summary: "The process answers", scope: nil, success: 200,
+                successSchema: "PlainText", errors: []),
+            Operation(
+                method: "get", path: "/readyz", summary: "Postgres and Redis answered the last probe", scope: nil,
+                success: 200, successSchema: "PlainText", errors: [503]),
+            Operation(
+                method: "get", path: "/healthz", summary: "Same as /readyz", scope: nil, success: 200,
+                successSchema: "PlainText", errors: [503]),
+            Operation(
+                method: "get", path: "/openapi.json", summary: "This document", scope: nil, success: 200,
+                successSchema: "OpenAPI", errors: []),
+        ]
+        + ConversationStore.Mark.allCases.map { mark in
+            Operation(
+                method: "post", path: "/api/conversations/{phoneNumber}/\(mark.rawValue)",
+                summary: "Mark the conversation: \(mark.rawValue)", scope: .messagesWrite, success: 200,
+                successSchema: "MarkedEnvelope", errors: authenticated + [400, 404, 422])
+        }
 
     static let errorDescriptions: [Int: (code: String, text: String)] = [
         400: ("VALIDATION_FAILED", "Invalid input; details names every field"),
@@ -198,6 +220,12 @@ public enum OpenAPIDocument {
                     "name": "id", "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"],
                 ])
             }
+            if operation.path.contains("{phoneNumber}") {
+                parameters.append([
+                    "name": "phoneNumber", "in": "path", "required": true,
+                    "schema": ["type": "string", "description": "the contact's number, E.164 or any US format"],
+                ])
+            }
             for name in operation.query {
                 let schema: [String: Any] =
                     switch name {
@@ -239,7 +267,7 @@ public enum OpenAPIDocument {
             "info": [
                 "title": "Amplifi Dispatch API", "version": "1",
                 "description":
-                    "Campaigns, segments and contacts of the key's organization. Authorization: Bearer am_live_…; every POST accepts Idempotency-Key.",
+                    "Campaigns, segments, contacts and conversations of the key's organization. Authorization: Bearer am_live_…; every POST accepts Idempotency-Key.",
             ],
             "paths": paths,
             "components": [
@@ -450,6 +478,42 @@ public enum OpenAPIDocument {
                         ],
                     ],
                 ], meta: true),
+            "Conversation": [
+                "type": "object",
+                "required": [
+                    "id", "phoneNumber", "lastMessage", "lastMessageAt", "lastMessageDirection", "unreadCount",
+                    "isArchived", "isStarred",
+                ],
+                "properties": [
+                    "phoneNumber": ["type": "string"], "contactId": ["type": ["string", "null"]],
+                    "firstName": ["type": ["string", "null"]], "lastName": ["type": ["string", "null"]],
+                    "lastMessage": ["type": "string"], "lastMessageAt": ["type": "string", "format": "date-time"],
+                    "lastMessageDirection": ["type": "string", "enum": ["inbound", "outbound"]],
+                    "unreadCount": ["type": "integer"], "isArchived": ["type": "boolean"],
+                    "isStarred": ["type": "boolean"],
+                ],
+            ],
+            "ConversationList": envelope(
+                ["type": "array", "items": ["$ref": "#/components/schemas/Conversation"]], meta: true),
+            "ConversationHistoryEnvelope": envelope([
+                "type": "object", "required": ["conversation", "messages", "timezone"],
+                "properties": [
+                    "conversation": ["$ref": "#/components/schemas/Conversation"],
+                    "timezone": ["type": "string"],
+                    "messages": [
+                        "type": "array",
+                        "items": [
+                            "type": "object", "required": ["id", "direction", "timestamp"],
+                            "properties": [
+                                "direction": ["type": "string", "enum": ["incoming", "outgoing"]],
+                                "message": ["type": ["string", "null"]], "status": ["type": ["string", "null"]],
+                                "timestamp": ["type": "string", "format": "date-time"],
+                            ],
+                        ],
+                    ],
+                ],
+            ]),
+            "MarkedEnvelope": envelope(["type": "object", "required": ["phoneNumber", "mark"]]),
             "DeletedEnvelope": envelope([
                 "type": "object", "required": ["id", "deleted"],
                 "properties": ["id": ["type": "string"], "deleted": ["const": true]],

@@ -1,4 +1,6 @@
 import AmplifiLocalServers
+import Logging
+import AmplifiCarriers
 import AmplifiPostgres
 import AmplifiRedis
 import AmplifiEngine
@@ -21,6 +23,8 @@ struct APIServerTests {
         let orgA: UUID
         let orgB: UUID
         let process: Process
+        /// The Redis the API uses.
+        var redisURL: String { environment["AMPLIFI_REDIS_URL"] ?? "" }
         /// The API's output (standard output and error), when the fixture started it.
         var logFile: URL? = nil
         /// Every answer the tests got, to hold against the OpenAPI document.
@@ -88,7 +92,11 @@ struct APIServerTests {
         static func template(_ path: String) -> String {
             let bare = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
             return "/"
-                + bare.split(separator: "/").map { UUID(uuidString: String($0)) == nil ? String($0) : "{id}" }
+                + bare.split(separator: "/").enumerated().map { index, part in
+                    if UUID(uuidString: String(part)) != nil { return "{id}" }
+                    // A conversation is named by the contact's number, in any format.
+                    return index == 2 && bare.hasPrefix("/api/conversations/") ? "{phoneNumber}" : String(part)
+                }
                 .joined(separator: "/")
         }
 
@@ -117,6 +125,21 @@ struct APIServerTests {
         }
     }
 
+    /// Runs `body` with a fresh database and Redis and a running API (stopped afterwards).
+    static func withAPI(
+        arguments: [String] = [], environment: [String: String] = [:],
+        _ body: (PostgresClient, Fixture) async throws -> Void
+    ) async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let api = try await Fixture.start(
+                client, url: url, redis: redis, arguments: arguments, environment: environment)
+            defer { api.process.terminate() }
+            try await body(client, api)
+        }
+    }
+
     static let campaignBody = #"{"name": "Spring", "message": "Hi {{firstName}}", "contactFilter": {"tags": ["vip"]}}"#
 
     static func error(_ json: [String: Any]) -> (code: String?, requestID: String?, details: [String: String]?) {
@@ -125,11 +148,7 @@ struct APIServerTests {
     }
 
     @Test func keysScopesCampaignsAndControlsBehaveAsDocumented() async throws {
-        let redis = try await LocalRedisServer.start()
-        defer { redis.stop() }
-        try await withTestDatabase(maxConnections: 2) { client, url in
-            let api = try await Fixture.start(client, url: url, redis: redis)
-            defer { api.process.terminate() }
+        try await Self.withAPI { client, api in
             let writer = try await api.key(api.orgA, ["campaigns:read", "campaigns:write", "campaigns:control"])
             let reader = try await api.key(api.orgA, ["campaigns:read"])
             let other = try await api.key(api.orgB, ["campaigns:read", "campaigns:write", "campaigns:control"])
@@ -227,11 +246,7 @@ struct APIServerTests {
     }
 
     @Test func aRetriedPostCreatesOneCampaignAndAKeyReusedForAnotherBodyIsRefused() async throws {
-        let redis = try await LocalRedisServer.start()
-        defer { redis.stop() }
-        try await withTestDatabase(maxConnections: 2) { client, url in
-            let api = try await Fixture.start(client, url: url, redis: redis)
-            defer { api.process.terminate() }
+        try await Self.withAPI { client, api in
             let writer = try await api.key(api.orgA, ["campaigns:read", "campaigns:write"])
             // Five copies of one request at once (a client retrying on timeouts): one campaign.
             let answers = try await withThrowingTaskGroup(of: (Int, String?, Bool).self) { group in
@@ -273,11 +288,7 @@ struct APIServerTests {
     }
 
     @Test func aKeyPastItsRateIsToldToComeBack() async throws {
-        let redis = try await LocalRedisServer.start()
-        defer { redis.stop() }
-        try await withTestDatabase(maxConnections: 2) { client, url in
-            let api = try await Fixture.start(client, url: url, redis: redis, arguments: ["--key-rate", "3"])
-            defer { api.process.terminate() }
+        try await Self.withAPI(arguments: ["--key-rate", "3"]) { client, api in
             let reader = try await api.key(api.orgA, ["campaigns:read"])
             let answers = try await withThrowingTaskGroup(of: (Int, String?, String?).self) { group in
                 for _ in 0..<12 {
@@ -296,25 +307,20 @@ struct APIServerTests {
     }
 
     @Test func aTestSendReachesTheCarrierRenderedChargedAndNeverToAnOptedOutNumber() async throws {
-        let redis = try await LocalRedisServer.start()
-        defer { redis.stop() }
-        try await withTestDatabase(maxConnections: 2) { client, url in
-            typealias E2E = CarrierSimulatorEndToEndTests
-            let (simulator, simulatorPort) = try await E2E.launchSimulator(
-                ["--callback-delay-ms", "1"],
-                environment: ["TWILIO_ACCOUNT_SID": E2E.accountSID, "TWILIO_AUTH_TOKEN": E2E.authToken])
-            defer { simulator.terminate() }
-            let api = try await Fixture.start(
-                client, url: url, redis: redis,
-                environment: [
-                    "AMPLIFI_CARRIER": "twilio", "TWILIO_ACCOUNT_SID": E2E.accountSID,
-                    "TWILIO_AUTH_TOKEN": E2E.authToken, "TWILIO_BASE_URL": "http://127.0.0.1:\(simulatorPort)",
-                ])
-            defer { api.process.terminate() }
+        typealias E2E = CarrierSimulatorEndToEndTests
+        let (simulator, simulatorPort) = try await E2E.launchSimulator(
+            ["--callback-delay-ms", "1"],
+            environment: ["TWILIO_ACCOUNT_SID": E2E.accountSID, "TWILIO_AUTH_TOKEN": E2E.authToken])
+        defer { simulator.terminate() }
+        let twilio = [
+            "AMPLIFI_CARRIER": "twilio", "TWILIO_ACCOUNT_SID": E2E.accountSID, "TWILIO_AUTH_TOKEN": E2E.authToken,
+            "TWILIO_BASE_URL": "http://127.0.0.1:\(simulatorPort)",
+        ]
+        try await Self.withAPI(environment: twilio) { client, api in
             // A Redis that has kept its data for long, as in production: an organization's first
             // send goes at once (on a fresh Redis every organization's first booking waits one
             // horizon, in case bookings made before a flush are still going out).
-            let keys = try RedisClient(url: redis.url, maxConnections: 1)
+            let keys = try RedisClient(url: api.redisURL, maxConnections: 1)
             _ = try await keys.send(["SET", .init(QueueKeys().rateFleetEpoch), "1"])
             await keys.close()
             try await client.query(
@@ -391,11 +397,7 @@ struct APIServerTests {
     }
 
     @Test func segmentsAreSavedPreviewedAndDeletedThroughTheAPIAndTheCLI() async throws {
-        let redis = try await LocalRedisServer.start()
-        defer { redis.stop() }
-        try await withTestDatabase(maxConnections: 2) { client, url in
-            let api = try await Fixture.start(client, url: url, redis: redis)
-            defer { api.process.terminate() }
+        try await Self.withAPI { client, api in
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, tags, is_textable, opted_out_at)
@@ -469,11 +471,7 @@ struct APIServerTests {
     }
 
     @Test func contactsAreCreatedMergedListedUpdatedAndDeletedThroughTheAPI() async throws {
-        let redis = try await LocalRedisServer.start()
-        defer { redis.stop() }
-        try await withTestDatabase(maxConnections: 2) { client, url in
-            let api = try await Fixture.start(client, url: url, redis: redis)
-            defer { api.process.terminate() }
+        try await Self.withAPI { client, api in
             let writer = try await api.key(api.orgA, ["contacts:read", "contacts:write"])
             let other = try await api.key(api.orgB, ["contacts:read", "contacts:write"])
             func data(_ body: [String: Any]) -> [String: Any] { body["data"] as? [String: Any] ?? [:] }
@@ -616,6 +614,65 @@ struct APIServerTests {
                 "SELECT count(*)::int FROM contacts WHERE org_id = \(api.orgA) AND first_name = 'Alice'")[0].decode(
                     Int.self, at: 0)
             #expect(stored == 0)
+            try await api.expectAnswersMatchTheDocument()
+        }
+    }
+
+    @Test func theInboxListsConversationsTheirHistoryAndTheTeamsMarks() async throws {
+        try await Self.withAPI { client, api in
+            try await client.query(
+                "INSERT INTO contacts (org_id, phone, first_name, is_textable) VALUES (\(api.orgA), '+19195550151', 'Ada', true)"
+            )
+            // Messages arrive the way the receiver stores them.
+            let redisClient = try RedisClient(url: api.redisURL, maxConnections: 1)
+            let handler = InboundMessageHandler(
+                client: client, redis: redisClient,
+                carrier: SimulatedCarrier(logger: Logger(label: "amplifi.test.api")),
+                logger: Logger(label: "amplifi.test.api"))
+            for (from, body) in [
+                ("+19195550151", "Hello?"), ("+19195550152", "Who is this"), ("+19195550151", "Still there?"),
+            ] {
+                _ = try await handler.handle(
+                    InboundMessage(
+                        providerMessageID: "SM\(UUID().uuidString.prefix(12))", from: from, to: "+19195550101",
+                        body: body))
+            }
+            await redisClient.close()
+            let reader = try await api.key(api.orgA, ["conversations:read"])
+            let writer = try await api.key(api.orgA, ["conversations:read", "messages:write"])
+            let other = try await api.key(api.orgB, ["conversations:read", "messages:write"])
+
+            let (listed, listBody, _) = try await api.call(.GET, "/api/conversations?limit=1", key: reader)
+            let first = (listBody["data"] as? [[String: Any]])?.first
+            #expect(
+                listed == 200 && first?["phoneNumber"] as? String == "+19195550151"
+                    && first?["firstName"] as? String == "Ada")
+            #expect(first?["unreadCount"] as? Int == 2 && first?["lastMessage"] as? String == "Still there?")
+            let (history, historyBody, _) = try await api.call(
+                .GET, "/api/conversations/(919)%20555-0151/messages", key: reader)
+            let page = (historyBody["data"] as? [String: Any]) ?? [:]
+            #expect(history == 200 && page["timezone"] as? String == "America/New_York", "\(historyBody)")
+            #expect(
+                (page["messages"] as? [[String: Any]])?.compactMap { $0["message"] as? String } == [
+                    "Still there?", "Hello?",
+                ])
+            let (denied, _, _) = try await api.call(.POST, "/api/conversations/+19195550151/read", key: reader)
+            #expect(denied == 403)
+            let (read, _, _) = try await api.call(.POST, "/api/conversations/+19195550151/read", key: writer)
+            let (archived, _, _) = try await api.call(.POST, "/api/conversations/+19195550151/archive", key: writer)
+            #expect(read == 200 && archived == 200)
+            let (_, unreadBody, _) = try await api.call(
+                .GET, "/api/conversations?unread=true&includeArchived=true", key: reader)
+            #expect(
+                (unreadBody["data"] as? [[String: Any]])?.compactMap { $0["phoneNumber"] as? String } == [
+                    "+19195550152"
+                ])
+            let (_, inboxBody, _) = try await api.call(.GET, "/api/conversations", key: reader)
+            #expect((inboxBody["data"] as? [[String: Any]])?.count == 1)
+            let (hidden, _, _) = try await api.call(.GET, "/api/conversations/+19195550151/messages", key: other)
+            let (badPhone, _, _) = try await api.call(.GET, "/api/conversations/12/messages", key: reader)
+            let (badFlag, _, _) = try await api.call(.GET, "/api/conversations?unread=yes", key: reader)
+            #expect(hidden == 404 && badPhone == 400 && badFlag == 400)
             try await api.expectAnswersMatchTheDocument()
         }
     }

@@ -110,12 +110,8 @@ public struct SegmentStore: Sendable {
         let after = try cursor.map { text throws(EngineError) in try KeysetCursor(parsing: text) }
         let rows = try await client.query(Self.pageQuery(orgID: orgID, after: after, limit: limit + 1))
         let segments = try rows.prefix(limit).map(Self.decode)
-        let next =
-            rows.count > limit
-            ? KeysetCursor(
-                timestamp: try rows[limit - 1].decode(String.self, named: "cursor"), id: segments[limit - 1].id
-            )
-            .text : nil
+        let next = try KeysetCursor.next(
+            after: rows, limit: limit, lastKey: segments[limit - 1].id.uuidString.lowercased())
         return SegmentPage(segments: segments, nextCursor: next)
     }
 

@@ -115,7 +115,7 @@ public struct CampaignStore: Sendable {
     /// Next page: strictly after the last row seen, compared as a row value on the exact
     /// timestamp text of the cursor.
     static func nextPageQuery(
-        orgID: UUID, status: CampaignStatus? = nil, createdAt: String, id: UUID, limit: Int
+        orgID: UUID, status: CampaignStatus? = nil, createdAt: String, id: String, limit: Int
     ) -> PostgresQuery {
         """
         SELECT \(unescaped: columns) FROM campaigns

@@ -171,10 +171,8 @@ public struct ContactStore: Sendable {
             Self.pageQuery(
                 filter: filter, orgID: orgID, sort: sort, after: after, offset: max(0, offset), limit: limit + 1))
         let contacts = try rows.prefix(limit).map(Self.decode)
-        let next =
-            rows.count > limit
-            ? KeysetCursor(timestamp: try rows[limit - 1].decode(named: "cursor"), id: contacts[limit - 1].id).text
-            : nil
+        let next = try KeysetCursor.next(
+            after: rows, limit: limit, lastKey: contacts[limit - 1].id.uuidString.lowercased())
         let total =
             includeTotal
             ? try await client.query(Self.countQuery(filter: filter, orgID: orgID))[0].decode(Int.self, at: 0) : nil
@@ -248,10 +246,8 @@ public struct ContactStore: Sendable {
         let rows = try await client.query(
             ContactHistory.pageQuery(orgID: orgID, contactID: contactID, after: after, limit: limit + 1))
         let entries = try rows.prefix(limit).map(ContactHistory.decode)
-        let next =
-            rows.count > limit
-            ? KeysetCursor(timestamp: try rows[limit - 1].decode(named: "cursor"), id: entries[limit - 1].campaignID)
-                .text : nil
+        let next = try KeysetCursor.next(
+            after: rows, limit: limit, lastKey: entries[limit - 1].campaignID.uuidString.lowercased())
         return (entries, next)
     }
 

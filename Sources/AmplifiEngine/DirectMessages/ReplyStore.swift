@@ -31,7 +31,8 @@ struct ReplyStore: Sendable {
 
     // The carrier's answer, written only over our claim ('sending'). Like SendBatchStore.recordQuery,
     // the same statement marks the contact when the carrier says the number cannot take texts or
-    // opted out at the carrier (21614, 21610, ...), so the next campaign skips them.
+    // opted out at the carrier (21614, 21610, ...), so the next campaign skips them. A reply the
+    // carrier accepted moves the number's conversation (a test send is no conversation).
     static func recordQuery(
         orgID: UUID, replyID: Int64, status: ReplyStatus, providerMessageID: String?, errorCode: String?,
         credits: Int, contactAction: RecordedMessage.ContactAction?
@@ -43,7 +44,15 @@ struct ReplyStore: Sendable {
                     error_code = \(errorCode)::text, credits = \(credits),
                     sent_at = CASE WHEN \(status.rawValue) = 'sent' THEN now() ELSE sent_at END
                 WHERE org_id = \(orgID) AND id = \(replyID) AND status = 'sending'
-                RETURNING contact_id
+                RETURNING contact_id, to_phone, body, kind, phone_number_id
+            ), thread AS (
+                UPDATE conversations t SET last_message_at = now(), last_direction = 'outbound',
+                    last_preview = left(w.body, 160), message_count = t.message_count + 1,
+                    phone_number_id = w.phone_number_id
+                FROM written w
+                WHERE t.org_id = \(orgID) AND t.contact_phone = w.to_phone AND w.kind <> 'test_send'
+                  AND \(status.rawValue) = 'sent'
+                RETURNING 1
             ), marked AS (
                 UPDATE contacts c SET
                     is_textable = CASE WHEN \(action)::text = 'not_textable' THEN false ELSE c.is_textable END,

@@ -79,6 +79,8 @@ struct InboundStore: Sendable {
     // - `reply` stores the auto-reply as 'pending' in the same transaction, only when `answered`
     //   returned a row, so a crash after the commit leaves it for sendPendingReplies and never loses
     //   or duplicates it.
+    // - `thread` starts or moves the number's conversation (sql/020_conversations.sql): latest
+    //   message, one more unread, out of the archive. It runs only for a new inbound row.
     static func storeQuery(_ write: Write) -> PostgresQuery {
         let context = write.context
         let org = context.orgID
@@ -144,6 +146,19 @@ struct InboundStore: Sendable {
                 FROM inserted i
                 WHERE \(replyBody)::text IS NOT NULL AND EXISTS (SELECT 1 FROM answered)
                 RETURNING id
+            ), thread AS (
+                INSERT INTO conversations AS t (org_id, contact_phone, phone_number_id, contact_id, last_message_at,
+                                                last_direction, last_preview, message_count, unread_count)
+                SELECT \(org), \(write.message.from), \(context.phoneNumberID), \(contact)::uuid, now(), 'inbound',
+                       left(\(write.message.body), 160), 1, 1
+                FROM inserted
+                ON CONFLICT (org_id, contact_phone) DO UPDATE SET
+                    phone_number_id = excluded.phone_number_id,
+                    contact_id = coalesce(excluded.contact_id, t.contact_id),
+                    last_message_at = excluded.last_message_at, last_direction = 'inbound',
+                    last_preview = excluded.last_preview, message_count = t.message_count + 1,
+                    unread_count = t.unread_count + 1, archived_at = NULL
+                RETURNING 1
             )
             SELECT i.id, (SELECT id FROM reply), (SELECT count(*) FROM subscription WHERE changed)
             FROM inserted i

@@ -1,0 +1,61 @@
+import AmplifiEngine
+import AmplifiMessaging
+import AmplifiPostgres
+import AmplifiTestSupport
+import Foundation
+import Testing
+
+/// The inbox kept by the statements that store messages: an inbound message starts or moves its
+/// number's conversation, an auto-reply the carrier accepted moves it too, the history merges
+/// what was received, sent by the campaign and replied; the team's marks.
+@Suite struct ConversationStoreTests {
+    typealias F = InboundFixtures
+
+    @Test func inboundMessagesAndRepliesKeepTheConversationAndItsHistory() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, sender, contact) = try await F.orgWithContact(client)
+            _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
+            let handler = try await F.handler(client, carrier: F.carrier(), logger: F.logger)
+            let store = ConversationStore(client: client, logger: F.logger)
+
+            _ = try await handler.handle(F.message("YES"))
+            _ = try await handler.handle(F.message("What are your hours?"))
+            _ = try await handler.handle(F.message("Who is this?", from: "+14155550199"))
+
+            let inbox = try await store.list(orgID: org, filter: .init()).conversations
+            #expect(inbox.map(\.phoneNumber) == ["+14155550199", F.contactPhone])
+            let thread = try #require(inbox.last)
+            #expect(thread.contactID == contact && thread.firstName == "Zed")
+            #expect(thread.messageCount == 4 && thread.unreadCount == 2 && thread.lastMessageDirection == "outbound")
+            #expect(thread.lastMessage == "We are open 9 to 5.")
+            #expect(inbox.first?.contactID == nil && inbox.first?.lastMessageDirection == "inbound")
+
+            let history = try await store.history(orgID: org, phone: F.contactPhone, limit: 3)
+            #expect(history.messages.map(\.direction) == ["outgoing", "incoming", "outgoing"])
+            #expect(history.messages.map(\.source) == ["auto_reply", nil, "auto_reply"])
+            #expect(history.timezone == "America/New_York")
+            let older = try await store.history(
+                orgID: org, phone: F.contactPhone, cursor: try #require(history.nextCursor))
+            #expect(older.messages.map(\.direction) == ["incoming", "outgoing"])
+            #expect(older.messages.last?.source == "campaign" && older.nextCursor == nil)
+
+            let waiting = try await store.list(orgID: org, filter: .init(unresponded: true)).conversations
+            #expect(waiting.map(\.phoneNumber) == ["+14155550199"])
+            try await store.mark(orgID: org, phone: F.contactPhone, mark: .read)
+            #expect(try await store.list(orgID: org, filter: .init(unread: true)).conversations.count == 1)
+            try await store.mark(orgID: org, phone: F.contactPhone, mark: .archive)
+            #expect(try await store.list(orgID: org, filter: .init()).conversations.count == 1)
+            #expect(try await store.list(orgID: org, filter: .init(includeArchived: true)).conversations.count == 2)
+            #expect(try await store.list(orgID: org, filter: .init(search: "zed")).conversations.isEmpty)
+            _ = try await handler.handle(F.message("Thanks!"))
+            let back = try await store.list(orgID: org, filter: .init(search: "zed")).conversations
+            #expect(back.map(\.phoneNumber) == [F.contactPhone] && back.first?.unreadCount == 1)
+            do {
+                try await store.mark(orgID: UUID(), phone: F.contactPhone, mark: .star)
+                Issue.record("marked another organization's conversation")
+            } catch let error as EngineError {
+                #expect(error.code == .notFound)
+            }
+        }
+    }
+}
