@@ -9,15 +9,18 @@ public enum APIResponse {
         public var limit: Int
         public var nextCursor: String?
         public var total: Int?
+        /// The v1 lists' `offset` (always 0: they page by cursor).
+        public var offset: Int?
 
-        public init(limit: Int, nextCursor: String?, total: Int? = nil) {
+        public init(limit: Int, nextCursor: String?, total: Int? = nil, offset: Int? = nil) {
             self.limit = limit
             self.nextCursor = nextCursor
             self.total = total
+            self.offset = offset
         }
 
         enum CodingKeys: String, CodingKey {
-            case limit, total
+            case limit, total, offset
             case nextCursor = "next_cursor"
         }
 
@@ -26,6 +29,7 @@ public enum APIResponse {
             try container.encode(limit, forKey: .limit)
             try container.encode(nextCursor, forKey: .nextCursor)
             try container.encodeIfPresent(total, forKey: .total)
+            try container.encodeIfPresent(offset, forKey: .offset)
         }
     }
 

@@ -12,7 +12,7 @@ public import ServiceLifecycle
 ///
 /// Middleware, outermost first: responses counted by class, the request id returned in
 /// `X-Request-Id` (and errors rendered with it), engine errors translated to API errors; then, under
-/// `/api`, the API key, the key's rate limit and `Idempotency-Key`. `/livez` and `/readyz` on the
+/// `/api` and `/v1`, the API key, the key's rate limit and `Idempotency-Key`. `/livez` and `/readyz` on the
 /// same port serve the load balancer.
 public struct APIServer: Sendable {
     /// Where to listen and what to bear.
@@ -77,15 +77,19 @@ public struct APIServer: Sendable {
         router.add(middleware: EngineErrorTranslation())
         HealthRoutes(probe: readiness).add(to: router)
         router.get("/openapi.json") { _, _ in APIResponse.json(OpenAPIDocument.json, status: .ok) }
-        let api = router.group("api")
-            .add(middleware: APIKeyAuthenticator(keys: keys))
-            .add(middleware: rateLimit)
-            .add(middleware: IdempotencyMiddleware(store: idempotency))
+        let api = authenticated(router.group("api"))
         campaigns.add(to: api.group("campaigns"))
         segments.add(to: api.group("segments"))
         contacts.add(to: api.group("contacts"))
         conversations.add(to: api.group("conversations"))
+        conversations.addV1(to: authenticated(router.group("v1")).group("conversations"))
         return router
+    }
+
+    /// `group` behind the API key, the key's rate and `Idempotency-Key`.
+    func authenticated(_ group: RouterGroup<APIRequestContext>) -> RouterGroup<APIRequestContext> {
+        group.add(middleware: APIKeyAuthenticator(keys: keys)).add(middleware: rateLimit)
+            .add(middleware: IdempotencyMiddleware(store: idempotency))
     }
 
     /// The readiness probe and the HTTP server, to run with the role's other services.
@@ -93,6 +97,10 @@ public struct APIServer: Sendable {
         let application = configuration.limits.application(
             router: router(), host: configuration.host, port: configuration.port, serverName: "amplifi-api",
             logger: logger, onRunning: onRunning)
-        return [readiness, IdempotencyPurge(store: idempotency, logger: logger), application]
+        // Idempotency keys past their 24 hours, forgotten by every replica (idempotent).
+        let purge = PeriodicJob(name: "idempotency keys forgotten", interval: .seconds(3_600), logger: logger) {
+            [idempotency] in try await idempotency.purgeExpired()
+        }
+        return [readiness, purge, application]
     }
 }

@@ -42,7 +42,7 @@ public struct ConversationRoutes: Sendable {
             let phone = try Self.phone(context)
             let paging = try PageParameters(request)
             let page = try await store.history(
-                orgID: principal.orgID, phone: phone, limit: paging.limit, cursor: paging.cursor)
+                orgID: principal.orgID, of: .phone(phone), limit: paging.limit, cursor: paging.cursor)
             return try paging.answer(
                 History(conversation: page.conversation, messages: page.messages, timezone: page.timezone),
                 nextCursor: page.nextCursor)

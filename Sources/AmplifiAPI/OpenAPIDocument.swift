@@ -153,6 +153,16 @@ public enum OpenAPIDocument {
                 scope: .conversationsRead, success: 200, successSchema: "ConversationHistoryEnvelope",
                 errors: authenticated + [400, 404], query: ["limit", "cursor"]),
             Operation(
+                method: "get", path: "/v1/conversations",
+                summary: "Conversations newest first (v1 shape: stable opaque ids, consent, retention)",
+                scope: .conversationsRead, success: 200, successSchema: "V1ConversationList",
+                errors: authenticated + [400],
+                query: ["limit", "cursor", "phone_number_id", "since"]),
+            Operation(
+                method: "get", path: "/v1/conversations/{id}/messages",
+                summary: "A conversation's messages, newest first (v1 shape)", scope: .conversationsRead, success: 200,
+                successSchema: "V1MessageList", errors: authenticated + [400, 404], query: ["limit", "cursor"]),
+            Operation(
                 method: "get", path: "/livez", summary: "The process answers", scope: nil, success: 200,
                 successSchema: "PlainText", errors: []),
             Operation(
@@ -216,9 +226,11 @@ public enum OpenAPIDocument {
             ]
             var parameters: [[String: Any]] = []
             if operation.path.contains("{id}") {
-                parameters.append([
-                    "name": "id", "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"],
-                ])
+                let schema: [String: Any] =
+                    operation.path.hasPrefix("/v1/conversations")
+                    ? ["type": "string", "description": "the conversation's opaque id (base64url)"]
+                    : ["type": "string", "format": "uuid"]
+                parameters.append(["name": "id", "in": "path", "required": true, "schema": schema])
             }
             if operation.path.contains("{phoneNumber}") {
                 parameters.append([
@@ -314,7 +326,8 @@ public enum OpenAPIDocument {
                 "type": "object", "required": ["limit", "next_cursor"],
                 "properties": [
                     "limit": ["type": "integer"], "next_cursor": ["type": ["string", "null"]],
-                    "total": ["type": "integer", "description": "only with includeTotal=true"],
+                    "total": ["type": "integer", "description": "with includeTotal=true, and on v1 lists"],
+                    "offset": ["type": "integer", "description": "v1 lists only (always 0: they page by cursor)"],
                 ],
             ],
             "Campaign": [
@@ -513,6 +526,46 @@ public enum OpenAPIDocument {
                     ],
                 ],
             ]),
+            "V1ConversationList": envelope(
+                [
+                    "type": "array",
+                    "items": [
+                        "type": "object",
+                        "required": [
+                            "id", "phone_number_id", "phone_number", "contact_number", "last_message_at",
+                            "last_message_direction", "last_message_preview", "last_message_body_redacted_at",
+                            "message_count", "consent",
+                        ],
+                        "properties": [
+                            "id": ["type": "string"], "phone_number_id": ["type": "string", "format": "uuid"],
+                            "last_message_direction": ["type": "string", "enum": ["inbound", "outbound"]],
+                            "last_message_preview": [
+                                "type": "string", "description": "\"[redacted]\" once past the retention window",
+                            ],
+                            "last_message_body_redacted_at": ["type": ["string", "null"], "format": "date-time"],
+                            "message_count": ["type": "integer"],
+                            "consent": [
+                                "type": ["object", "null"],
+                                "properties": [
+                                    "opted_in": ["type": "boolean"],
+                                    "opted_in_at": ["type": ["string", "null"], "format": "date-time"],
+                                ],
+                            ],
+                        ],
+                    ],
+                ], meta: true),
+            "V1MessageList": envelope(
+                [
+                    "type": "array",
+                    "items": [
+                        "type": "object", "required": ["id", "direction", "body", "body_redacted_at", "created_at"],
+                        "properties": [
+                            "direction": ["type": "string", "enum": ["inbound", "outbound"]],
+                            "body": ["type": ["string", "null"]],
+                            "body_redacted_at": ["type": ["string", "null"], "format": "date-time"],
+                        ],
+                    ],
+                ], meta: true),
             "MarkedEnvelope": envelope(["type": "object", "required": ["phoneNumber", "mark"]]),
             "DeletedEnvelope": envelope([
                 "type": "object", "required": ["id", "deleted"],

@@ -94,8 +94,9 @@ struct APIServerTests {
             return "/"
                 + bare.split(separator: "/").enumerated().map { index, part in
                     if UUID(uuidString: String(part)) != nil { return "{id}" }
-                    // A conversation is named by the contact's number, in any format.
-                    return index == 2 && bare.hasPrefix("/api/conversations/") ? "{phoneNumber}" : String(part)
+                    // A conversation is named by the contact's number (any format), or in v1 by its handle.
+                    if index == 2, bare.hasPrefix("/api/conversations/") { return "{phoneNumber}" }
+                    return index == 2 && bare.hasPrefix("/v1/conversations/") ? "{id}" : String(part)
                 }
                 .joined(separator: "/")
         }
@@ -669,6 +670,40 @@ struct APIServerTests {
                 ])
             let (_, inboxBody, _) = try await api.call(.GET, "/api/conversations", key: reader)
             #expect((inboxBody["data"] as? [[String: Any]])?.count == 1)
+            // The v1 shape: opaque ids, both numbers, consent (null for a stranger), a total.
+            let (v1, v1Body, _) = try await api.call(.GET, "/v1/conversations", key: reader)
+            let items = v1Body["data"] as? [[String: Any]] ?? []
+            let meta = v1Body["meta"] as? [String: Any] ?? [:]
+            #expect(v1 == 200 && items.count == 2 && meta["total"] as? Int == 2 && meta["offset"] as? Int == 0)
+            let ada = try #require(items.first { $0["contact_number"] as? String == "+19195550151" }, "\(v1Body)")
+            #expect(ada["phone_number"] as? String == "+19195550101" && ada["message_count"] as? Int == 2)
+            #expect((ada["consent"] as? [String: Any])?["opted_in"] as? Bool == true)
+            #expect(items.first { $0["contact_number"] as? String == "+19195550152" }?["consent"] is NSNull)
+            let handle = try #require(ada["id"] as? String)
+            #expect(handle.count == 22 && !handle.contains("=") && !handle.contains("/"))
+
+            // Past the retention window: the preview and the texts go, the conversation stays.
+            try await client.query("UPDATE organizations SET message_retention_days = 1 WHERE id = \(api.orgA)")
+            try await client.query(
+                "UPDATE inbound_messages SET received_at = received_at - interval '2 days' WHERE org_id = \(api.orgA)")
+            try await client.query(
+                "UPDATE conversations SET last_message_at = last_message_at - interval '2 days' WHERE org_id = \(api.orgA)"
+            )
+            #expect(try await MessageRetention(client: client).redactExpired() == 5)
+            let (_, redactedBody, _) = try await api.call(.GET, "/v1/conversations", key: reader)
+            let redacted = (redactedBody["data"] as? [[String: Any]] ?? []).first { $0["id"] as? String == handle }
+            #expect(redacted?["last_message_preview"] as? String == "[redacted]")
+            #expect(redacted?["last_message_body_redacted_at"] is String && redacted?["message_count"] as? Int == 2)
+            let (v1Messages, v1MessagesBody, _) = try await api.call(
+                .GET, "/v1/conversations/\(handle)/messages", key: reader)
+            let v1Items = v1MessagesBody["data"] as? [[String: Any]] ?? []
+            #expect(
+                v1Messages == 200 && v1Items.count == 2
+                    && v1Items.allSatisfy { $0["body"] is NSNull && $0["direction"] as? String == "inbound" })
+            let (unknownHandle, _, _) = try await api.call(.GET, "/v1/conversations/nope/messages", key: reader)
+            let (otherHandle, _, _) = try await api.call(.GET, "/v1/conversations/\(handle)/messages", key: other)
+            #expect(unknownHandle == 404 && otherHandle == 404)
+
             let (hidden, _, _) = try await api.call(.GET, "/api/conversations/+19195550151/messages", key: other)
             let (badPhone, _, _) = try await api.call(.GET, "/api/conversations/12/messages", key: reader)
             let (badFlag, _, _) = try await api.call(.GET, "/api/conversations?unread=yes", key: reader)

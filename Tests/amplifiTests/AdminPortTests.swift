@@ -223,6 +223,15 @@ struct OrgCreditsCommandTests {
                 ["org", "credits", "add", org, "0", "--reason", "x"], environment: environment)
             #expect(refused.status != 0 && refused.stderr.contains("VALIDATION_FAILED"), "\(refused)")
 
+            let kept = try await AmplifiExecutable.run(["org", "retention", org, "30"], environment: environment)
+            #expect(kept.status == 0 && kept.stdout.contains("for 30 days"), "\(kept)")
+            let forGood = try await AmplifiExecutable.run(["org", "retention", org, "off"], environment: environment)
+            let tooLong = try await AmplifiExecutable.run(["org", "retention", org, "40000"], environment: environment)
+            #expect(forGood.status == 0 && tooLong.status != 0 && tooLong.stderr.contains("36500"), "\(tooLong)")
+            let retention = try await client.query(
+                "SELECT message_retention_days FROM organizations WHERE name = 'Ops'")[0].decode(Int?.self, at: 0)
+            #expect(retention == nil)
+
             let off = try await AmplifiExecutable.run(["org", "billing", org, "off"], environment: environment)
             #expect(off.status == 0 && off.stdout.contains("inactive"), "\(off)")
             let active = try await client.query("SELECT billing_active FROM organizations WHERE name = 'Ops'")[0]

@@ -3,16 +3,29 @@ public import Foundation
 /// The thread between the organization and one number that texted it (`conversations`), as the
 /// inbox lists it: who, the latest message and its direction, and the team's marks.
 public struct Conversation: Sendable, Equatable, Encodable {
+    /// Whether the contact may be texted, as far as consent goes.
+    public struct Consent: Sendable, Equatable {
+        public var optedIn: Bool
+        /// When consent was recorded by hand, else when the contact was added.
+        public var optedInAt: Date?
+    }
+
+    /// What a redacted latest message shows instead of its text.
+    public static let redactedPreview = "[redacted]"
+
     public var id: UUID
     /// The contact's number (E.164 normally): what the conversation endpoints are keyed by.
     public var phoneNumber: String
-    /// The organization's number of the latest message.
+    /// The organization's number of the latest message: its id and E.164.
     public var phoneNumberID: UUID
+    public var number: String
     public var contactID: UUID?
     public var firstName: String?
     public var lastName: String?
-    /// The first 160 characters of the latest message.
+    /// The first 160 characters of the latest message (empty once redacted).
     public var lastMessage: String
+    /// When the latest message's text was removed by the retention window, if it was.
+    public var lastMessageRedactedAt: Date?
     public var lastMessageAt: Date
     /// `inbound` (the contact wrote last: it waits for an answer) or `outbound`.
     public var lastMessageDirection: String
@@ -20,6 +33,11 @@ public struct Conversation: Sendable, Equatable, Encodable {
     public var unreadCount: Int
     public var isArchived: Bool
     public var isStarred: Bool
+    /// The contact's consent; nil for a number that is no contact.
+    public var consent: Consent?
+
+    /// The preview to show: the text, or ``redactedPreview`` once redacted.
+    public var preview: String { lastMessageRedactedAt == nil ? lastMessage : Self.redactedPreview }
 
     enum CodingKeys: String, CodingKey {
         case id, phoneNumber, phoneNumberID = "phoneNumberId", contactID = "contactId", firstName, lastName
@@ -35,7 +53,7 @@ public struct Conversation: Sendable, Equatable, Encodable {
         try container.encode(contactID?.uuidString.lowercased(), forKey: .contactID)
         try container.encode(firstName, forKey: .firstName)
         try container.encode(lastName, forKey: .lastName)
-        try container.encode(lastMessage, forKey: .lastMessage)
+        try container.encode(preview, forKey: .lastMessage)
         try container.encode(UTCTimestamp.format(lastMessageAt), forKey: .lastMessageAt)
         try container.encode(lastMessageDirection, forKey: .lastMessageDirection)
         try container.encode(messageCount, forKey: .messageCount)
@@ -61,6 +79,8 @@ public struct ConversationMessage: Sendable, Equatable, Encodable {
     public var source: String?
     /// Whether an incoming message was an opt-out (STOP, …).
     public var optOutDetected: Bool?
+    /// When the text was removed by the retention window (then `message` is nil).
+    public var redactedAt: Date?
     public var timestamp: Date
 
     enum CodingKeys: String, CodingKey {

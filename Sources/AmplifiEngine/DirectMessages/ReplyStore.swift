@@ -48,7 +48,7 @@ struct ReplyStore: Sendable {
             ), thread AS (
                 UPDATE conversations t SET last_message_at = now(), last_direction = 'outbound',
                     last_preview = left(w.body, 160), message_count = t.message_count + 1,
-                    phone_number_id = w.phone_number_id
+                    phone_number_id = w.phone_number_id, last_message_body_redacted_at = NULL
                 FROM written w
                 WHERE t.org_id = \(orgID) AND t.contact_phone = w.to_phone AND w.kind <> 'test_send'
                   AND \(status.rawValue) = 'sent'

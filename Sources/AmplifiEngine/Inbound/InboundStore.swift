@@ -157,7 +157,7 @@ struct InboundStore: Sendable {
                     contact_id = coalesce(excluded.contact_id, t.contact_id),
                     last_message_at = excluded.last_message_at, last_direction = 'inbound',
                     last_preview = excluded.last_preview, message_count = t.message_count + 1,
-                    unread_count = t.unread_count + 1, archived_at = NULL
+                    unread_count = t.unread_count + 1, archived_at = NULL, last_message_body_redacted_at = NULL
                 RETURNING 1
             )
             SELECT i.id, (SELECT id FROM reply), (SELECT count(*) FROM subscription WHERE changed)

@@ -129,6 +129,23 @@ public struct OrganizationStore: Sendable {
         return try Self.decodeOrganization(row)
     }
 
+    /// Sets how many days conversation texts are kept (nil: for good); the scheduler's retention
+    /// job removes older ones (sql/021_message_retention.sql). Returns the value set.
+    @discardableResult
+    public func setMessageRetention(org: UUID, days: Int?) async throws -> Int? {
+        if let days, !(1...36_500).contains(days) {
+            throw EngineError(.validationFailed, "must be 1 to 36500 days, or off", field: "days")
+        }
+        let rows = try await client.query(
+            "UPDATE organizations SET message_retention_days = \(days) WHERE id = \(org) RETURNING id")
+        guard !rows.isEmpty else {
+            throw EngineError(.notFound, "no organization with id \(org)", field: "org")
+        }
+        logger.info(
+            "message retention changed", metadata: ["org_id": .id(org), "days": "\(days.map(String.init) ?? "off")"])
+        return days
+    }
+
     /// The organization with `id`, or `NOT_FOUND`.
     public func find(id: UUID) async throws -> Organization {
         guard let row = try await client.query(Self.findQuery(id: id)).first else {

@@ -9,7 +9,7 @@ struct OrgCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
         abstract: "Create and inspect organizations, add credits, turn billing on or off.",
-        subcommands: [Create.self, Show.self, Credits.self, Billing.self])
+        subcommands: [Create.self, Show.self, Credits.self, Billing.self, Retention.self])
 
     /// `amplifi org create --name N [--timezone TZ] [--credits N]`: prints the new org id.
     struct Create: AsyncParsableCommand {
@@ -150,6 +150,46 @@ extension OrgCommand {
                 let changed = try await store.setBilling(org: organization.id, active: state == .on)
                 print(
                     "billing \(changed.billingActive ? "active" : "inactive") for \(changed.id.uuidString.lowercased())"
+                )
+            }
+        }
+    }
+}
+
+extension OrgCommand {
+    /// `amplifi org retention ORG DAYS|off`.
+    struct Retention: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Keep conversation texts for DAYS days (the scheduler removes older ones), or off to keep them.",
+            discussion: """
+                Past the window the text of inbound messages and replies is removed, and a conversation whose \
+                latest message is that old shows "[redacted]" as its preview; the messages, counts, statuses \
+                and the conversation stay. Campaign message texts are the campaign's and are kept.
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: ArgumentHelp("The organization's id (or its exact name).", valueName: "org"))
+        var org: String
+
+        @Argument(help: "Days (1-36500), or off.")
+        var days: String
+
+        func run() async throws {
+            let value: Int?
+            if days == "off" {
+                value = nil
+            } else if let number = Int(days) {
+                value = number
+            } else {
+                throw ValidationError("\"\(days)\" is neither a number of days nor off")
+            }
+            try await runReportingErrors(database: database) { client in
+                let store = OrganizationStore(client: client)
+                let organization = try await store.resolve(org)
+                try await store.setMessageRetention(org: organization.id, days: value)
+                print(
+                    "conversation texts kept \(value.map { "for \($0) days" } ?? "for good") in \(organization.id.uuidString.lowercased())"
                 )
             }
         }

@@ -57,8 +57,14 @@ struct SchedulerCommand: AsyncParsableCommand {
             client: client, redis: redisClient, keys: redis.keys,
             tick: .milliseconds(tickMilliseconds), reconcileEvery: reconcileEvery,
             claimLease: .seconds(claimLeaseSeconds), requeueQueuedAfter: .seconds(requeueAfterSeconds), logger: logger)
+        // Conversation texts past their organization's retention window (sql/021), every 10 minutes.
+        let retention = PeriodicJob(
+            name: "message texts past retention redacted", interval: .seconds(600), logger: logger
+        ) {
+            try await MessageRetention(client: client).redactExpired()
+        }
         let admin = try runtime.adminServices(checks: DependencyCheck.standard(client: client, redis: redisClient))
-        try await runServices(admin + [service], logger: logger)
+        try await runServices(admin + [service, retention], logger: logger)
         await client.close()
         await redisClient.close()
     }

@@ -30,12 +30,12 @@ import Testing
             #expect(thread.lastMessage == "We are open 9 to 5.")
             #expect(inbox.first?.contactID == nil && inbox.first?.lastMessageDirection == "inbound")
 
-            let history = try await store.history(orgID: org, phone: F.contactPhone, limit: 3)
+            let history = try await store.history(orgID: org, of: .phone(F.contactPhone), limit: 3)
             #expect(history.messages.map(\.direction) == ["outgoing", "incoming", "outgoing"])
             #expect(history.messages.map(\.source) == ["auto_reply", nil, "auto_reply"])
             #expect(history.timezone == "America/New_York")
             let older = try await store.history(
-                orgID: org, phone: F.contactPhone, cursor: try #require(history.nextCursor))
+                orgID: org, of: .phone(F.contactPhone), cursor: try #require(history.nextCursor))
             #expect(older.messages.map(\.direction) == ["incoming", "outgoing"])
             #expect(older.messages.last?.source == "campaign" && older.nextCursor == nil)
 
@@ -56,6 +56,42 @@ import Testing
             } catch let error as EngineError {
                 #expect(error.code == .notFound)
             }
+        }
+    }
+
+    @Test func textsPastTheRetentionWindowAreRedactedAndTheConversationStays() async throws {
+        try await withTestDatabase { client, _ in
+            let (org, sender, contact) = try await F.orgWithContact(client)
+            _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
+            let handler = try await F.handler(client, carrier: F.carrier(), logger: F.logger)
+            let store = ConversationStore(client: client, logger: F.logger)
+            let retention = MessageRetention(client: client)
+            _ = try await handler.handle(F.message("YES"))
+            #expect(try await retention.redactExpired() == 0, "no window: nothing goes")
+
+            try await client.query("UPDATE organizations SET message_retention_days = 1 WHERE id = \(org)")
+            for (table, column) in [
+                ("inbound_messages", "received_at"), ("reply_messages", "created_at"),
+                ("conversations", "last_message_at"),
+            ] {
+                try await client.query(
+                    PostgresQuery(
+                        sql: "UPDATE \(table) SET \(column) = \(column) - interval '3 days' WHERE org_id = $1", [org]))
+            }
+            #expect(try await retention.redactExpired() == 3)
+            #expect(try await retention.redactExpired() == 0)
+            let thread = try #require(try await store.list(orgID: org, filter: .init()).conversations.first)
+            #expect(thread.preview == Conversation.redactedPreview && thread.lastMessageRedactedAt != nil)
+            #expect(thread.messageCount == 2)
+            let history = try await store.history(orgID: org, of: .phone(F.contactPhone))
+            let texts = history.messages.filter { $0.source != "campaign" }
+            #expect(texts.count == 2 && texts.allSatisfy { $0.message == nil && $0.redactedAt != nil })
+            #expect(
+                history.messages.contains { $0.source == "campaign" && $0.redactedAt == nil }, "kept: the campaign's")
+
+            _ = try await handler.handle(F.message("Hello again"))
+            let fresh = try #require(try await store.list(orgID: org, filter: .init()).conversations.first)
+            #expect(fresh.preview == "Hello again" && fresh.lastMessageRedactedAt == nil)
         }
     }
 }
