@@ -22,14 +22,18 @@ public struct APIServer: Sendable {
         public var limits: HTTPServerLimits
         /// Requests a second one API key may make, across every replica.
         public var keyRequestsPerSecond: Int
+        /// The carrier's name, as a reply's answer reports it (`provider`).
+        public var carrierName: String
 
         public init(
-            host: String, port: Int, limits: HTTPServerLimits = HTTPServerLimits(), keyRequestsPerSecond: Int = 50
+            host: String, port: Int, limits: HTTPServerLimits = HTTPServerLimits(), keyRequestsPerSecond: Int = 50,
+            carrierName: String = "twilio"
         ) {
             self.host = host
             self.port = port
             self.limits = limits
             self.keyRequestsPerSecond = keyRequestsPerSecond
+            self.carrierName = carrierName
         }
     }
 
@@ -63,7 +67,10 @@ public struct APIServer: Sendable {
         let segmentStore = SegmentStore(client: client, logger: logger)
         self.segments = SegmentRoutes(store: segmentStore)
         self.contacts = ContactRoutes(store: ContactStore(client: client, logger: logger), segments: segmentStore)
-        self.conversations = ConversationRoutes(store: ConversationStore(client: client, logger: logger))
+        self.conversations = ConversationRoutes(
+            store: ConversationStore(client: client, logger: logger),
+            reply: ConversationReply(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger),
+            provider: configuration.carrierName)
         self.readiness = ReadinessProbe(checks: DependencyCheck.standard(client: client, redis: redis))
         self.logger = logger
         self.onRunning = onRunning

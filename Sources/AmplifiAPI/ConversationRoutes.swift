@@ -6,13 +6,19 @@ public import Hummingbird
 
 /// The inbox endpoints: conversations listed (`unread`, `unresponded`, `search`,
 /// `includeArchived`), a conversation's history newest first with the organization's time zone
-/// (scope `conversations:read`), and the team's marks — archive, unarchive, star, unstar, read
-/// (scope `messages:write`). A conversation is named by the contact's number, in any US format.
+/// (scope `conversations:read`), the team's marks — archive, unarchive, star, unstar, read — and
+/// a reply sent now, ahead of campaign traffic (scope `messages:write`). A conversation is named by
+/// the contact's number, in any US format.
 public struct ConversationRoutes: Sendable {
     let store: ConversationStore
+    let reply: ConversationReply
+    /// The carrier's name in a reply's answer (`provider`).
+    let provider: String
 
-    public init(store: ConversationStore) {
+    public init(store: ConversationStore, reply: ConversationReply, provider: String) {
         self.store = store
+        self.reply = reply
+        self.provider = provider
     }
 
     /// Adds the routes under `group` (mounted at `/api/conversations`).
@@ -47,6 +53,25 @@ public struct ConversationRoutes: Sendable {
                 History(conversation: page.conversation, messages: page.messages, timezone: page.timezone),
                 nextCursor: page.nextCursor)
         }
+        group.post(":phoneNumber/reply") { request, context in
+            let principal = try context.require(.messagesWrite)
+            let phone = try Self.phone(context)
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            let parsed = try ReplyRequest.parse(json: Data(body.readableBytesView))
+            let outcome: ConversationReply.Outcome
+            do {
+                outcome = try await reply.send(
+                    orgID: principal.orgID, phone: phone, request: parsed,
+                    actor: "api_key:\(principal.keyID.uuidString.lowercased())")
+            } catch let error as EngineError
+                where [.contactNotFound, .contactOptedOut, .contactNonTextable, .noFromNumber].contains(error.code)
+            {
+                // The reply's contract answers these 400 (elsewhere an opt-out is 403).
+                throw APIError(.badRequest, code: error.code, message: error.message)
+            }
+            return try APIResponse.json(
+                APIResponse.encoder.encode(Replied(outcome: outcome, provider: provider)), status: .ok)
+        }
         for mark in ConversationStore.Mark.allCases {
             group.post(RouterPath(":phoneNumber/\(mark.rawValue)")) { _, context in
                 let principal = try context.require(.messagesWrite)
@@ -75,6 +100,59 @@ public struct ConversationRoutes: Sendable {
         var conversation: Conversation
         var messages: [ConversationMessage]
         var timezone: String
+    }
+
+    /// What a reply answers (the conversations document's shape): the message's log entry, the
+    /// carrier and its id for the message.
+    struct Replied: Encodable {
+        struct Log: Encodable {
+            var id: String
+            var phoneNumber: String
+            var message: String
+            var status: String
+            var sentAt: String?
+            var errorCode: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(phoneNumber, forKey: .phoneNumber)
+                try container.encode(message, forKey: .message)
+                try container.encode(status, forKey: .status)
+                try container.encode(sentAt, forKey: .sentAt)
+                try container.encodeIfPresent(errorCode, forKey: .errorCode)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case id, phoneNumber, message, status, sentAt, errorCode
+            }
+        }
+
+        var success = true
+        var messageLog: Log
+        var provider: String
+        var providerMessageId: String?
+
+        init(outcome: ConversationReply.Outcome, provider: String) {
+            messageLog = Log(
+                id: String(outcome.id), phoneNumber: outcome.phoneNumber, message: outcome.message,
+                status: outcome.status.rawValue, sentAt: outcome.sentAt.map(UTCTimestamp.format),
+                errorCode: outcome.errorCode)
+            self.provider = provider
+            providerMessageId = outcome.providerMessageID
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(success, forKey: .success)
+            try container.encode(messageLog, forKey: .messageLog)
+            try container.encode(provider, forKey: .provider)
+            try container.encode(providerMessageId, forKey: .providerMessageId)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case success, messageLog, provider, providerMessageId
+        }
     }
 
     /// What a mark answers.

@@ -153,6 +153,11 @@ public enum OpenAPIDocument {
                 scope: .conversationsRead, success: 200, successSchema: "ConversationHistoryEnvelope",
                 errors: authenticated + [400, 404], query: ["limit", "cursor"]),
             Operation(
+                method: "post", path: "/api/conversations/{phoneNumber}/reply",
+                summary: "Send a reply now, ahead of campaign traffic on the number (no quiet hours)",
+                scope: .messagesWrite, success: 200, successSchema: "ReplyAnswer",
+                errors: authenticated + [400, 402, 422], requestBody: "ReplyBody", bodyRequired: true),
+            Operation(
                 method: "get", path: "/v1/conversations",
                 summary: "Conversations newest first (v1 shape: stable opaque ids, consent, retention)",
                 scope: .conversationsRead, success: 200, successSchema: "V1ConversationList",
@@ -566,6 +571,30 @@ public enum OpenAPIDocument {
                         ],
                     ],
                 ], meta: true),
+            "ReplyBody": [
+                "type": "object", "required": ["message"],
+                "properties": [
+                    "message": ["type": "string", "minLength": 1, "maxLength": 1600],
+                    "fromPhoneNumberId": ["type": "string", "format": "uuid"],
+                    "mediaUrl": ["type": "string", "format": "uri"], "normalizeText": ["type": "boolean"],
+                    "forceRoute": ["type": "string", "enum": ["AUTO", "SMS", "MMS"]],
+                ],
+            ],
+            "ReplyAnswer": [
+                "type": "object", "required": ["success", "messageLog", "provider", "providerMessageId"],
+                "description": "the conversations document's shape (not the data envelope)",
+                "properties": [
+                    "success": ["const": true],
+                    "messageLog": [
+                        "type": "object", "required": ["id", "phoneNumber", "message", "status", "sentAt"],
+                        "properties": [
+                            "status": ["type": "string", "enum": ["sent", "failed", "pending", "unknown", "sending"]],
+                            "sentAt": ["type": ["string", "null"], "format": "date-time"],
+                        ],
+                    ],
+                    "provider": ["type": "string"], "providerMessageId": ["type": ["string", "null"]],
+                ],
+            ],
             "MarkedEnvelope": envelope(["type": "object", "required": ["phoneNumber", "mark"]]),
             "DeletedEnvelope": envelope([
                 "type": "object", "required": ["id", "deleted"],

@@ -82,7 +82,8 @@ struct APIServerTests {
                     #expect(
                         answer.success == false
                             && answer.errorFields?.isSuperset(of: ["code", "message", "request_id"]) == true)
-                } else if template.hasPrefix("/api/"), !template.hasSuffix("/events") {
+                } else if template.hasPrefix("/api/"), !template.hasSuffix("/events"), !template.hasSuffix("/reply") {
+                    // (A stream has no envelope; a reply answers in the conversations document's own shape.)
                     #expect(answer.success == true && answer.hasData, "\(answer)")
                 }
             }
@@ -393,6 +394,54 @@ struct APIServerTests {
             let (hidden, _, _) = try await api.call(.POST, path, key: other, body: body)
             #expect(hidden == 404)
             #expect(try await Self.simulatorMessages(port: simulatorPort).count == 2)
+
+            // A reply the team writes: sent now through the carrier, charged to the organization
+            // alone, and the conversation opens; the document's checks, each with its code.
+            try await client.query(
+                """
+                INSERT INTO contacts (org_id, phone, is_textable) VALUES
+                    (\(api.orgA), '+19195550161', true), (\(api.orgA), '+19195550162', NULL)
+                """)
+            let inbox = try await api.key(api.orgA, ["messages:write", "conversations:read"])
+            let (replied, repliedBody, _) = try await api.call(
+                .POST, "/api/conversations/(919)%20555-0161/reply", key: inbox, body: #"{"message": "On our way"}"#)
+            let messageLog = repliedBody["messageLog"] as? [String: Any] ?? [:]
+            #expect(
+                replied == 200 && repliedBody["success"] as? Bool == true && messageLog["status"] as? String == "sent",
+                "\(repliedBody)")
+            #expect(
+                repliedBody["provider"] as? String == "twilio"
+                    && (repliedBody["providerMessageId"] as? String)?.hasPrefix("SM") == true)
+            #expect(
+                try await Self.simulatorMessages(port: simulatorPort).contains {
+                    $0.to == "+19195550161" && $0.body == "On our way"
+                })
+            let (_, threads, _) = try await api.call(.GET, "/api/conversations", key: inbox)
+            let opened = (threads["data"] as? [[String: Any]])?.first { $0["phoneNumber"] as? String == "+19195550161" }
+            #expect(
+                opened?["lastMessageDirection"] as? String == "outbound"
+                    && opened?["lastMessage"] as? String == "On our way")
+            let otherNumber = try await client.query("SELECT id FROM phone_numbers WHERE org_id = \(api.orgB)")[0]
+                .decode(UUID.self, at: 0)
+            for (phone, body, status, code) in [
+                ("+19195550169", #"{"message": "Hi"}"#, 400, "CONTACT_NOT_FOUND"),
+                ("+19195550177", #"{"message": "Hi"}"#, 400, "CONTACT_OPTED_OUT"),
+                ("+19195550162", #"{"message": "Hi"}"#, 400, "CONTACT_NON_TEXTABLE"),
+                ("+19195550161", #"{"message": "Hi", "fromPhoneNumberId": "\#(otherNumber)"}"#, 403, "FORBIDDEN"),
+                ("+19195550161", #"{"message": ""}"#, 400, "VALIDATION_FAILED"),
+            ] {
+                let (answered, answer, _) = try await api.call(
+                    .POST, "/api/conversations/\(phone)/reply", key: inbox, body: body)
+                #expect(answered == status && Self.error(answer).code == code, "\(phone) \(body): \(answer)")
+            }
+            let (afterBalance, afterUsed, manualDebits) = try await client.query(
+                """
+                SELECT o.credit_balance::int, c.credits_used::int,
+                       (SELECT count(*)::int FROM credit_ledger l
+                        WHERE l.org_id = o.id AND l.batch_id LIKE 'manual:%' AND l.campaign_id IS NULL)
+                FROM organizations o JOIN campaigns c ON c.org_id = o.id WHERE o.id = \(api.orgA)
+                """)[0].decode((Int, Int, Int).self)
+            #expect(afterBalance == 7 && afterUsed == 2 && manualDebits == 1)
             try await api.expectAnswersMatchTheDocument()
         }
     }

@@ -67,7 +67,7 @@ public struct CreditMeter: Sendable {
     //    results; a row whose worker died gets its price from here when the stale-claim
     //    sweep moves it to `unknown`, so whoever settles it refunds what it was charged.
     static func reserveQuery(
-        org: UUID, campaign: UUID, batch: String, credits: Int64, pricing: [(messageID: Int64, credits: Int)] = []
+        org: UUID, campaign: UUID?, batch: String, credits: Int64, pricing: [(messageID: Int64, credits: Int)] = []
     ) -> PostgresQuery {
         let ids: [Int64]? = pricing.isEmpty ? nil : pricing.map(\.messageID)
         let prices: [Int64]? = pricing.isEmpty ? nil : pricing.map { Int64($0.credits) }
@@ -75,7 +75,8 @@ public struct CreditMeter: Sendable {
             WITH debit AS (
                 INSERT INTO credit_ledger (org_id, campaign_id, batch_id, kind, amount, reason, priced_message_ids,
                                            priced_credits)
-                VALUES (\(org), \(campaign), \(batch), 'debit', \(-credits), 'batch', \(ids)::bigint[], \(prices)::int[])
+                VALUES (\(org), \(campaign)::uuid, \(batch), 'debit', \(-credits), 'batch', \(ids)::bigint[],
+                        \(prices)::int[])
                 ON CONFLICT DO NOTHING
                 RETURNING campaign_id, amount, balance_after
             ), used AS (
@@ -84,7 +85,7 @@ public struct CreditMeter: Sendable {
                 WHERE c.org_id = \(org) AND c.id = d.campaign_id
                 RETURNING c.credits_used
             )
-            SELECT d.balance_after, u.credits_used FROM debit d CROSS JOIN used u
+            SELECT d.balance_after, u.credits_used FROM debit d LEFT JOIN used u ON true
             """
     }
 
@@ -105,12 +106,13 @@ public struct CreditMeter: Sendable {
     //  * The campaign counter drops by exactly what was inserted now (a retry inserts
     //    nothing and changes nothing).
     static func refundQuery(
-        org: UUID, campaign: UUID, batch: String, messageIDs: [Int64], credits: [Int64], total: Int64
+        org: UUID, campaign: UUID?, batch: String, messageIDs: [Int64], credits: [Int64], total: Int64
     ) -> PostgresQuery {
         """
         WITH batch AS (
             SELECT -amount AS charged FROM credit_ledger
-            WHERE org_id = \(org) AND batch_id = \(batch) AND kind = 'debit' AND campaign_id = \(campaign)
+            WHERE org_id = \(org) AND batch_id = \(batch) AND kind = 'debit'
+              AND campaign_id IS NOT DISTINCT FROM \(campaign)::uuid
         ), refunded AS (
             INSERT INTO credit_ledger (org_id, campaign_id, message_id, kind, amount, reason, refund_of_batch)
             SELECT \(org)::uuid, \(campaign)::uuid, m.id, 'refund', m.credits, \("refused, batch \(batch)"), \(batch)
@@ -122,7 +124,7 @@ public struct CreditMeter: Sendable {
         ), used AS (
             UPDATE campaigns c SET credits_used = c.credits_used - r.total
             FROM (SELECT sum(amount) AS total FROM refunded) r
-            WHERE c.org_id = \(org) AND c.id = \(campaign) AND r.total IS NOT NULL
+            WHERE c.org_id = \(org) AND c.id = \(campaign)::uuid AND r.total IS NOT NULL
             RETURNING 1
         )
         SELECT (SELECT charged FROM batch), count(*)::bigint, coalesce(sum(amount), 0)::bigint, max(balance_after)
@@ -181,7 +183,7 @@ public struct CreditMeter: Sendable {
     /// debit row itself (`priced_message_ids` / `priced_credits`), so whoever puts the row back later can
     /// refund exactly what was charged.
     public func reserve(
-        orgID: UUID, campaignID: UUID, batchID: String, credits: Int, pricing: [(messageID: Int64, credits: Int)] = []
+        orgID: UUID, campaignID: UUID?, batchID: String, credits: Int, pricing: [(messageID: Int64, credits: Int)] = []
     ) async throws -> CreditReservation {
         guard credits > 0 else {
             throw EngineError(
@@ -193,7 +195,8 @@ public struct CreditMeter: Sendable {
                 .validationFailed, "is required: the batch id makes the charge idempotent", field: "batchID")
         }
         let metadata: Logger.Metadata = [
-            "org_id": .id(orgID), "campaign_id": .id(campaignID), "batch_id": "\(batchID)", "credits": "\(credits)",
+            "org_id": .id(orgID), "campaign_id": campaignID.map(Logger.MetadataValue.id) ?? "none",
+            "batch_id": "\(batchID)", "credits": "\(credits)",
         ]
         let rows: PostgresResult
         do {
@@ -212,7 +215,7 @@ public struct CreditMeter: Sendable {
             logger.debug("batch already charged", metadata: metadata)
             return .alreadyCharged
         }
-        let (balance, used) = try row.decode((Int64, Int64).self)
+        let (balance, used) = try row.decode((Int64, Int64?).self)
         logger.debug("batch charged", metadata: metadata)
         return .charged(balanceAfter: balance, campaignCreditsUsed: used)
     }
@@ -225,7 +228,7 @@ public struct CreditMeter: Sendable {
     /// refund would take the campaign's `credits_used` below zero.
     @discardableResult
     public func refund(
-        orgID: UUID, campaignID: UUID, batchID: String, messages: [(messageID: Int64, credits: Int)]
+        orgID: UUID, campaignID: UUID?, batchID: String, messages: [(messageID: Int64, credits: Int)]
     ) async throws -> CreditRefund {
         // A message listed twice is refunded once (its first entry).
         var seen = Set<Int64>()
@@ -252,7 +255,7 @@ public struct CreditMeter: Sendable {
         {
             throw EngineError(
                 .conflict,
-                "refunding \(total) credits would exceed what campaign \(campaignID) has spent; "
+                "refunding \(total) credits would exceed what campaign \(campaignID.map { "\($0)" } ?? "-") has spent; "
                     + "some of these messages were refunded under another batch",
                 field: "messages")
         } catch let error as PostgresError {
@@ -261,7 +264,7 @@ public struct CreditMeter: Sendable {
         let (charged, count, refunded, balance) = try rows[0].decode((Int64?, Int64, Int64, Int64?).self)
         guard let charged else {
             throw EngineError(
-                .notFound, "batch '\(batchID)' of campaign \(campaignID) was never charged: nothing to refund",
+                .notFound, "batch '\(batchID)' was never charged: nothing to refund",
                 field: "batchID")
         }
         guard charged >= total else {
@@ -273,8 +276,8 @@ public struct CreditMeter: Sendable {
         logger.debug(
             "refused messages refunded",
             metadata: [
-                "org_id": .id(orgID), "campaign_id": .id(campaignID), "batch_id": "\(batchID)",
-                "messages": "\(count)", "credits": "\(refunded)",
+                "org_id": .id(orgID), "campaign_id": campaignID.map(Logger.MetadataValue.id) ?? "none",
+                "batch_id": "\(batchID)", "messages": "\(count)", "credits": "\(refunded)",
             ])
         return CreditRefund(messagesRefunded: Int(count), credits: refunded, balanceAfter: balance)
     }
@@ -313,7 +316,7 @@ public struct CreditMeter: Sendable {
 
     /// Maps the ledger's constraint errors to engine errors a person can act on; other
     /// errors pass through unchanged.
-    func mapLedgerError(_ error: PostgresError, orgID: UUID, campaignID: UUID, credits: Int64) async -> any Error {
+    func mapLedgerError(_ error: PostgresError, orgID: UUID, campaignID: UUID?, credits: Int64) async -> any Error {
         switch (error.sqlState, error.constraint) {
         case (SQLState.checkViolation.rawValue, "credit_ledger_sufficient_credits"):
             let have =
@@ -331,7 +334,7 @@ public struct CreditMeter: Sendable {
         case (SQLState.foreignKeyViolation.rawValue, "credit_ledger_org_id_fkey"):
             return EngineError(.notFound, "no organization with id \(orgID)", field: "org")
         case (SQLState.foreignKeyViolation.rawValue, "credit_ledger_campaign_fkey"):
-            return EngineError(.notFound, "no campaign \(campaignID) in organization \(orgID)", field: "campaign")
+            return EngineError(.notFound, "no campaign \(campaignID.map { "\($0)" } ?? "-") in organization \(orgID)", field: "campaign")
         default:
             return error
         }

@@ -8,7 +8,8 @@ struct PendingReply: Sendable {
     var kind: DirectMessageKind
     /// The inbound message an auto-reply answers; nil for a test send.
     var inboundMessageID: UUID?
-    var campaignID: UUID
+    /// The campaign it is charged to; nil for a manual reply of no campaign.
+    var campaignID: UUID?
     /// The org's number it goes out from (`phone_numbers.id`, its E.164 and its fleet-wide budget
     /// in segments per second): the send takes a reservation on it. An auto-reply goes out from the
     /// number the inbound message arrived on.
@@ -25,12 +26,11 @@ struct PendingReply: Sendable {
     var attempt: Int
 
     /// The credit batch of the next attempt: `reply:<inbound id>` for an auto-reply,
-    /// `test:<row id>` for a test send, with `:<n>` for a retry after a refunded carrier refusal
-    /// (the first charge was given back, so a retry must be a new charge, and a crash-and-retry of
-    /// the same attempt must not be).
+    /// `test:<row id>` for a test send, `manual:<row id>` for a manual reply, with `:<n>` for a
+    /// retry after a refunded carrier refusal (the first charge was given back, so a retry must be
+    /// a new charge, and a crash-and-retry of the same attempt must not be).
     var batchID: String {
-        let base =
-            inboundMessageID.map { "reply:\($0.uuidString.lowercased())" } ?? "test:\(id)"
+        let base = inboundMessageID.map { "reply:\($0.uuidString.lowercased())" } ?? "\(kind.batchPrefix):\(id)"
         return attempt == 0 ? base : "\(base):\(attempt + 1)"
     }
 }

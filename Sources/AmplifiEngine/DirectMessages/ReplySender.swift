@@ -47,7 +47,7 @@ struct ReplySender: Sendable {
     ) {
         let batchID = reply.batchID
         let metadata: Logger.Metadata = [
-            "org_id": .id(reply.orgID), "campaign_id": .id(reply.campaignID), "reply_id": "\(reply.id)",
+            "org_id": .id(reply.orgID), "campaign_id": reply.campaignID.map(Logger.MetadataValue.id) ?? "none", "reply_id": "\(reply.id)",
             "batch_id": "\(batchID)",
         ]
         let name = reply.kind.logName
@@ -63,7 +63,7 @@ struct ReplySender: Sendable {
         }
         let decision = try await limiter.reserve(
             orgID: reply.orgID, senderID: reply.senderID, segments: reply.segments, ratePerSecond: reply.senderMPS,
-            maxWait: maxRateWait ?? self.maxRateWait)
+            maxWait: maxRateWait ?? self.maxRateWait, priority: reply.kind.isPriority)
         guard let reservation = decision.reservation else {
             logger.info("\(name) left pending: its number's rate budget is booked ahead", metadata: metadata)
             return (.pending, reply.credits, nil, nil)

@@ -71,11 +71,13 @@ public struct SenderRateLimiter: Sendable {
     /// would wait longer — `.wait` with nothing reserved. `maxWait` is also how far ahead every
     /// caller books, so after Redis lost its data (see ``SenderRateLimiterScripts/reserve``) the
     /// organization's numbers start again only once that long has passed, without a burst.
+    /// `priority` books ahead of what is already booked (a reply a person wrote) and pushes the
+    /// rest back by its segments.
     /// Throws ``EngineError`` (`VALIDATION_FAILED`) for a negative segment count, a
     /// non-positive rate or a burst below one segment, and Redis errors as they come.
     public func reserve(
         orgID: UUID, senderID: UUID, segments: Int, ratePerSecond: Double, burst: Double? = nil,
-        maxWait: Duration? = nil
+        maxWait: Duration? = nil, priority: Bool = false
     ) async throws -> RateDecision {
         guard segments >= 0 else {
             throw EngineError(.validationFailed, "Segment count must not be negative.", field: "segments")
@@ -105,7 +107,7 @@ public struct SenderRateLimiter: Sendable {
             keys: keys.senderReserveKeys(orgID: orgID, senderID: senderID).map { RedisArgument($0) },
             arguments: [
                 .init(segments), .init(interval), .init(burst),
-                .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1), .init(horizon),
+                .init(maxWait.map { max(0, Self.microseconds($0)) } ?? -1), .init(horizon), .init(priority ? 1 : 0),
             ])
         guard let fields = reply.array, fields.count == 3, let granted = fields[0].int, let value = fields[1].int,
             let now = fields[2].int

@@ -14,7 +14,12 @@ public import AmplifiRedis
 public enum SenderRateLimiterScripts {
     /// reserve — KEYS: sender hash, the organization's rate epoch; ARGV: segments n, emission
     /// interval T (µs per segment), burst B (segments, ≥ 1), max wait (µs, negative =
-    /// unlimited), recovery horizon H (µs, ≥ 0).
+    /// unlimited), recovery horizon H (µs, ≥ 0), priority (1 or 0).
+    ///
+    /// Priority (a reply a person wrote): the batch starts at `max(now, pause + (B-1)·T)`,
+    /// ahead of whatever is booked, and pushes the booked schedule back by its own n segments
+    /// (`tat = max(tat, now) + n·T`): the number's rate over time is unchanged, the campaign
+    /// traffic behind it slows by exactly the reply's segments, and a backoff still holds it.
     ///
     /// GCRA with reservation: the batch starts at `start = max(tat, now, pause + (B-1)·T)`
     /// and its segment j (1…n) conforms at `start + j·T − B·T`. The last term of `start`
@@ -54,13 +59,16 @@ public enum SenderRateLimiterScripts {
           end
           if epoch + horizon > now then pause = math.max(pause, epoch + horizon) end
         end
+        local priority = tonumber(ARGV[6]) == 1
         local start = math.max(tat, now, pause + (burst - 1) * interval)
+        if priority then start = math.max(now, pause + (burst - 1) * interval) end
         local base = start - burst * interval - now
         local delay = base + n * interval
         if maxWait >= 0 and delay > maxWait then
           return {0, math.ceil(delay - maxWait), now}
         end
         local newTat = start + n * interval
+        if priority then newTat = math.max(tat, now) + n * interval end
         redis.call('HSET', KEYS[1], 'tat', string.format('%.0f', newTat))
         redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((math.max(newTat, pause) - now) / 1000)))
         return {1, math.floor(base), now}

@@ -51,7 +51,10 @@ struct APICommand: AsyncParsableCommand {
         let (host, port, keyRate, keys) = (host, port, keyRate, redis.keys)
         try await carrierOptions.withCarrier(logger: logger) { carrier in
             let server = APIServer(
-                configuration: .init(host: host, port: port, keyRequestsPerSecond: keyRate), client: client,
+                configuration: .init(
+                    host: host, port: port, keyRequestsPerSecond: keyRate,
+                    carrierName: try carrierOptions.resolvedName()),
+                client: client,
                 redis: redisClient, keys: keys, carrier: carrier, logger: logger
             ) { bound in
                 print("api listening on http://\(host):\(bound)")

@@ -170,16 +170,17 @@ struct BackgroundContactLookupTests {
         try await withTestDatabase { client, _ in
             _ = try await ContactLookupTests.org(client, pending: 6)
             let carrier = LookupCarrier(failing: [ContactLookupTests.phone(2)], unknown: [ContactLookupTests.phone(4)])
-            let lookup = Self.service(client, carrier, retryAfter: .seconds(3), maxAttempts: 2)
+            // A retry delay no loaded machine's pause between two calls reaches; time is moved by hand.
+            let lookup = Self.service(client, carrier, retryAfter: .seconds(600), maxAttempts: 2)
             #expect(try await lookup.runOnce() == 6)
             // Not due yet: the two unresolved numbers wait out their retry delay.
             #expect(try await lookup.runOnce() == 0)
             try await client.query(
-                "UPDATE contacts SET lookup_attempted_at = lookup_attempted_at - interval '4 seconds'")
+                "UPDATE contacts SET lookup_attempted_at = lookup_attempted_at - interval '601 seconds'")
             #expect(try await lookup.runOnce() == 2)
             // That was their last attempt: given up, never asked for again by the background lookup.
             try await client.query(
-                "UPDATE contacts SET lookup_attempted_at = lookup_attempted_at - interval '1 hour'")
+                "UPDATE contacts SET lookup_attempted_at = lookup_attempted_at - interval '2 hours'")
             #expect(try await lookup.runOnce() == 0)
             let pending = try await Self.pending(client)
             #expect(carrier.lookups == 8 && pending == 2)

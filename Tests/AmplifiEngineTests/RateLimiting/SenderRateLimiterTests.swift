@@ -35,6 +35,26 @@ import Testing
         await client.close()
     }
 
+    @Test func aPriorityReplyGoesAheadAndPushesTheBookedTrafficBackByItsSegments() async throws {
+        let client = try await Support.sharedClient()
+        let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
+        let org = UUID(), sender = UUID()
+        // A campaign books 5 s of a 10 segments/s number.
+        let blast = Grant(
+            try await Support.reserve(limiter, org: org, sender: sender, segments: 50, rate: 10, burst: 1))
+        let decision = try await limiter.reserve(
+            orgID: org, senderID: sender, segments: 2, ratePerSecond: 10, burst: 1, priority: true)
+        let reply = try #require(decision.reservation)
+        let replyGrant = Grant(reply)
+        // The reply conforms at once (its 2 segments at the number's rate), not after the blast.
+        #expect(replyGrant.conformsAt - replyGrant.requestedAt <= 200_000, "\(replyGrant)")
+        let next = Grant(try await Support.reserve(limiter, org: org, sender: sender, segments: 1, rate: 10, burst: 1))
+        // The traffic booked after it slips by exactly the reply's 2 segments (0.2 s).
+        let expected = blast.conformsAt + 3 * 100_000
+        #expect(abs(next.conformsAt - expected) <= 1, "next at \(next.conformsAt), expected \(expected)")
+        await client.close()
+    }
+
     @Test func threeClientsShareOneNumbersBudget() async throws {
         let keys = Support.freshKeys()
         let org = UUID(), sender = UUID()
