@@ -123,13 +123,8 @@ public struct ConversationReply: Sendable {
             throw EngineError(.noFromNumber, "the organization has no default phone number; pass fromPhoneNumberId")
         }
         let (balance, billingActive) = try row.decode((Int64, Bool).self)
-        if !billingActive || balance < plan.credits {
-            throw EngineError(
-                .insufficientCredits,
-                billingActive
-                    ? "the reply costs \(plan.credits) credits and the organization has \(balance); add credits first"
-                    : "billing is switched off for this organization; switch it on before sending")
-        }
+        try CreditBalance.requireAffordable(
+            balance: balance, billingActive: billingActive, cost: plan.credits, what: "the reply")
         let id = try await client.query(
             Self.insertQuery(
                 orgID: orgID, contactID: contactID, senderID: senderID, phone: phone, plan: plan,

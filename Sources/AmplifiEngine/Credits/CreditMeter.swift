@@ -334,7 +334,9 @@ public struct CreditMeter: Sendable {
         case (SQLState.foreignKeyViolation.rawValue, "credit_ledger_org_id_fkey"):
             return EngineError(.notFound, "no organization with id \(orgID)", field: "org")
         case (SQLState.foreignKeyViolation.rawValue, "credit_ledger_campaign_fkey"):
-            return EngineError(.notFound, "no campaign \(campaignID.map { "\($0)" } ?? "-") in organization \(orgID)", field: "campaign")
+            return EngineError(
+                .notFound, "no campaign \(campaignID.map { "\($0)" } ?? "-") in organization \(orgID)",
+                field: "campaign")
         default:
             return error
         }

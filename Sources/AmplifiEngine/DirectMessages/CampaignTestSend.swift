@@ -114,13 +114,8 @@ public struct CampaignTestSend: Sendable {
                 field: "fromPhoneNumberId")
         }
         let total = plans.reduce(0) { $0 + $1.credits }
-        if !billingActive || balance < total {
-            throw EngineError(
-                .insufficientCredits,
-                billingActive
-                    ? "the test send costs \(total) credits and the organization has \(balance); add credits first"
-                    : "billing is switched off for this organization; switch it on before sending")
-        }
+        try CreditBalance.requireAffordable(
+            balance: balance, billingActive: billingActive, cost: total, what: "the test send")
         let stored = try await client.query(
             Self.insertQuery(
                 orgID: orgID, campaignID: campaignID, senderID: senderID, phones: phones, plans: plans,

@@ -47,7 +47,8 @@ struct ReplySender: Sendable {
     ) {
         let batchID = reply.batchID
         let metadata: Logger.Metadata = [
-            "org_id": .id(reply.orgID), "campaign_id": reply.campaignID.map(Logger.MetadataValue.id) ?? "none", "reply_id": "\(reply.id)",
+            "org_id": .id(reply.orgID), "campaign_id": reply.campaignID.map(Logger.MetadataValue.id) ?? "none",
+            "reply_id": "\(reply.id)",
             "batch_id": "\(batchID)",
         ]
         let name = reply.kind.logName
