@@ -105,7 +105,9 @@ public struct APIServer: Sendable {
             router: router(), host: configuration.host, port: configuration.port, serverName: "amplifi-api",
             logger: logger, onRunning: onRunning)
         // Idempotency keys past their 24 hours, forgotten by every replica (idempotent).
-        let purge = PeriodicJob(name: "idempotency keys forgotten", interval: .seconds(3_600), logger: logger) {
+        let purge = PeriodicJob(
+            name: "idempotency keys forgotten", metric: "idempotency_purge", interval: .seconds(3_600), logger: logger
+        ) {
             [idempotency] in try await idempotency.purgeExpired()
         }
         return [readiness, purge, application]

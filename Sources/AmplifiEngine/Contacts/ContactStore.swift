@@ -92,7 +92,8 @@ public struct ContactStore: Sendable {
     // history, without personal data; finished messages lose the number and text they carried
     // (rows still to be sent keep theirs, and the sender skips them as contact_deleted; `unknown`
     // rows keep theirs until settled, since the carrier's list is matched on them). An opted-out
-    // contact's phone goes to the suppression list as a hash, so it comes back opted out.
+    // contact's phone goes to the suppression list as a hash, so it comes back opted out. The
+    // contact's conversation goes too (its number and latest text are personal data).
     static func deleteQuery(orgID: UUID, contactID: UUID) -> PostgresQuery {
         """
         WITH target AS (
@@ -115,6 +116,11 @@ public struct ContactStore: Sendable {
             UPDATE reply_messages r SET to_phone = NULL
             FROM target t
             WHERE r.org_id = \(orgID) AND r.contact_id = t.id AND r.status IN ('sent', 'failed')
+            RETURNING 1
+        ), threads AS (
+            DELETE FROM conversations v
+            USING target t
+            WHERE v.org_id = \(orgID) AND (v.contact_id = t.id OR v.contact_phone = t.phone)
             RETURNING 1
         ), anonymized AS (
             UPDATE contacts c SET deleted_at = now(), phone = NULL, first_name = NULL, last_name = NULL,

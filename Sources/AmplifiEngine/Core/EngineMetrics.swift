@@ -44,6 +44,31 @@ enum EngineMetrics {
         }
     }
 
+    /// A message sent one at a time (`reply_messages`) ended a send attempt: by kind
+    /// (`auto_reply`, `test_send`, `manual_reply`) and status (`sent`, `failed`, `pending`, …).
+    static func directMessage(kind: DirectMessageKind, status: ReplyStatus) {
+        Counter(
+            label: "amplifi_direct_messages_total", dimensions: [("kind", kind.rawValue), ("status", status.rawValue)]
+        )
+        .increment()
+    }
+
+    /// A periodic job's two series at zero, when it starts (so its failure alert has a series).
+    static func registerPeriodicJob(_ name: String) {
+        for label in ["amplifi_periodic_job_rows_total", "amplifi_periodic_job_failures_total"] {
+            Counter(label: label, dimensions: [("task", name)]).increment(by: 0)
+        }
+    }
+
+    /// A periodic job (`PeriodicJob`) ran: the rows it touched, or a failure.
+    static func periodicJob(_ name: String, rows: Int?) {
+        if let rows {
+            Counter(label: "amplifi_periodic_job_rows_total", dimensions: [("task", name)]).increment(by: rows)
+        } else {
+            Counter(label: "amplifi_periodic_job_failures_total", dimensions: [("task", name)]).increment()
+        }
+    }
+
     /// A sender number was told to back off (a 429, a full queue, a busy account).
     static func backOff() {
         Counter(label: "amplifi_sender_backoffs_total").increment()

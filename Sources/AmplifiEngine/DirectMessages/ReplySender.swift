@@ -58,6 +58,7 @@ struct ReplySender: Sendable {
                     orgID: reply.orgID, campaignID: reply.campaignID, batchID: batchID, credits: reply.credits)
             } catch let error as EngineError where error.code == .insufficientCredits {
                 try await store.failUnsent(reply, errorCode: error.code.rawValue)
+                EngineMetrics.directMessage(kind: reply.kind, status: .failed)
                 logger.info("\(name) not sent: insufficient credits", metadata: metadata)
                 return (.failed, 0, nil, error.code.rawValue)
             }
@@ -124,6 +125,7 @@ struct ReplySender: Sendable {
                     "recorded": "\(recorded)",
                 ]
             ) { $1 })
+        EngineMetrics.directMessage(kind: reply.kind, status: status)
         return (status, charged, result.providerMessageID, result.error?.code)
     }
 }

@@ -59,7 +59,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             claimLease: .seconds(claimLeaseSeconds), requeueQueuedAfter: .seconds(requeueAfterSeconds), logger: logger)
         // Conversation texts past their organization's retention window (sql/021), every 10 minutes.
         let retention = PeriodicJob(
-            name: "message texts past retention redacted", interval: .seconds(600), logger: logger
+            name: "message texts past retention redacted", metric: "retention", interval: .seconds(600), logger: logger
         ) {
             try await MessageRetention(client: client).redactExpired()
         }

@@ -24,8 +24,18 @@ import Testing
                 INSERT INTO campaign_messages (org_id, campaign_id, contact_id, phone, body, status, sent_at)
                 VALUES (\(org), \(campaign), \(contact.id), '+13035550161', 'Hi Dana', 'delivered', now())
                 """)
+            let number = try await client.query(
+                "INSERT INTO phone_numbers (org_id, e164, is_default, mps) VALUES (\(org), '+13035550199', true, 1) RETURNING id"
+            )[0].decode(UUID.self, at: 0)
+            try await client.query(
+                """
+                INSERT INTO conversations (org_id, contact_phone, phone_number_id, contact_id, last_message_at,
+                                           last_direction, last_preview, message_count)
+                VALUES (\(org), '+13035550161', \(number), \(contact.id), now(), 'inbound', 'STOP', 1)
+                """)
             try await client.query("UPDATE contacts SET opted_out_at = now() WHERE id = \(contact.id)")
             try await store.delete(orgID: org, contactID: contact.id)
+            #expect(try await client.query("SELECT count(*)::int FROM conversations")[0].decode(Int.self, at: 0) == 0)
 
             let (phone, name, deleted) = try await client.query(
                 "SELECT phone, first_name, deleted_at IS NOT NULL FROM contacts WHERE id = \(contact.id)")[0]
