@@ -28,8 +28,9 @@ check-manifests:
 ## account's concurrency budget and the planner crash test
 ## (60,000 contacts planned twice by real processes) run after the rest, so they do not starve the
 ## timing-sensitive tests of a 2-core machine, nor are starved by them. The HTTP fleet tests
-## (the API's event stream and documented-API client while real workers send, and the carrier-sim
-## server end to end with callbacks out of order) follow in a phase of their own: in the bulk,
+## (the API's event stream and documented-API client while real workers send, the carrier-sim
+## server end to end with callbacks out of order, a reply during a campaign) follow in a phase of
+## their own: in the bulk,
 ## beside the 100,000-contact planner and importer tests, their callbacks came late enough to
 ## miss a 90 s window.
 ## The fuzz tests (thousands of seeded cases per parser, CPU-bound) run on their own too, so they
@@ -39,7 +40,7 @@ check-manifests:
 ## right after the bulk, one test at a time (about 40 s), so neither a hundred other suites
 ## starting servers at once nor each other can push them past their windows.
 FLEET_TESTS = MisbehavingCarrierTests|PlannerCrashTests|CarrierBudgetFleetTests
-HTTP_FLEET_TESTS = APIFleetTests|CarrierSimulatorEndToEndTests
+HTTP_FLEET_TESTS = APIFleetTests|CarrierSimulatorEndToEndTests|ReplyPriorityFleetTests
 FUZZ_TESTS = FuzzTests
 TIMING_TESTS = ClaimSafetyTests|PostgresPoolTests|AutoReplyLimitsTests|ReceiverHardeningTests|RedisClientTests|ReceiverTests|SenderRateLimiterTests
 test: deps lint
