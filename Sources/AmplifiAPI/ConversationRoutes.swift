@@ -102,8 +102,8 @@ public struct ConversationRoutes: Sendable {
         var timezone: String
     }
 
-    /// What a reply answers (the conversations document's shape): the message's log entry, the
-    /// carrier and its id for the message.
+    /// What a reply answers, in the reply endpoint's own shape rather than the data envelope (what
+    /// its clients read): the message's log entry, the carrier and its id for the message.
     struct Replied: Encodable {
         struct Log: Encodable {
             var id: String

@@ -582,7 +582,7 @@ public enum OpenAPIDocument {
             ],
             "ReplyAnswer": [
                 "type": "object", "required": ["success", "messageLog", "provider", "providerMessageId"],
-                "description": "the conversations document's shape (not the data envelope)",
+                "description": "the reply endpoint's own shape, not the data envelope (what its clients read)",
                 "properties": [
                     "success": ["const": true],
                     "messageLog": [

@@ -83,7 +83,7 @@ struct APIServerTests {
                         answer.success == false
                             && answer.errorFields?.isSuperset(of: ["code", "message", "request_id"]) == true)
                 } else if template.hasPrefix("/api/"), !template.hasSuffix("/events"), !template.hasSuffix("/reply") {
-                    // (A stream has no envelope; a reply answers in the conversations document's own shape.)
+                    // (A stream has no envelope; a reply answers in its endpoint's own shape.)
                     #expect(answer.success == true && answer.hasData, "\(answer)")
                 }
             }

@@ -142,17 +142,19 @@ struct SegmentCommand: AsyncParsableCommand {
     struct OneSegment: ParsableArguments {
         @OptionGroup var target: Target
 
-        @Argument(help: "The segment's id.")
-        var id: String
-
-        func validate() throws {
-            guard UUID(uuidString: id) != nil else { throw ValidationError("\"\(id)\" is not a segment id (a UUID)") }
-        }
+        @Argument(
+            help: "The segment's id.",
+            transform: { text in
+                guard let id = UUID(uuidString: text) else {
+                    throw ValidationError("\"\(text)\" is not a segment id (a UUID)")
+                }
+                return id
+            })
+        var id: UUID
 
         /// Runs `body` with the store, the organization's id and the segment's id.
         func run(_ body: @escaping (SegmentStore, UUID, UUID) async throws -> Void) async throws {
-            let segmentID = UUID(uuidString: id)!
-            try await target.run { store, org in try await body(store, org, segmentID) }
+            try await target.run { [id] store, org in try await body(store, org, id) }
         }
     }
 }
