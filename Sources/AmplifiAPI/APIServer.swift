@@ -68,7 +68,7 @@ public struct APIServer: Sendable {
         self.segments = SegmentRoutes(store: segmentStore)
         self.contacts = ContactRoutes(store: ContactStore(client: client, logger: logger), segments: segmentStore)
         self.conversations = ConversationRoutes(
-            store: ConversationStore(client: client, logger: logger),
+            store: ConversationStore(client: client),
             reply: ConversationReply(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger),
             provider: configuration.carrierName)
         self.readiness = ReadinessProbe(checks: DependencyCheck.standard(client: client, redis: redis))

@@ -1,7 +1,6 @@
 import AmplifiMessaging
 public import AmplifiPostgres
 public import Foundation
-public import Logging
 
 /// An organization's inbox: conversations listed from their own rows (kept by the statements that
 /// store messages, sql/020_conversations.sql), a conversation's history merged from what was
@@ -42,12 +41,10 @@ public struct ConversationStore: Sendable {
     }
 
     let client: PostgresClient
-    let logger: Logger
 
     /// A store over `client`.
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient) {
         self.client = client
-        self.logger = logger
     }
 
     // MARK: - SQL

@@ -16,7 +16,7 @@ import Testing
             let (org, sender, contact) = try await F.orgWithContact(client)
             _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let handler = try await F.handler(client, carrier: F.carrier(), logger: F.logger)
-            let store = ConversationStore(client: client, logger: F.logger)
+            let store = ConversationStore(client: client)
 
             _ = try await handler.handle(F.message("YES"))
             _ = try await handler.handle(F.message("What are your hours?"))
@@ -64,7 +64,7 @@ import Testing
             let (org, sender, contact) = try await F.orgWithContact(client)
             _ = try await F.campaign(client, org: org, sender: sender, contact: contact)
             let handler = try await F.handler(client, carrier: F.carrier(), logger: F.logger)
-            let store = ConversationStore(client: client, logger: F.logger)
+            let store = ConversationStore(client: client)
             let retention = MessageRetention(client: client)
             _ = try await handler.handle(F.message("YES"))
             #expect(try await retention.redactExpired() == 0, "no window: nothing goes")
