@@ -14,10 +14,13 @@ RUN apt-get update \
 WORKDIR /src
 # Resolve dependencies first so source edits reuse this layer.
 COPY Package.swift ./
+COPY Plugins ./Plugins
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --product amplifi --static-swift-stdlib \
+# The image's version is baked into the binary (`amplifi --version`): the context has no .git.
+ARG VERSION=0.13.0
+RUN AMPLIFI_BUILD_VERSION="${VERSION}" swift build -c release --product amplifi --static-swift-stdlib \
  && install -D "$(swift build -c release --show-bin-path)/amplifi" /out/usr/bin/amplifi
 COPY sql /out/usr/share/amplifi/sql
 RUN install -D /usr/libexec/swift/linux/swift-backtrace-static /out/usr/libexec/swift/linux/swift-backtrace-static
@@ -33,8 +36,7 @@ RUN apt-get update \
  && groupadd --system --gid 10001 amplifi \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent amplifi
 COPY --from=build /out/ /
-ENV AMPLIFI_BUILD_COMMIT=${VERSION} \
-    SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=mentioned,interactive=no,swift-backtrace=/usr/libexec/swift/linux/swift-backtrace-static
+ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=mentioned,interactive=no,swift-backtrace=/usr/libexec/swift/linux/swift-backtrace-static
 USER 10001:10001
 ENTRYPOINT ["/usr/bin/amplifi"]
 CMD ["--help"]

@@ -14,7 +14,7 @@ build: deps
 ## The formatting rules of .swift-format, checked strictly (swift-format ships with the toolchain).
 ## `swift format format -i -r Package.swift Sources Tests` applies them.
 lint:
-	swift format lint --strict -r Package.swift Sources Tests
+	swift format lint --strict -r Package.swift Plugins Sources Tests
 
 ## The files in deploy/ checked against the built binary: every YAML/JSON file parses, every
 ## subcommand and flag they run exists in `amplifi … --help`, every AMPLIFI_*/TWILIO_* variable and

@@ -125,8 +125,11 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["BuildVersionStamp"]
         ),
+        // The build's version (git describe, or AMPLIFI_BUILD_VERSION) baked into the binary.
+        .plugin(name: "BuildVersionStamp", capability: .buildTool()),
 
         // MARK: HTTP servers: the Twilio-compatible carrier simulator, and the receiver of
         // status callbacks and inbound messages
@@ -345,7 +348,7 @@ let package = Package(
             name: "amplifiTests",
             dependencies: [
                 "amplifi", "AmplifiLocalServers", "AmplifiTestSupport", "AmplifiPostgres", "AmplifiCarriers",
-                "AmplifiMessaging", "AmplifiAPI", "AmplifiRedis", "AmplifiEngine",
+                "AmplifiMessaging", "AmplifiAPI", "AmplifiRedis", "AmplifiEngine", "AmplifiObservability",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

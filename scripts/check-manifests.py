@@ -16,11 +16,14 @@ Usage: scripts/check-manifests.py PATH_TO_AMPLIFI_BINARY
 - every PromQL expression in them has balanced brackets and quotes.
 Exits non-zero with one line per problem.
 
+AMPLIFI_DEPLOY_DIR checks another directory laid out like deploy/ (the tests' broken copies).
+
 With --metric-names, prints the metric names (amplifi_* and process_*, without a histogram's
 _bucket/_sum/_count suffix) that the PromQL expressions of the dashboards and rule files use, one
 per line, sorted, and exits 0 (non-zero, with the problems, when one of those files does not parse).
 """
 import json
+import os
 import pathlib
 import re
 import subprocess
@@ -29,7 +32,8 @@ import sys
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
+# AMPLIFI_DEPLOY_DIR: check another copy of deploy/ (the tests prove each check catches its fault).
+DEPLOY = pathlib.Path(os.environ.get("AMPLIFI_DEPLOY_DIR") or ROOT / "deploy").resolve()
 DASHBOARDS = DEPLOY / "grafana"
 RULES = DEPLOY / "prometheus"
 problems = []
@@ -262,7 +266,7 @@ def query_files():
 def print_metric_names():
     names = set()
     for path in query_files():
-        name = path.relative_to(ROOT)
+        name = path.relative_to(DEPLOY.parent)
         try:
             if path.suffix == ".json":
                 exprs = dashboard_exprs(name, json.loads(path.read_text()))
@@ -294,7 +298,7 @@ def main():
     for path in sorted(DEPLOY.rglob("*")):
         if not path.is_file():
             continue
-        name = path.relative_to(ROOT)
+        name = path.relative_to(DEPLOY.parent)
         text = path.read_text()
         if path.suffix in (".yml", ".yaml"):
             try:

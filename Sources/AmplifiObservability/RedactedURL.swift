@@ -21,10 +21,11 @@ public enum AmplifiVersion {
     /// The release this source tree is.
     public static let release = "0.13.0"
 
-    /// `release`, plus the commit when the image was built with `AMPLIFI_BUILD_COMMIT` set
-    /// (the Dockerfile passes it).
-    public static var description: String {
-        let commit = ProcessInfo.processInfo.environment["AMPLIFI_BUILD_COMMIT"].flatMap { $0.isEmpty ? nil : $0 }
-        return commit.map { "\(release) (\($0))" } ?? release
-    }
+    /// What the build was made from, baked in at build time by the `BuildVersionStamp` plugin:
+    /// `git describe --tags --always --dirty` of the tree (`20fcacd`, `20fcacd-dirty`), the image's
+    /// `VERSION` in a Docker build, `unknown` when neither was there.
+    public static let build = BuildStamp.version
+
+    /// `0.13.0 (20fcacd)`: the release and the build.
+    public static var description: String { "\(release) (\(build))" }
 }

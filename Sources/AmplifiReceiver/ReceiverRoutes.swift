@@ -71,12 +71,10 @@ public struct ReceiverRoutes: Sendable {
         router.post(RouterPath(Self.inboundPath)) { request, context in
             try await self.inboundMessage(request, logger: context.logger)
         }
+        // Health stays on the public port for a load balancer in front of the receiver (cloud load
+        // balancers probe the port they forward to); metrics are on the admin port only, so nothing
+        // behind the public ingress can read them.
         health.add(to: router)
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: self.metrics.render())))
-        }
         return router
     }
 

@@ -1,5 +1,6 @@
 import AmplifiObservability
 import ArgumentParser
+import Foundation
 
 /// The `amplifi` command: one binary, one subcommand per process role.
 @main
@@ -15,4 +16,26 @@ struct Amplifi: AsyncParsableCommand {
             BackfillStatusCommand.self, MessageCommand.self, DemoCommand.self, BenchCommand.self, ChaosCommand.self,
         ]
     )
+
+    /// Sets the log format and level of every command (`AMPLIFI_LOG_FORMAT`, `AMPLIFI_LOG_LEVEL`):
+    /// the long-running roles and the one-shot commands a CronJob or an init container runs
+    /// (`migrate`, `backfill-status`) alike. Logs go to standard error; a command's output (its
+    /// report, `--json`) to standard output. Then parses and runs the command.
+    static func main() async {
+        do {
+            try LogSetup(environment: ProcessInfo.processInfo.environment).bootstrap()
+        } catch {
+            exit(withError: ValidationError(error.description))
+        }
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

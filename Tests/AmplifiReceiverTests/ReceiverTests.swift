@@ -244,7 +244,7 @@ struct ReceiverTests {
         }
     }
 
-    @Test func healthAndMetrics() async throws {
+    @Test func healthOnThePublicPortMetricsOnlyOnTheAdminPort() async throws {
         try await withTestDatabase { client, _ in
             try await ReceiverHarness.with(client) { receiver in
                 try await receiver.waitUntilReady()
@@ -252,9 +252,9 @@ struct ReceiverTests {
                 #expect(health.status == 200)
                 #expect(health.body == "ready\n")
                 #expect(try await receiver.get("/livez").body == "ok\n")
-                let metrics = try await receiver.get("/metrics")
-                #expect(metrics.status == 200)
-                #expect(metrics.body.contains("amplifi_receiver_status_callbacks_total"))
+                // Metrics are served on the admin port only (AdminPortTests), never to the public.
+                #expect(try await receiver.get("/metrics").status == 404)
+                #expect(receiver.metrics.render().contains("amplifi_receiver_status_callbacks_total"))
             }
         }
     }

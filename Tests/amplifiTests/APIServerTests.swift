@@ -308,6 +308,24 @@ struct APIServerTests {
         }
     }
 
+    /// Like every long-running role, the API serves health and metrics on its admin port only.
+    @Test func theAPIServesHealthAndMetricsOnItsAdminPort() async throws {
+        let admin = try LocalNetwork.freePort()
+        try await Self.withAPI(arguments: ["--admin-port", "\(admin)"]) { _, api in
+            try await LocalNetwork.waitUntil("the API's admin port to be ready", timeout: 30) {
+                (try? await AdminPortTests.get(port: admin, "/readyz"))?.0 == 200
+            }
+            #expect(try await AdminPortTests.get(port: admin, "/livez").0 == 200)
+            let (status, _, _) = try await api.call(.GET, "/api/campaigns", key: nil)
+            #expect(status == 401)
+            let metrics = try await AdminPortTests.get(port: admin, "/metrics").1
+            let refused = AdminPortTests.sample(
+                #"amplifi_http_responses_total{server="public",class="4xx"}"#, in: metrics)
+            #expect(refused == 1, "\(metrics)")
+            #expect(try await AdminPortTests.get(port: api.port, "/metrics").0 == 404, "no metrics for the public")
+        }
+    }
+
     @Test func aTestSendReachesTheCarrierRenderedChargedAndNeverToAnOptedOutNumber() async throws {
         typealias E2E = CarrierSimulatorEndToEndTests
         let (simulator, simulatorPort) = try await E2E.launchSimulator(

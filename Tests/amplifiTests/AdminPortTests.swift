@@ -1,4 +1,5 @@
 import AmplifiLocalServers
+import AmplifiObservability
 import AmplifiPostgres
 import AmplifiTestSupport
 import AsyncHTTPClient
@@ -118,6 +119,10 @@ struct AdminPortTests {
             #expect(Self.sample("process_cpu_seconds_total", in: metrics) != nil)
             #expect(!metrics.contains("+1"), "no phone number in a label")
 
+            try await LocalNetwork.waitUntil("the scheduler to be ready", timeout: 30) {
+                (try? await Self.get(port: schedulerPort, "/readyz"))?.0 == 200
+            }
+            #expect(try await Self.get(port: schedulerPort, "/livez").0 == 200)
             let (schedulerStatus, schedulerMetrics) = try await Self.get(port: schedulerPort, "/metrics")
             #expect(schedulerStatus == 200)
             #expect(Self.sample("process_open_fds", in: schedulerMetrics) != nil)
@@ -130,6 +135,29 @@ struct AdminPortTests {
             #expect(Self.sample("amplifi_chunk_queue_depth", in: gauges) == 0)
             #expect(Self.sample(#"amplifi_messages_unfinished{status="pending"}"#, in: gauges) == 0)
             #expect(Self.sample("amplifi_admission_lag_seconds", in: gauges) == 0)
+            // A running campaign's progress is published while it runs, and removed once it ends.
+            let paused = try await client.query(
+                """
+                INSERT INTO campaigns (org_id, name, message, contact_filter, status, status_reason, timezone,
+                                       audience_count, sent_count)
+                VALUES (\(fixture.org), 'progress', 'Hi', '{}'::jsonb, 'paused', 'ops', 'UTC', 40, 15) RETURNING id
+                """)[0].decode(UUID.self, at: 0).uuidString.lowercased()
+            func progress(_ state: String) async -> Double? {
+                let body = (try? await Self.get(port: schedulerPort, "/metrics"))?.1 ?? ""
+                let line = body.split(separator: "\n").first {
+                    $0.hasPrefix("amplifi_campaign_messages{") && $0.contains("campaign_id=\"\(paused)\"")
+                        && $0.contains("state=\"\(state)\"")
+                }
+                return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            try await LocalNetwork.waitUntil("the paused campaign's progress", timeout: 30) {
+                await progress("audience") == 40
+            }
+            #expect(await progress("sent") == 15)
+            try await client.query("UPDATE campaigns SET status = 'canceled' WHERE id = \(UUID(uuidString: paused)!)")
+            try await LocalNetwork.waitUntil("the canceled campaign's series to go", timeout: 30) {
+                await progress("audience") == nil
+            }
 
             // The background lookup resolved the other organization's contacts.
             try await LocalNetwork.waitUntil("the lookup role to resolve the pending contacts", timeout: 30) {
@@ -160,12 +188,15 @@ struct AdminPortTests {
                 "\(receiverMetrics)")
 
             // Every metric deploy/ queries is exported by a running role, except the two that appear with
-            // their first event (a carrier error code, a sender number that had to wait for its rate).
+            // their first event (a carrier error code, a sender number that had to wait for its rate) and
+            // the per-campaign progress, there only while a campaign runs (checked above).
             var exported = Set<String>()
             for port in [workerPort, schedulerPort, receiverAdminPort, lookupAdminPort] {
                 exported.formUnion(Self.families(in: try await Self.get(port: port, "/metrics").1))
             }
-            let appearOnFirstEvent: Set = ["amplifi_carrier_errors_total", "amplifi_sender_rate_wait_seconds_total"]
+            let appearOnFirstEvent: Set = [
+                "amplifi_carrier_errors_total", "amplifi_sender_rate_wait_seconds_total", "amplifi_campaign_messages",
+            ]
             let missing = try await Self.namesQueriedByDeploy().subtracting(exported).subtracting(appearOnFirstEvent)
             #expect(missing.isEmpty, "queried in deploy/ but exported by no role: \(missing.sorted())")
             #expect(exported.contains("amplifi_pool_wait_seconds") && exported.contains("amplifi_http_responses_total"))
@@ -195,6 +226,63 @@ struct AdminPortTests {
             environment: ["AMPLIFI_CARRIER": ""])
         #expect(output.status != 0)
         #expect(output.stderr.contains("AMPLIFI_CARRIER"), "\(output)")
+    }
+
+    @Test(arguments: [["worker", "--carrier", "sim"], ["receiver", "--port", "1", "--allow-demo-token"]])
+    func aMalformedPublicURLIsRefusedAtStartup(role: [String]) async throws {
+        for url in ["hooks.example.org", "ftp://hooks.example.org", "https://hooks.example.org/?x=1"] {
+            let output = try await AmplifiExecutable.run(
+                role + ["--database-url", "postgres://127.0.0.1:1/none", "--redis-url", "redis://127.0.0.1:1/0"],
+                environment: ["AMPLIFI_PUBLIC_URL": url, "TWILIO_AUTH_TOKEN": "test-token"])
+            #expect(output.status != 0, "\(url): \(output)")
+            #expect(output.stderr.contains("is not an http(s) base URL"), "\(url): \(output)")
+        }
+    }
+
+    /// Twilio without a public URL sends, but no status callback ever comes: the worker says so loudly,
+    /// in the JSON log format the deployment asks for.
+    @Test func aTwilioWorkerWithoutAPublicURLWarns() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("worker-\(UUID()).log")
+        let worker = try AmplifiExecutable.launch(
+            ["worker", "--database-url", "postgres://127.0.0.1:1/none", "--redis-url", "redis://127.0.0.1:1/0"],
+            environment: [
+                "AMPLIFI_CARRIER": "twilio", "AMPLIFI_PUBLIC_URL": "", "AMPLIFI_LOG_FORMAT": "json",
+                "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000", "TWILIO_AUTH_TOKEN": "test-token",
+                "TWILIO_BASE_URL": "http://127.0.0.1:1",
+            ], logTo: log)
+        defer { worker.terminate() }
+        try await LocalNetwork.waitUntil("the warning", timeout: 60) {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("no AMPLIFI_PUBLIC_URL")
+        }
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        let warning = try #require(lines.first { $0.contains("no AMPLIFI_PUBLIC_URL") })
+        let object = try JSONSerialization.jsonObject(with: Data(warning.utf8)) as? [String: Any]
+        #expect(object?["level"] as? String == "warning", "\(warning)")
+        let startup = try #require(lines.first { $0.contains("\"starting\"") })
+        #expect(startup.contains("http://127.0.0.1:1"), "the carrier endpoint is on the startup line: \(startup)")
+    }
+
+    /// One-shot commands (the CronJob's backfill, the init container's migrate) log in the format asked
+    /// for, on standard error, so `--json` output on standard output stays parseable.
+    @Test func oneShotCommandsLogInTheConfiguredFormat() async throws {
+        let output = try await AmplifiExecutable.run(
+            ["backfill-status", "--database-url", "postgres://127.0.0.1:1/none"],
+            environment: ["AMPLIFI_LOG_FORMAT": "json", "AMPLIFI_LOG_LEVEL": "debug"])
+        #expect(output.status != 0)
+        #expect(!output.stdout.contains("{\"timestamp\""), "\(output)")
+        let bad = try await AmplifiExecutable.run(["migrate"], environment: ["AMPLIFI_LOG_FORMAT": "yaml"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("AMPLIFI_LOG_FORMAT=yaml is not known: use one of text, json"), "\(bad)")
+    }
+
+    /// `--version` names the release and the build baked in at build time (git describe here).
+    @Test func theVersionNamesTheBuild() async throws {
+        let output = try await AmplifiExecutable.run(["--version"])
+        #expect(output.status == 0)
+        let version = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(version.hasPrefix(AmplifiVersion.release + " ("), "\(version)")
+        #expect(version == AmplifiVersion.description, "the binary and the library agree: \(version)")
+        #expect(AmplifiVersion.build != "unknown", "a git checkout stamps its commit: \(version)")
     }
 }
 
@@ -237,6 +325,27 @@ struct OrgCreditsCommandTests {
             let active = try await client.query("SELECT billing_active FROM organizations WHERE name = 'Ops'")[0]
                 .decode(Bool.self, at: 0)
             #expect(!active)
+        }
+    }
+
+    /// A campaign paused for want of credits names the commands that unblock it in `campaign show`.
+    @Test func campaignShowNamesTheCommandsThatUnblockACreditPause() async throws {
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 1)
+            try await client.query(
+                """
+                UPDATE campaigns SET status = 'paused', status_reason = 'insufficient_credits'
+                WHERE id = \(fixture.campaign)
+                """)
+            let shown = try await AmplifiExecutable.run(
+                ["campaign", "show", fixture.campaign.uuidString.lowercased()],
+                environment: ["AMPLIFI_DATABASE_URL": url])
+            #expect(shown.status == 0, "\(shown)")
+            #expect(shown.stdout.contains("paused (insufficient_credits)"), "\(shown)")
+            #expect(
+                shown.stdout.contains(
+                    "To resume:    amplifi org credits add \(fixture.org.uuidString.lowercased()) N --reason R"),
+                "\(shown)")
         }
     }
 }

@@ -10,8 +10,8 @@ import Synchronization
 /// by status, unfinished messages by status, how long the oldest due campaign has waited to start
 /// (`amplifi_admission_lag_seconds`), how long the oldest sending campaign has been sending
 /// (`amplifi_oldest_sending_campaign_seconds`) and how long the oldest queued chunk job has
-/// waited at the head of its organization's queue (`amplifi_oldest_queued_chunk_seconds`). Four
-/// Redis reads and three queries, each bounded by the work in progress (the message counts use the
+/// waited at the head of its organization's queue (`amplifi_oldest_queued_chunk_seconds`), and
+/// the running campaigns' progress (``CampaignProgressGauges``). Four Redis reads and four queries, each bounded by the work in progress (the message counts use the
 /// partial index over unfinished rows).
 ///
 /// Queued jobs carry no enqueue time, so the chunk age is observed: the scheduler remembers when
@@ -22,6 +22,7 @@ struct FleetGauges: Sendable {
     let chunks: FairChunkQueue
     let admissions: AdmissionQueue
     let headWatch = QueueHeadWatch()
+    let progress = CampaignProgressGauges()
 
     /// Message statuses that are not final, the ones an operator watches drain.
     static let unfinished: [MessageStatus] = [.pending, .deferred, .held, .sending, .unknown]
@@ -70,6 +71,7 @@ struct FleetGauges: Sendable {
         for (status, count) in messages {
             Gauge(label: "amplifi_messages_unfinished", dimensions: [("status", status)]).record(count)
         }
+        try await progress.refresh(client)
     }
 }
 

@@ -207,9 +207,10 @@ public struct ChunkSender: Sendable {
                 _ = try await campaigns.transition(
                     campaignID: batch.job.campaignID, orgID: batch.job.orgID, to: .paused, reason: reason)
                 var metadata = batch.metadata.merging(["reason": "\(reason)"]) { $1 }
-                if reason == "insufficient_credits" {
-                    metadata["unblock"] =
-                        "amplifi org credits add \(batch.job.orgID.uuidString.lowercased()) N --reason R (or amplifi org billing ORG on), then amplifi campaign resume \(batch.job.campaignID.uuidString.lowercased())"
+                if let hint = CampaignPauseReason.unblockHint(
+                    reason: reason, orgID: batch.job.orgID, campaignID: batch.job.campaignID)
+                {
+                    metadata["unblock"] = "\(hint)"
                 }
                 logger.warning("campaign paused", metadata: metadata)
                 outcome.stop = .paused
@@ -291,7 +292,8 @@ public struct ChunkSender: Sendable {
             } catch let error as EngineError where error.code == .insufficientCredits {
                 // Nothing was charged: the rows go back to pending (the caller writes them).
                 EngineMetrics.creditsRefused()
-                return BatchOutcome(pauseReason: "insufficient_credits", segmentsPerMessage: segmentsPerMessage)
+                return BatchOutcome(
+                    pauseReason: CampaignPauseReason.insufficientCredits, segmentsPerMessage: segmentsPerMessage)
             }
             for row in pricing { ledger.charged(row.messageID, credits: row.credits) }
         }

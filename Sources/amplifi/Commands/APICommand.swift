@@ -45,6 +45,7 @@ struct APICommand: AsyncParsableCommand {
         runtime.logStartup([
             "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
             "carrier": "\(try carrierOptions.resolvedName())",
+            "carrier_endpoint": "\(try carrierOptions.endpointDescription())",
         ])
         let client = PostgresClient(url: databaseURL, maxConnections: try pools.postgres(roleDefault: 8))
         let redisClient = try RedisClient(url: redisURL, maxConnections: try pools.redis(roleDefault: 4))

@@ -198,6 +198,11 @@ struct CampaignCommand: AsyncParsableCommand {
         line("ID", campaign.id.uuidString.lowercased())
         line("Name", campaign.name)
         line("Status", campaign.status.rawValue + (campaign.statusReason.map { " (\($0))" } ?? ""))
+        if campaign.status == .paused, let reason = campaign.statusReason,
+            let hint = CampaignPauseReason.unblockHint(reason: reason, orgID: campaign.orgID, campaignID: campaign.id)
+        {
+            line("To resume", hint)
+        }
         switch (campaign.segmentID, campaign.contactFilter) {
         case (let segment?, _): line("Audience", "segment \(segment.uuidString.lowercased())")
         case (nil, let filter?): line("Audience", "filter \(filter.jsonText)")

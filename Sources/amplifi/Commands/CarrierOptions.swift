@@ -1,5 +1,6 @@
 import AmplifiMessaging
 import AmplifiCarriers
+import AmplifiObservability
 import ArgumentParser
 import Foundation
 import Logging
@@ -32,6 +33,14 @@ struct CarrierOptions: ParsableArguments {
             "no carrier configured: set AMPLIFI_CARRIER=twilio (with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) "
                 + "or pass --carrier twilio; --carrier sim runs the in-process simulator, which sends nothing "
                 + "but charges credits, so it runs only when named")
+    }
+
+    /// Where the carrier is, for the startup line: the Twilio base URL without credentials
+    /// (`TWILIO_BASE_URL`, else Twilio's own), `in-process` for the simulator.
+    func endpointDescription() throws -> String {
+        guard try resolvedName() == "twilio" else { return "in-process" }
+        let configured = Environment.value("TWILIO_BASE_URL").flatMap { $0.isEmpty ? nil : $0 }
+        return RedactedURL.describe(configured ?? TwilioCarrierConfiguration.defaultBaseURL)
     }
 
     /// The carrier named by `--carrier` / `AMPLIFI_CARRIER`; the simulator answers after `simulatedLatency`,

@@ -20,7 +20,8 @@ struct ReceiverCommand: AsyncParsableCommand {
             (workers set this when AMPLIFI_PUBLIC_URL is set; <public URL>/twilio/status/<message id>, the \
             URL of messages sent before migration 011, is still accepted), inbound messages to <public URL>/twilio/inbound (the \
             messaging webhook of your numbers). GET /livez (the process answers), /readyz and /healthz \
-            (Postgres and Redis answered the last background probe) and /metrics (Prometheus) are served too.
+            (Postgres and Redis answered the last background probe) are served too, for a load balancer; \
+            /metrics is on the admin port only (--admin-port).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -34,10 +35,8 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port: Int
 
-    @Option(
-        help: "The URL the carrier posts to (Twilio signs it). Default: $AMPLIFI_PUBLIC_URL, else http://<host>:<port>."
-    )
-    var publicURL: String?
+    /// The URL the carrier posts to; unset: http://<host>:<port> (a local test).
+    @OptionGroup var publicURLOptions: PublicURLOptions
 
     @Option(
         help:
@@ -83,7 +82,7 @@ struct ReceiverCommand: AsyncParsableCommand {
             role: "receiver", admin: admin, metrics: RoleMetrics(registry: metrics.registry))
         let logger = runtime.logger
         let authToken = try Self.authToken(allowDemoToken: allowDemoToken)
-        let publicURL = publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL") ?? "http://\(host):\(port)"
+        let publicURL = try publicURLOptions.resolved() ?? "http://\(host):\(port)"
         let (databaseURL, redisURL) = (try database.resolvedURL(), try redis.resolvedURL())
         runtime.logStartup([
             "carrier": "\(try carrierOptions.resolvedName())", "public_url": "\(RedactedURL.describe(publicURL))",

@@ -37,22 +37,18 @@ struct AdminOptions: ParsableArguments {
     }
 }
 
-/// What every long-running role sets up before its work: the log format and level
-/// (`AMPLIFI_LOG_FORMAT`, `AMPLIFI_LOG_LEVEL`), the process metrics registry that swift-metrics
-/// reports into, the startup line, and the admin server.
+/// What every long-running role sets up before its work: the process metrics registry that
+/// swift-metrics reports into, the startup line, and the admin server (the log format and level
+/// are set for every command by `Amplifi.main`).
 struct RoleRuntime {
     let role: String
     let logger: Logger
     let metrics: RoleMetrics
     let admin: AdminOptions
 
-    /// Bootstraps logging and metrics for `role` (once per process) and returns the role's logger.
+    /// Bootstraps metrics for `role` (once per process; logging was set up by `Amplifi.main` for
+    /// every command) and returns the role's logger.
     static func start(role: String, admin: AdminOptions, metrics: RoleMetrics = RoleMetrics()) throws -> RoleRuntime {
-        do {
-            try LogSetup(environment: ProcessInfo.processInfo.environment).bootstrap()
-        } catch {
-            throw ValidationError(error.description)
-        }
         metrics.bootstrap()
         return RoleRuntime(role: role, logger: Logger(label: "amplifi.\(role)"), metrics: metrics, admin: admin)
     }

@@ -123,11 +123,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Simulated carrier latency per batch, in milliseconds.")
     var simLatencyMilliseconds = 0
 
-    @Option(
-        help:
-            "Where the carrier reaches `amplifi receiver`; status callbacks go to <url>/twilio/status/<org id>/<message id>. Default: $AMPLIFI_PUBLIC_URL (unset: no callbacks)."
-    )
-    var publicURL: String?
+    @OptionGroup var publicURLOptions: PublicURLOptions
 
     func validate() throws {
         _ = try FlagValidation.count(leaseSeconds, flag: "lease-seconds", in: 1...3_600, unit: "seconds")
@@ -150,19 +146,8 @@ struct WorkerCommand: AsyncParsableCommand {
         }
     }
 
-    /// `--public-url`, else `AMPLIFI_PUBLIC_URL`, checked: an http(s) URL with a host; nil when unset.
-    func resolvedPublicURL() throws -> String? {
-        guard let text = (publicURL ?? Environment.value("AMPLIFI_PUBLIC_URL")).flatMap({ $0.isEmpty ? nil : $0 })
-        else { return nil }
-        guard let parts = URLComponents(string: text), ["http", "https"].contains(parts.scheme?.lowercased() ?? ""),
-            let host = parts.host, !host.isEmpty, parts.query == nil
-        else {
-            throw ValidationError(
-                "the public URL \"\(text)\" is not an http(s) base URL such as https://hooks.example.org: "
-                    + "it is where the carrier posts status callbacks (set AMPLIFI_PUBLIC_URL or --public-url)")
-        }
-        return text
-    }
+    /// `--public-url`, else `AMPLIFI_PUBLIC_URL`, checked (``PublicURLOptions``); nil when unset.
+    func resolvedPublicURL() throws -> String? { try publicURLOptions.resolved() }
 
     /// The sender loops' configuration.
     func senderConfiguration(workerID: String, callbackBase: String?) -> ChunkSenderConfiguration {
@@ -179,7 +164,8 @@ struct WorkerCommand: AsyncParsableCommand {
         let publicURL = try resolvedPublicURL()
         let carrierName = try carrierOptions.resolvedName()
         runtime.logStartup([
-            "worker_id": "\(id)", "carrier": "\(carrierName)", "sender_loops": "\(concurrency)",
+            "worker_id": "\(id)", "carrier": "\(carrierName)",
+            "carrier_endpoint": "\(try carrierOptions.endpointDescription())", "sender_loops": "\(concurrency)",
             "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
             "public_url": "\(publicURL.map(RedactedURL.describe) ?? "none")",
         ])
