@@ -7,7 +7,8 @@ Usage: scripts/check-manifests.py PATH_TO_AMPLIFI_BINARY
 - every YAML document and JSON file under deploy/ parses;
 - every `amplifi` subcommand a container or compose service runs exists (`amplifi SUB --help`
   succeeds) and every `--flag` it passes is in that subcommand's help output;
-- every AMPLIFI_* and TWILIO_* variable named in deploy/ is read somewhere in Sources/;
+- every AMPLIFI_* and TWILIO_* variable named in deploy/ is read somewhere in Sources/ and named
+  by the help of `amplifi` or of a command the manifests run (`--help` output, not a copied list);
 - every amplifi_* metric name in deploy/ is registered somewhere in Sources/;
 - every Prometheus rule file (deploy/prometheus/*.yml) has groups of rules, each rule an `alert`
   or a `record` with an `expr`, each alert a `labels.severity` and an `annotations.summary`;
@@ -295,6 +296,7 @@ def main():
         sys.exit(__doc__)
     binary = sys.argv[1]
     sources = "\n".join(p.read_text() for p in (ROOT / "Sources").rglob("*.swift"))
+    variables = {}
     for path in sorted(DEPLOY.rglob("*")):
         if not path.is_file():
             continue
@@ -322,9 +324,16 @@ def main():
         for variable in sorted(set(re.findall(r"\b(?:AMPLIFI|TWILIO)_[A-Z_]+\b", text))):
             if f'"{variable}"' not in sources:
                 problems.append(f"{name}: {variable} is not read anywhere in Sources/")
+            variables.setdefault(variable, name)
         for metric in sorted(set(re.findall(r"\bamplifi_[a-z0-9_]+\b", text))):
             if not registered(metric, sources):
                 problems.append(f"{name}: metric {metric} is not registered anywhere in Sources/")
+    # The CLI documents every variable a manifest sets: `amplifi --help` or the help of a command
+    # the manifests run (a variable the help never names is one the operator cannot look up).
+    documented = "\n".join(text for text in [help_text(binary, []), *help_cache.values()] if text)
+    for variable, name in sorted(variables.items()):
+        if not re.search(re.escape(variable) + r"(?![A-Z_])", documented):
+            problems.append(f"{name}: {variable} is named by no `amplifi --help` output")
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -8,6 +8,17 @@ struct Amplifi: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amplifi",
         abstract: "Amplifi Dispatch: the campaign send engine.",
+        discussion: """
+            Every command reads its settings from flags or, for the ones a deployment sets, from the \
+            environment: AMPLIFI_DATABASE_URL, AMPLIFI_REDIS_URL, AMPLIFI_CARRIER and the rest each \
+            command's --help names. For every command: AMPLIFI_LOG_FORMAT (text, the default, or json: \
+            one JSON object per line) and AMPLIFI_LOG_LEVEL (trace ... critical, default info); logs go \
+            to standard error. The Twilio carrier (AMPLIFI_CARRIER=twilio) reads TWILIO_ACCOUNT_SID and \
+            TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to send with an API key; \
+            the auth token still verifies webhooks), TWILIO_BASE_URL (default https://api.twilio.com; \
+            the carrier simulator's URL in a test), TWILIO_LOOKUP_BASE_URL and \
+            TWILIO_MESSAGING_SERVICE_SID (optional).
+            """,
         version: AmplifiVersion.description,
         subcommands: [
             MigrateCommand.self, OrgCommand.self, PhoneNumberCommand.self, ContactsCommand.self, CampaignCommand.self,

@@ -33,7 +33,8 @@ struct ManifestCheckTests {
     static let faults: [(file: String, from: String, to: String, expected: String)] = [
         ("k8s/amplifi.yaml", "\"--horizon\", \"72h\"", "\"--horizont\", \"72h\"", "--horizont"),
         ("k8s/amplifi.yaml", "args: [\"lookup\"", "args: [\"lookups\"", "lookups"),
-        ("k8s/amplifi.yaml", "AMPLIFI_ADMIN_HOST", "AMPLIFI_ADMIN_HOSTNAME", "AMPLIFI_ADMIN_HOSTNAME"),
+        ("k8s/amplifi.yaml", "AMPLIFI_ADMIN_HOST", "AMPLIFI_ADMIN_HOSTNAME", "AMPLIFI_ADMIN_HOSTNAME is not read"),
+        ("k8s/amplifi.yaml", "AMPLIFI_ADMIN_HOST", "AMPLIFI_ADMIN_HOSTNAME", "AMPLIFI_ADMIN_HOSTNAME is named by no"),
         (
             "prometheus/alerts.yml", "amplifi_messages_unfinished", "amplifi_messages_unfinishd",
             "amplifi_messages_unfinishd"
