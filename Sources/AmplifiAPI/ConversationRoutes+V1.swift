@@ -75,7 +75,8 @@ extension ConversationRoutes {
             var optedInAt: String?
 
             enum CodingKeys: String, CodingKey {
-                case optedIn = "opted_in", optedInAt = "opted_in_at"
+                case optedIn = "opted_in"
+                case optedInAt = "opted_in_at"
             }
         }
 
@@ -91,10 +92,16 @@ extension ConversationRoutes {
         var consent: Consent?
 
         enum CodingKeys: String, CodingKey {
-            case id, phoneNumberID = "phone_number_id", phoneNumber = "phone_number", contactNumber = "contact_number"
-            case lastMessageAt = "last_message_at", lastMessageDirection = "last_message_direction"
+            case id
+            case phoneNumberID = "phone_number_id"
+            case phoneNumber = "phone_number"
+            case contactNumber = "contact_number"
+            case lastMessageAt = "last_message_at"
+            case lastMessageDirection = "last_message_direction"
             case lastMessagePreview = "last_message_preview"
-            case lastMessageBodyRedactedAt = "last_message_body_redacted_at", messageCount = "message_count", consent
+            case lastMessageBodyRedactedAt = "last_message_body_redacted_at"
+            case messageCount = "message_count"
+            case consent
         }
 
         init(_ conversation: Conversation) {
@@ -139,7 +146,10 @@ extension ConversationRoutes {
         var createdAt: String
 
         enum CodingKeys: String, CodingKey {
-            case id, direction, body, bodyRedactedAt = "body_redacted_at", status, source, createdAt = "created_at"
+            case id, direction, body
+            case bodyRedactedAt = "body_redacted_at"
+            case status, source
+            case createdAt = "created_at"
         }
 
         init(_ message: ConversationMessage) {

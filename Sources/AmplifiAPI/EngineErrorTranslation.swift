@@ -1,7 +1,6 @@
+import AmplifiEngine
 public import AmplifiHTTP
 public import AmplifiMessaging
-import AmplifiEngine
-
 public import Hummingbird
 import Logging
 

@@ -1,9 +1,9 @@
 public import AmplifiEngine
 public import AmplifiHTTP
 import AmplifiMessaging
+public import AmplifiRedis
 import Foundation
 public import Hummingbird
-public import AmplifiRedis
 import Logging
 
 /// Each API key may make `perSecond` requests a second across every API replica (a counter per key

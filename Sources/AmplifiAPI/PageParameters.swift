@@ -1,5 +1,5 @@
-import AmplifiMessaging
 import AmplifiEngine
+import AmplifiMessaging
 import Hummingbird
 
 /// The paging query parameters every list shares: `limit` (1…200, default 50) and `cursor`

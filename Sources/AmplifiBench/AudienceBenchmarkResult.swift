@@ -1,4 +1,5 @@
 import AmplifiEngine
+
 /// The numbers of one ``AudienceBenchmark`` run.
 public struct AudienceBenchmarkResult: Sendable, CustomStringConvertible {
     /// Contacts generated.

@@ -1,7 +1,7 @@
 import AmplifiCarriers
-import AmplifiMessaging
 public import AmplifiEngine
 public import AmplifiLocalServers
+import AmplifiMessaging
 public import AmplifiPostgres
 public import AmplifiRedis
 public import Foundation

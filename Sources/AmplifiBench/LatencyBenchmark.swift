@@ -2,9 +2,9 @@ public import AmplifiCarrierSimulator
 import AmplifiCarriers
 public import AmplifiEngine
 public import AmplifiLocalServers
+import AmplifiMessaging
 public import AmplifiPostgres
 import AmplifiRedis
-import AmplifiMessaging
 public import Foundation
 public import Logging
 import ServiceLifecycle

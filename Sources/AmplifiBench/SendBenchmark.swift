@@ -1,8 +1,8 @@
-public import AmplifiEngine
 import AmplifiCarriers
+public import AmplifiEngine
+import AmplifiMessaging
 public import AmplifiPostgres
 public import AmplifiRedis
-import AmplifiMessaging
 public import Foundation
 public import Logging
 

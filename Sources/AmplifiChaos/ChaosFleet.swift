@@ -1,5 +1,5 @@
-import Foundation
 import AmplifiLocalServers
+import Foundation
 
 /// The `amplifi` processes of a chaos run — a receiver, schedulers and workers, each a real child
 /// process of the chaos command — started, killed and restarted by name. Each role's output is

@@ -32,7 +32,8 @@ public final class ConnectionPool<Connection: PoolableConnection>: Sendable {
 
     /// Where a returned connection goes.
     private enum ReturnPath {
-        case handTo(Waiter), keptIdle, close
+        case handTo(Waiter)
+        case keptIdle, close
     }
 
     private struct State: Sendable {

@@ -1,7 +1,7 @@
 public import Hummingbird
 public import Logging
-public import ServiceLifecycle
 import NIOCore
+public import ServiceLifecycle
 
 /// The admin port of a role (worker, scheduler, receiver): `/metrics` (Prometheus text from
 /// `renderMetrics`), `/livez`, `/readyz` and `/healthz` (``HealthRoutes``), with request ids

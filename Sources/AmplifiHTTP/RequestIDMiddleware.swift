@@ -1,7 +1,7 @@
 import AmplifiObservability
-import Logging
 public import HTTPTypes
 public import Hummingbird
+import Logging
 
 /// Returns the request's id (``AmplifiRequestContext/requestID``) in the `X-Request-Id` header of
 /// every response, errors included: an ``APIError`` is turned into its response here so the header

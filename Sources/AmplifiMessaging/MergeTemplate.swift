@@ -36,7 +36,7 @@ public struct MergeTemplate: Sendable, Hashable {
         while index != utf8.endIndex {
             let byte = utf8[index]
             let next = utf8.index(after: index)
-            guard (byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}")), next != utf8.endIndex, utf8[next] == byte
+            guard byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}"), next != utf8.endIndex, utf8[next] == byte
             else {
                 index = next
                 continue

@@ -104,8 +104,8 @@ func quoteIdentifierPath(_ path: String) -> String {
     path.split(separator: ".").map { quoteIdentifier(String($0)) }.joined(separator: ".")
 }
 
-private extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

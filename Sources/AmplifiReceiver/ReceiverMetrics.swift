@@ -1,6 +1,5 @@
 public import AmplifiCarriers
 import CoreMetrics
-
 public import Prometheus
 
 /// The receiver's counters and timers (swift-metrics), kept in its own Prometheus registry and
@@ -20,14 +19,19 @@ public struct ReceiverMetrics: Sendable {
 
     /// Why a request was refused.
     public enum Rejection: String, Sendable, CaseIterable {
-        case signature, malformed, overloaded, unknownNumber = "unknown_number", failed
+        case signature, malformed, overloaded
+        case unknownNumber = "unknown_number"
+        case failed
         /// The database refused the report itself (its batch was then applied row by row).
         case unstorable
     }
 
     /// What kind of inbound message arrived.
     public enum InboundKind: String, Sendable, CaseIterable {
-        case reply, optOut = "opt_out", optIn = "opt_in", help, duplicate
+        case reply
+        case optOut = "opt_out"
+        case optIn = "opt_in"
+        case help, duplicate
     }
 
     /// Metrics in a fresh registry (nothing global: several receivers can live in one test process).

@@ -1,8 +1,8 @@
 import AmplifiCarriers
 public import AmplifiEngine
 public import AmplifiHTTP
-import AmplifiPostgres
 import AmplifiMessaging
+import AmplifiPostgres
 import Foundation
 import HTTPTypes
 public import Hummingbird

@@ -1,6 +1,7 @@
-@testable import AmplifiBench
 import Foundation
 import Testing
+
+@testable import AmplifiBench
 
 #if canImport(FoundationXML)
     import FoundationXML

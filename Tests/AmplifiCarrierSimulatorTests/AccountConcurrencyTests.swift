@@ -2,10 +2,11 @@ import AmplifiCarrierSimulator
 import AmplifiCarriers
 import AmplifiMessaging
 import Foundation
+import Testing
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
-import Testing
 
 /// `accountConcurrency`: past the account's limit of create requests in processing, the simulator
 /// answers like Twilio (429 / 20429, `Twilio-Concurrent-Requests`), creates nothing and counts it;

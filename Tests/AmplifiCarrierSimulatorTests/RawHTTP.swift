@@ -1,5 +1,6 @@
 import AmplifiCarriers
 import Foundation
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif

@@ -23,7 +23,8 @@ struct ABSamplerTests {
     @Test("Sample percentage is a parameter")
     func customPercentage() throws {
         let sampler = try ABSampler(samplePercent: 10)
-        var inA = 0, inB = 0
+        var inA = 0
+        var inB = 0
         let campaign = UUID()
         for _ in 0..<100_000 {
             switch sampler.assignment(campaignID: campaign, contactID: UUID()) {

@@ -1,5 +1,5 @@
-import AmplifiLocalServers
 import AmplifiConcurrency
+import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiTestSupport
 import Foundation

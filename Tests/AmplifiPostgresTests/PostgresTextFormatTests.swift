@@ -1,6 +1,7 @@
-@testable import AmplifiPostgres
 import Foundation
 import Testing
+
+@testable import AmplifiPostgres
 
 @Suite("Text formats written byte by byte: UUIDs and array literals")
 struct PostgresTextFormatTests {

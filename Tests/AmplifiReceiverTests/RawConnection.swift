@@ -1,5 +1,6 @@
 import AmplifiConcurrency
 import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,8 +1,8 @@
 import AmplifiCarriers
-import AmplifiLocalServers
-import AmplifiPostgres
 import AmplifiEngine
 import AmplifiHTTP
+import AmplifiLocalServers
+import AmplifiPostgres
 import AmplifiReceiver
 import AmplifiRedis
 import AmplifiTestSupport

@@ -1,5 +1,5 @@
-import AmplifiLocalServers
 import AmplifiConcurrency
+import AmplifiLocalServers
 import AmplifiRedis
 import AmplifiTestSupport
 import Glibc

@@ -1,5 +1,5 @@
-public import AmplifiLocalServers
 import AmplifiConcurrency
+public import AmplifiLocalServers
 public import Foundation
 
 /// Runs the built `amplifi` binary as a separate process, as an operator would.

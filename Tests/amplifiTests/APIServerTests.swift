@@ -1,12 +1,12 @@
-import AmplifiLocalServers
-import Logging
 import AmplifiCarriers
+import AmplifiEngine
+import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiRedis
-import AmplifiEngine
 import AmplifiTestSupport
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -825,7 +825,8 @@ struct APIServerTests {
             while let end = pending.range(of: "\n\n") {
                 let block = pending[..<end.lowerBound]
                 pending = String(pending[end.upperBound...])
-                var name = "", data = ""
+                var name = ""
+                var data = ""
                 for line in block.split(separator: "\n") {
                     if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
                     if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
@@ -869,7 +870,7 @@ struct APIFleetTests {
                 ], environment: environment)
             let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let fleet = try APIServerTests.launchSlowSenders(environment: environment, logs: logs)
-            defer { fleet.forEach { $0.terminate() } }
+            defer { for process in fleet { process.terminate() } }
 
             // Pause once messages flow, resume once the pause shows in the stream.
             let path = "/api/campaigns/\(fixture.campaign.uuidString.lowercased())"
@@ -918,7 +919,7 @@ struct APIFleetTests {
                 ["api", "--port", "\(port)"], environment: environment, logTo: logs.appendingPathComponent("api.log"))
             defer { api.terminate() }
             let fleet = try APIServerTests.launchSlowSenders(environment: environment, logs: logs)
-            defer { fleet.forEach { $0.terminate() } }
+            defer { for process in fleet { process.terminate() } }
             try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
             let created = try await AmplifiExecutable.run(
                 [

@@ -1,6 +1,6 @@
 import AmplifiCarriers
-import AmplifiMessaging
 import AmplifiLocalServers
+import AmplifiMessaging
 import AmplifiPostgres
 import AmplifiTestSupport
 import AsyncHTTPClient

@@ -1,11 +1,11 @@
 import AmplifiCarriers
 import AmplifiLocalServers
 import AmplifiPostgres
+import AmplifiTestSupport
 import AsyncHTTPClient
+import Foundation
 import NIOCore
 import NIOHTTP1
-import AmplifiTestSupport
-import Foundation
 import Testing
 
 /// The guarantees on a carrier that behaves like a real one: real `amplifi` receiver, scheduler and

@@ -22,7 +22,9 @@ public struct Segment: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, orgID = "orgId", name, filter, createdAt, updatedAt
+        case id
+        case orgID = "orgId"
+        case name, filter, createdAt, updatedAt
     }
 
     /// Ids in lower case, timestamps as UTC ISO 8601.

@@ -213,7 +213,7 @@ struct SegmentRequest {
                 switch ContactFilter.parse(json: value.data, field: "filter") {
                 case .success(let filter): request.filter = filter
                 case .failure(let failure):
-                    failure.problems.forEach { reader.problem($0.field ?? "filter", $0.message) }
+                    for problem in failure.problems { reader.problem(problem.field ?? "filter", problem.message) }
                 }
             } else {
                 reader.problem("filter", "must be a JSON object such as {\"tags\": [\"vip\"]}, got \(value.typeName)")

@@ -42,7 +42,10 @@ public struct Campaign: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, name, message, contactFilter, scheduledFor, timezone
-        case orgID = "orgId", segmentID = "segmentId", fromPhoneNumberID = "fromPhoneNumberId", mediaURL = "mediaUrl"
+        case orgID = "orgId"
+        case segmentID = "segmentId"
+        case fromPhoneNumberID = "fromPhoneNumberId"
+        case mediaURL = "mediaUrl"
         case forceRoute, channel, normalizeText, abTest, messageVariantA, messageVariantB, abDecideAfterSeconds
         case abWinner, abDecidedAt, autoReply, yesResponse, noResponse, faqReplies, status, statusReason
         case statusChangedAt, counters, startedAt, completedAt, createdAt, updatedAt

@@ -25,8 +25,8 @@ public enum ContactHistory {
         public var createdAt: Date
 
         enum CodingKeys: String, CodingKey {
-            case campaignID = "campaignId", campaignName, status, variant, skipReason, errorCode, body, credits
-            case sentAt, createdAt
+            case campaignID = "campaignId"
+            case campaignName, status, variant, skipReason, errorCode, body, credits, sentAt, createdAt
         }
 
         /// Absent values as null; the id in lower case, timestamps as UTC ISO 8601.

@@ -40,7 +40,10 @@ public struct Conversation: Sendable, Equatable, Encodable {
     public var preview: String { lastMessageRedactedAt == nil ? lastMessage : Self.redactedPreview }
 
     enum CodingKeys: String, CodingKey {
-        case id, phoneNumber, phoneNumberID = "phoneNumberId", contactID = "contactId", firstName, lastName
+        case id, phoneNumber
+        case phoneNumberID = "phoneNumberId"
+        case contactID = "contactId"
+        case firstName, lastName
         case lastMessage, lastMessageAt, lastMessageDirection, messageCount, unreadCount, isArchived, isStarred
     }
 
@@ -84,7 +87,10 @@ public struct ConversationMessage: Sendable, Equatable, Encodable {
     public var timestamp: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, direction, message, mediaURL = "mediaUrl", mediaURLs = "mediaUrls", status, source
+        case id, direction, message
+        case mediaURL = "mediaUrl"
+        case mediaURLs = "mediaUrls"
+        case status, source
         case optOutDetected, timestamp
     }
 

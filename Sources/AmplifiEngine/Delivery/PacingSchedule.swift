@@ -1,4 +1,5 @@
 import AmplifiMessaging
+
 /// The pure part of `PacingLimiter`: hands out start times at most `rate` per second, evenly spaced.
 ///
 /// Times are offsets on any monotonic timeline (the limiter uses its clock's time since it

@@ -1,7 +1,7 @@
+import AmplifiMessaging
 public import AmplifiPostgres
 public import Foundation
 public import Logging
-import AmplifiMessaging
 
 /// Creates and reads organizations, and adds credits to them through the ledger.
 ///

@@ -1,7 +1,7 @@
+import AmplifiMessaging
 public import AmplifiPostgres
 public import Foundation
 public import Logging
-import AmplifiMessaging
 
 /// Adds and lists an organization's sender numbers (`phone_numbers`).
 public struct PhoneNumberStore: Sendable {

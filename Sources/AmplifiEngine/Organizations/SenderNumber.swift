@@ -26,7 +26,9 @@ public struct SenderNumber: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, orgID = "orgId", e164, isDefault, mps, kind
+        case id
+        case orgID = "orgId"
+        case e164, isDefault, mps, kind
     }
 
     /// Encodes with ids in lower case; `mps` as a JSON number.

@@ -1,4 +1,5 @@
 import AmplifiMessaging
+
 /// The answer of ``SenderRateLimiter/backOff(orgID:senderID:for:)``: the fleet-wide pause
 /// of one sender number now in force, on the Redis server's clock.
 public struct RateBackOff: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import AmplifiMessaging
+
 /// Send slots reserved for one batch on one sender number: when each of its segments
 /// may go to the carrier, measured from the moment ``SenderRateLimiter/reserve(orgID:senderID:segments:ratePerSecond:burst:maxWait:)``
 /// returned — or, exactly, on the Redis server's clock (the limiter's only clock).

@@ -1,8 +1,8 @@
 import AmplifiMessaging
-import Synchronization
 public import AmplifiRedis
 public import Foundation
 public import Logging
+import Synchronization
 
 /// The fleet-wide send rate of each sender number, in carrier **segments** per second:
 /// a GCRA bucket per number in Redis, shared by every worker, with one `EVALSHA` per

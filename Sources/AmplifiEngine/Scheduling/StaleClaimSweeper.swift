@@ -1,7 +1,7 @@
 public import AmplifiPostgres
+import CoreMetrics
 import Foundation
 public import Logging
-import CoreMetrics
 
 /// Settles claims whose lease expired: rows left in `sending` by a worker that died between
 /// claiming them and recording the carrier's answer become `unknown`, never `pending` again.

@@ -1,6 +1,6 @@
+import AmplifiMessaging
 public import AmplifiPostgres
 public import AmplifiRedis
-import AmplifiMessaging
 import Foundation
 public import Logging
 public import ServiceLifecycle

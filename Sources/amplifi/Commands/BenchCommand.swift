@@ -5,9 +5,9 @@ import AmplifiEngine
 import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiRedis
-import Logging
 import ArgumentParser
 import Foundation
+import Logging
 import ServiceLifecycle
 
 /// `amplifi bench`: performance numbers, printed (never asserted by tests).

@@ -1,5 +1,5 @@
-import AmplifiMessaging
 import AmplifiCarriers
+import AmplifiMessaging
 import AmplifiObservability
 import ArgumentParser
 import Foundation

@@ -1,5 +1,5 @@
-import AmplifiMessaging
 import AmplifiEngine
+import AmplifiMessaging
 import ArgumentParser
 
 /// Checks numeric command-line flags in a command's `validate()`, so a bad value is refused up front

@@ -2,13 +2,13 @@ import AmplifiCarrierSimulator
 import AmplifiCarriers
 import AmplifiEngine
 import AmplifiHTTP
+import AmplifiObservability
 import AmplifiPostgres
 import AmplifiReceiver
 import AmplifiRedis
 import ArgumentParser
 import Foundation
 import Logging
-import AmplifiObservability
 
 /// `amplifi receiver`: takes signed status callbacks and inbound messages until SIGTERM/SIGINT.
 struct ReceiverCommand: AsyncParsableCommand {

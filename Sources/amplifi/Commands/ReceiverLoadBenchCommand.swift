@@ -210,14 +210,16 @@ struct OpenLoopLoad: Sendable {
                     issued += 1
                     guard counters.busy.load(ordering: .relaxed) < clients else {
                         counters.tally.withLock {
-                            $0.offered += 1; $0.clientsBusy += 1
+                            $0.offered += 1
+                            $0.clientsBusy += 1
                         }
                         continue
                     }
                     let index = counters.next.wrappingAdd(1, ordering: .relaxed).oldValue
                     guard index < ids.count else {
                         counters.tally.withLock {
-                            $0.offered += 1; $0.outOfMessages += 1
+                            $0.offered += 1
+                            $0.outOfMessages += 1
                         }
                         continue
                     }
@@ -246,7 +248,11 @@ struct OpenLoopLoad: Sendable {
         return counters.tally.withLock { $0 }
     }
 
-    enum Outcome { case ok(Duration), status(UInt), error }
+    enum Outcome {
+        case ok(Duration)
+        case status(UInt)
+        case error
+    }
 
     /// The counters the clients share.
     final class Counters: Sendable {

@@ -1,7 +1,7 @@
 import AmplifiHTTP
+import AmplifiObservability
 import AmplifiPostgres
 import AmplifiRedis
-import AmplifiObservability
 import ArgumentParser
 import Foundation
 import Logging

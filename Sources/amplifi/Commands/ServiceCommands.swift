@@ -189,9 +189,12 @@ struct WorkerCommand: AsyncParsableCommand {
             simLatencyMilliseconds > 0 ? .fixed(.milliseconds(simLatencyMilliseconds)) : .none
         // The holder name is unique per process even when two workers are given the same --worker-id.
         let holder = "\(id)/\(UUID().uuidString.prefix(8).lowercased())"
+        let budgeted: (any Carrier) throws -> any Carrier = {
+            try budgetOptions.budgeted($0, redis: redisClient, keys: keys, holder: holder, logger: logger)
+        }
         try await carrierOptions.withCarrier(
             logger: logger, simulatedLatency: latency, maxConcurrentRequests: try budgetOptions.resolvedMaxInFlight(),
-            wrap: { try budgetOptions.budgeted($0, redis: redisClient, keys: keys, holder: holder, logger: logger) }
+            wrap: budgeted
         ) { carrier in
             let senders = ChunkSenderService(
                 client: client, redis: redisClient, carrier: carrier, keys: keys,

@@ -108,7 +108,9 @@ struct CampaignValidatorTests {
         #expect(
             Self.problems(
                 {
-                    var r = Self.valid(); r.message = "Level {{donorLevel}}"; return r
+                    var r = Self.valid()
+                    r.message = "Level {{donorLevel}}"
+                    return r
                 }()
             ).isEmpty)
         let found = Self.problems(
@@ -130,14 +132,19 @@ struct CampaignValidatorTests {
         }
         let found = Self.problems(
             {
-                var r = Self.valid(); r.abTest = true; r.messageVariantA = "  "; return r
+                var r = Self.valid()
+                r.abTest = true
+                r.messageVariantA = "  "
+                return r
             }())
         #expect(found.map(\.field) == ["messageVariantA", "messageVariantB"])
         // Drafts may still be composing them.
         #expect(
             Self.problems(
                 {
-                    var r = Self.valid(); r.abTest = true; return r
+                    var r = Self.valid()
+                    r.abTest = true
+                    return r
                 }(), mode: .draft
             ).isEmpty)
     }
@@ -164,7 +171,10 @@ struct CampaignValidatorTests {
         #expect(
             Self.problems(
                 {
-                    var r = Self.valid(); r.autoReply = true; r.faqReplies = Array(repeating: faq, count: 5); return r
+                    var r = Self.valid()
+                    r.autoReply = true
+                    r.faqReplies = Array(repeating: faq, count: 5)
+                    return r
                 }()
             ).isEmpty)
         Self.expectOnly("faqReplies[1].answer") { $0.faqReplies = [faq, FAQReply(question: "q", answer: " ")] }
@@ -176,7 +186,9 @@ struct CampaignValidatorTests {
         #expect(
             Self.problems(
                 {
-                    var r = Self.valid(); r.message = String(repeating: "a", count: 1600); return r
+                    var r = Self.valid()
+                    r.message = String(repeating: "a", count: 1600)
+                    return r
                 }()
             ).isEmpty)
         // UTF-16 code units, the unit of the limit: 801 emoji are 1,602 units.
@@ -193,7 +205,9 @@ struct CampaignValidatorTests {
         #expect(
             Self.problems(
                 {
-                    var r = Self.valid(); r.channel = "text"; return r
+                    var r = Self.valid()
+                    r.channel = "text"
+                    return r
                 }()
             ).isEmpty)
     }

@@ -100,7 +100,8 @@ struct CreditMeterTests {
                     }
                 }
                 return try await group.reduce(into: (charged: 0, refused: 0)) {
-                    $0.charged += $1.charged; $0.refused += $1.refused
+                    $0.charged += $1.charged
+                    $0.refused += $1.refused
                 }
             }
             #expect(results.charged == 7)

@@ -94,7 +94,8 @@ import Testing
                     client: client, carrier: carrier, configuration: bounded, logger: D.logger
                 ).run(shouldStop: {
                     pages.withLock {
-                        $0 += 1; return $0 > 2
+                        $0 += 1
+                        return $0 > 2
                     }
                 })
                 #expect(stopped.interrupted && stopped.checked == 2 && stopped.givenUp == 4)

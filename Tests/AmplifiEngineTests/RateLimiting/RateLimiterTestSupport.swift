@@ -77,7 +77,9 @@ enum RateLimiterTestSupport {
     /// number correctly sends nothing. Returns the rate and how many pairs it is over.
     static func backloggedRate(_ grants: [Grant]) -> (rate: Double, pairs: Int) {
         let sorted = grants.sorted { $0.conformsAt < $1.conformsAt }
-        var segments = 0, micros = 0, pairs = 0
+        var segments = 0
+        var micros = 0
+        var pairs = 0
         for (previous, grant) in zip(sorted, sorted.dropFirst()) where grant.requestedAt <= previous.conformsAt {
             segments += grant.segments
             micros += grant.conformsAt - previous.conformsAt

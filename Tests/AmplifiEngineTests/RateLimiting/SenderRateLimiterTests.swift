@@ -15,7 +15,8 @@ import Testing
     @Test func singleClientGetsTheConfiguredRate() async throws {
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         var grants: [Grant] = []
         var total = 0
         // ~2 s of traffic at 50 segments/s, batches of 1…4 segments.
@@ -38,7 +39,8 @@ import Testing
     @Test func aPriorityReplyGoesAheadAndPushesTheBookedTrafficBackByItsSegments() async throws {
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         // A campaign books 5 s of a 10 segments/s number.
         let blast = Grant(
             try await Support.reserve(limiter, org: org, sender: sender, segments: 50, rate: 10, burst: 1))
@@ -57,7 +59,8 @@ import Testing
 
     @Test func threeClientsShareOneNumbersBudget() async throws {
         let keys = Support.freshKeys()
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         // Three workers, each with its own connections, ~3 s of traffic at 60 segments/s.
         let grants = try await withThrowingTaskGroup(of: [Grant].self) { group in
             for worker in 0..<3 {
@@ -102,7 +105,8 @@ import Testing
         // rate of the real sends depends on how busy the machine is: printed, not asserted
         // (a performance number, for a benchmark rather than a timed test).
         let keys = Support.freshKeys()
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         let clock = ContinuousClock()
         let results = try await withThrowingTaskGroup(
             of: (grants: [Grant], sends: [(time: ContinuousClock.Instant, segments: Int)]).self
@@ -152,7 +156,9 @@ import Testing
     @Test func differentSendersDoNotAffectEachOther() async throws {
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), busy = UUID(), idle = UUID()
+        let org = UUID()
+        let busy = UUID()
+        let idle = UUID()
         let booked = try await Support.reserve(limiter, org: org, sender: busy, segments: 50, rate: 10, burst: 1)
         #expect(booked.delay > .seconds(4.8))
         let other = try await Support.reserve(limiter, org: org, sender: idle, segments: 1, rate: 10, burst: 1)
@@ -166,7 +172,8 @@ import Testing
     @Test func multiSegmentBatchesConsumeProportionally() async throws {
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         // 10 segments/s, burst 1: segment j of the schedule conforms at (j - 1) × 100 ms after
         // the first reservation (server time).
         let first = try await Support.reserve(limiter, org: org, sender: sender, segments: 5, rate: 10, burst: 1)
@@ -191,7 +198,8 @@ import Testing
     @Test func burstGoesAtOnceThenTheRateApplies() async throws {
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         var burst: [RateReservation] = []
         for _ in 0..<5 {
             let reservation = try await Support.reserve(
@@ -224,7 +232,9 @@ import Testing
         let clientB = try await Support.sharedClient()
         let workerA = SenderRateLimiter(client: clientA, keys: keys, logger: Support.logger)
         let workerB = SenderRateLimiter(client: clientB, keys: keys, logger: Support.logger)
-        let org = UUID(), sender = UUID(), bystander = UUID()
+        let org = UUID()
+        let sender = UUID()
+        let bystander = UUID()
         let paused = try await workerA.backOff(orgID: org, senderID: sender, for: .seconds(2))
         #expect(paused.pausedFor == .seconds(2))
         #expect(paused.pauseEndMicroseconds == paused.serverTimeMicroseconds + 2_000_000)
@@ -251,7 +261,8 @@ import Testing
     @Test func maxWaitReservesNothingWhenTheWaitIsLonger() async throws {
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         let booked = try await Support.reserve(limiter, org: org, sender: sender, segments: 40, rate: 10, burst: 1)
         // The schedule reaches 3.9 s: one more segment conforms 4.0 s after the first
         // reservation (server time), i.e. would wait ~4 s, longer than 1 s.
@@ -279,7 +290,8 @@ import Testing
         // A fresh organization cannot tell new rate state from lost state (next test).
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         // Three segments would go 2.0–2.2 s out, past a 2 s horizon: refused for the 0.2 s too many.
         let refused = try await limiter.reserve(
             orgID: org, senderID: sender, segments: 3, ratePerSecond: 10, burst: 10, maxWait: .seconds(2))
@@ -310,7 +322,8 @@ import Testing
         let client = try await Support.sharedClient()
         let keys = Support.freshKeys()
         let limiter = SenderRateLimiter(client: client, keys: keys, logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         func book(_ segments: Int, sender: UUID = sender) async throws -> RateDecision {
             try await limiter.reserve(
                 orgID: org, senderID: sender, segments: segments, ratePerSecond: 10, burst: 10, maxWait: .seconds(1))
@@ -343,7 +356,8 @@ import Testing
     @Test func idleSendersLeaveNoKeys() async throws {
         let client = try await Support.sharedClient()
         let limiter = SenderRateLimiter(client: client, keys: Support.freshKeys(), logger: Support.logger)
-        let org = UUID(), sender = UUID()
+        let org = UUID()
+        let sender = UUID()
         let key = limiter.key(orgID: org, senderID: sender)
         #expect(key.contains("{o:\(org.uuidString.lowercased())}"))
         // The key expires when the TAT passes: 100 ms after the reservation (server time).
@@ -373,7 +387,8 @@ import Testing
     @Test func oneEvalshaPerCall() async throws {
         try await Support.withPrivateRedis { client in
             let limiter = SenderRateLimiter(client: client, logger: Support.logger)
-            let org = UUID(), sender = UUID()
+            let org = UUID()
+            let sender = UUID()
             // Warm up: the first calls load the scripts (NOSCRIPT → SCRIPT LOAD).
             _ = try await Support.reserve(limiter, org: org, sender: sender, segments: 1, rate: 1000)
             try await limiter.backOff(orgID: org, senderID: UUID(), for: .milliseconds(1))

@@ -107,7 +107,10 @@ struct PlanningOutcomeTests {
                     reason:
                         "planning_failed: the audience filter cannot be evaluated: date/time field value out of range"))
         let long = PlanningFailure.classify(EngineError(.validationFailed, String(repeating: "x", count: 2_000)))
-        guard case .permanent(let reason) = long else { Issue.record("expected permanent"); return }
+        guard case .permanent(let reason) = long else {
+            Issue.record("expected permanent")
+            return
+        }
         #expect(reason.count == 500)
 
         #expect(

@@ -1,5 +1,6 @@
-@testable import AmplifiEngine
 import Testing
+
+@testable import AmplifiEngine
 
 /// The observed age of queued chunk jobs: how long each organization's head job stayed the same.
 @Suite struct QueueHeadWatchTests {
