@@ -19,7 +19,12 @@ import Testing
         struct Detail: Decodable {
             var code: String
             var message: String
-            var request_id: String
+            var requestID: String
+
+            enum CodingKeys: String, CodingKey {
+                case code, message
+                case requestID = "request_id"
+            }
         }
         var success: Bool
         var error: Detail
@@ -53,8 +58,8 @@ import Testing
                 let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
                 #expect(body.success == false)
                 #expect(body.error.code == "SIGNATURE_MISSING")
-                #expect(body.error.request_id.utf8.count == 26)
-                #expect(response.headers[.requestID] == body.error.request_id)
+                #expect(body.error.requestID.utf8.count == 26)
+                #expect(response.headers[.requestID] == body.error.requestID)
             }
         }
     }

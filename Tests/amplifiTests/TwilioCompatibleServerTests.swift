@@ -49,7 +49,7 @@ struct TwilioCompatibleServerTests {
             ).map { try $0.decode((String, Int64).self) }
             let idByPhone = Dictionary(uniqueKeysWithValues: ids)
             for (fields, line) in creates {
-                #expect(line.content_type == "application/x-www-form-urlencoded")
+                #expect(line.contentType == "application/x-www-form-urlencoded")
                 #expect(fields["From"] == "+19195550123")
                 #expect(fields["Body"]?.hasPrefix("Hi C") == true)
                 let to = fields["To"] ?? ""

@@ -15,7 +15,7 @@ struct TwilioStub {
     struct LogLine: Decodable {
         var create: [String: String]?
         var sid: String?
-        var content_type: String?
+        var contentType: String?
         var callback: String?
         var http: Int?
         /// When the message was created (creates) or the 429 answered (epoch seconds).
@@ -50,10 +50,17 @@ struct TwilioStub {
         return TwilioStub(process: process, port: port, directory: directory, log: log)
     }
 
+    /// The stub writes snake_case keys (`content_type`).
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
     /// The log so far.
     func lines() throws -> [LogLine] {
         guard let text = try? String(contentsOf: log, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").map { try JSONDecoder().decode(LogLine.self, from: Data($0.utf8)) }
+        return try text.split(separator: "\n").map { try Self.decoder.decode(LogLine.self, from: Data($0.utf8)) }
     }
 
     /// Messages created, as (recipient, creation time).
