@@ -154,11 +154,15 @@ extension ConversationRoutes {
 
         init(_ message: ConversationMessage) {
             id = message.id
-            direction = message.direction == "incoming" ? "inbound" : "outbound"
+            direction =
+                switch message.direction {
+                case .incoming: "inbound"
+                case .outgoing: "outbound"
+                }
             body = message.message
             bodyRedactedAt = message.redactedAt.map(UTCTimestamp.format)
-            status = message.status
-            source = message.source
+            status = message.status?.rawValue
+            source = message.source?.rawValue
             createdAt = UTCTimestamp.format(message.timestamp)
         }
 

@@ -126,8 +126,22 @@ public struct LocalServerError: Error, CustomStringConvertible {
 
 /// Ports, readiness polling and directories for local servers.
 public enum LocalNetwork {
-    /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back).
+    /// Ports this process has handed out: never handed out twice, so two servers started at once
+    /// (parallel tests) cannot be given the same port, where the second would fail to bind and its
+    /// caller would talk to the first without noticing.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back), and that
+    /// this process has not handed out before.
     public static func freePort() throws -> Int {
+        for _ in 0..<64 {
+            let port = try unusedPort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw LocalServerError("no free port that was not handed out already after 64 tries")
+    }
+
+    private static func unusedPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LocalServerError("socket() failed: errno \(errno)") }
         defer { close(fd) }

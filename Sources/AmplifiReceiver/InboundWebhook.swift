@@ -1,4 +1,5 @@
 import AmplifiEngine
+import AmplifiMessaging
 
 /// Twilio's inbound-message webhook fields (`MessageSid`, `From`, `To`, `Body`, `NumMedia`,
 /// `MediaUrl0…`) as an `InboundMessage`.
@@ -35,16 +36,16 @@ extension InboundWebhook {
     static func kind(of outcome: InboundOutcome) -> ReceiverMetrics.InboundKind {
         guard outcome.stored else { return .duplicate }
         switch outcome.keyword {
-        case "opt_out": return .optOut
-        case "opt_in": return .optIn
-        case "help": return .help
-        default: return .reply
+        case .optOut: return .optOut
+        case .optIn: return .optIn
+        case .help: return .help
+        case .reply: return .reply
         }
     }
 
     /// The metrics outcome of an auto-reply.
     static func metricOutcome(_ reply: AutoReplyOutcome) -> String {
-        if reply.errorCode == "INSUFFICIENT_CREDITS" { return "insufficient_credits" }
+        if reply.errorCode == AmplifiErrorCode.insufficientCredits.rawValue { return "insufficient_credits" }
         return reply.status == .sent ? "sent" : "failed"
     }
 }

@@ -120,7 +120,12 @@ struct APIServerTests {
             let process = try AmplifiExecutable.launch(
                 ["api", "--port", "\(port)"] + arguments, environment: environment,
                 logTo: logs.appendingPathComponent("api.log"))
-            try await LocalNetwork.waitUntil("the API", timeout: 30) { LocalNetwork.isListening(port: port) }
+            // Its own announcement, not just an open port: the port is this process's, not another test's.
+            let log = logs.appendingPathComponent("api.log")
+            try await LocalNetwork.waitUntil("the API", timeout: 30) {
+                ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(
+                    "api listening on http://127.0.0.1:\(port)")
+            }
             return Fixture(
                 client: client, environment: environment, port: port, orgA: orgs[0], orgB: orgs[1], process: process,
                 logFile: logs.appendingPathComponent("api.log"))

@@ -376,11 +376,11 @@ public struct AudiencePlanner: Sendable {
         var chunks = Set<Int>()
         for row in result {
             let (status, skipReason, variant, count, pendingChunks) = try row.decode(
-                (String, String?, String?, Int, [Int]?).self)
+                (MessageStatus, String?, String?, Int, [Int]?).self)
             summary.audienceCount += count
             if let skipReason { summary.skippedByReason[skipReason, default: 0] += count }
-            if status == "pending" { summary.pendingCount += count }
-            if status == "held" { summary.heldCount += count }
+            if status == .pending { summary.pendingCount += count }
+            if status == .held { summary.heldCount += count }
             if let variant { summary.variantCounts[variant, default: 0] += count }
             chunks.formUnion(pendingChunks ?? [])
         }

@@ -59,7 +59,7 @@ public struct SegmentPreview: Sendable, Equatable, Encodable {
         public var email: String?
         /// Why a campaign would skip the contact (`opted_out`, `no_phone`, `not_textable`,
         /// `lookup_pending`), or nil when it would be texted.
-        public var skipReason: String?
+        public var skipReason: SkipReason?
     }
 
     /// Contacts the filter matches (deleted contacts excluded).

@@ -152,7 +152,7 @@ public struct SegmentStore: Sendable {
         first.append(" ORDER BY c.id LIMIT \(max(0, limit))")
         let contacts = try await client.query(first).map { row in
             let (id, firstName, lastName, phone, email, skip) = try row.decode(
-                (UUID, String?, String?, String?, String?, String?).self)
+                (UUID, String?, String?, String?, String?, SkipReason?).self)
             return SegmentPreview.Contact(
                 id: id.uuidString.lowercased(), firstName: firstName, lastName: lastName, phone: phone, email: email,
                 skipReason: skip)

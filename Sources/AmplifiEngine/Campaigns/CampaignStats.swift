@@ -59,9 +59,9 @@ public struct CampaignStats: Sendable, Encodable, Equatable {
         var variants: [String: Variant] = [:]
         for row in try await client.query(countsQuery(campaignID: campaignID, orgID: orgID)) {
             let (byStatus, byVariant, status, reason, variant, code, count) = try row.decode(
-                (Bool, Bool, String?, String?, String?, String?, Int64).self)
+                (Bool, Bool, MessageStatus?, String?, String?, String?, Int64).self)
             if byStatus, let status {
-                stats.byStatus[status, default: 0] += count
+                stats.byStatus[status.rawValue, default: 0] += count
                 if let reason { stats.skippedByReason[reason, default: 0] += count }
             } else if byVariant, let status {
                 let name = variant ?? "main"
@@ -71,9 +71,9 @@ public struct CampaignStats: Sendable, Encodable, Equatable {
                         variant: name, messages: 0, sent: 0, delivered: 0, failed: 0, replies: 0, replyRate: nil,
                         deliveryRate: nil)
                 entry.messages += count
-                if ["sent", "delivered", "undelivered"].contains(status) { entry.sent += count }
-                if status == "delivered" { entry.delivered += count }
-                if status == "failed" || status == "undelivered" { entry.failed += count }
+                if [.sent, .delivered, .undelivered].contains(status) { entry.sent += count }
+                if status == .delivered { entry.delivered += count }
+                if status == .failed || status == .undelivered { entry.failed += count }
                 variants[name] = entry
             } else if !byStatus, !byVariant, let code {
                 stats.errorsByCode[code, default: 0] += count

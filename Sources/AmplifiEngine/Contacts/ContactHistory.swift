@@ -11,11 +11,11 @@ public enum ContactHistory {
         public var campaignID: UUID
         public var campaignName: String
         /// The row's status (`pending`, `sent`, `delivered`, `skipped`, `failed`, …).
-        public var status: String
+        public var status: MessageStatus
         /// `A`, `B` or `main` in an A/B campaign.
-        public var variant: String?
+        public var variant: MessageVariant?
         /// Why the contact was skipped, when it was.
-        public var skipReason: String?
+        public var skipReason: SkipReason?
         /// The carrier's error code, when it refused.
         public var errorCode: String?
         /// The text as sent (nil before sending, and after the contact's data was deleted).

@@ -1,3 +1,4 @@
+public import AmplifiPostgres
 public import Foundation
 
 /// The thread between the organization and one number that texted it (`conversations`), as the
@@ -71,20 +72,33 @@ public struct Conversation: Sendable, Equatable, Encodable {
 public struct ConversationMessage: Sendable, Equatable, Encodable {
     /// `i:<uuid>` for a received message, `c:<id>` for a campaign message, `r:<id>` for a reply.
     public var id: String
-    /// `incoming` or `outgoing`.
-    public var direction: String
+    /// Whether the contact sent it or was sent it.
+    public var direction: Direction
     public var message: String?
     public var mediaURLs: [String]
     /// For an outgoing message, its status (`sent`, `delivered`, `undelivered`, `failed`, …); nil
     /// for an incoming one.
-    public var status: String?
-    /// Where an outgoing message came from: `campaign` or `auto_reply`.
-    public var source: String?
+    public var status: MessageStatus?
+    /// Where an outgoing message came from; nil for an incoming one.
+    public var source: Source?
     /// Whether an incoming message was an opt-out (STOP, …).
     public var optOutDetected: Bool?
     /// When the text was removed by the retention window (then `message` is nil).
     public var redactedAt: Date?
     public var timestamp: Date
+
+    /// Who sent a message (raw values = the API's).
+    public enum Direction: String, Sendable, Codable, PostgresDecodable {
+        case incoming, outgoing
+    }
+
+    /// What sent an outgoing message (raw values = the API's and `reply_messages.kind`).
+    public enum Source: String, Sendable, Codable, PostgresDecodable {
+        case campaign
+        case autoReply = "auto_reply"
+        case manualReply = "manual_reply"
+        case testSend = "test_send"
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, direction, message

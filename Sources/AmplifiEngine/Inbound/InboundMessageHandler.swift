@@ -84,16 +84,6 @@ public struct InboundMessageHandler: Sendable {
         return expired
     }
 
-    /// The keyword as stored in `inbound_messages.keyword`.
-    static func storedKeyword(_ keyword: InboundKeyword) -> String? {
-        switch keyword {
-        case .optOut: "opt_out"
-        case .optIn: "opt_in"
-        case .help: "help"
-        case .reply: nil
-        }
-    }
-
     /// Reads the context, decides keyword and reply, and stores everything in one statement.
     func storeMessage(_ message: InboundMessage) async throws -> (outcome: InboundOutcome, pending: PendingReply?) {
         // Normalized when it parses; else as given (a stored contact phone or number is E.164 and
@@ -112,17 +102,16 @@ public struct InboundMessageHandler: Sendable {
             context.contactID = try await store.suppress(org: context.orgID, phone: normalizedFrom)
             context.contactOptedOut = true
         }
-        let stored = Self.storedKeyword(keyword)
         let reply = planReply(message: message, keyword: keyword, context: context, to: from)
         var outcome = InboundOutcome(
-            stored: false, inboundMessageID: nil, orgID: context.orgID, contactID: context.contactID, keyword: stored,
+            stored: false, inboundMessageID: nil, orgID: context.orgID, contactID: context.contactID, keyword: keyword,
             campaignID: context.campaignID, autoReply: nil)
-        var metadata: Logger.Metadata = ["org_id": .id(context.orgID), "keyword": "\(stored ?? "reply")"]
+        var metadata: Logger.Metadata = ["org_id": .id(context.orgID), "keyword": "\(keyword.databaseValue ?? "reply")"]
         if let campaignID = context.campaignID { metadata["campaign_id"] = .id(campaignID) }
         guard
             let written = try await store.store(
                 InboundStore.Write(
-                    context: context, message: message, keyword: stored,
+                    context: context, message: message, keyword: keyword,
                     reply: reply.map { (to: $0.to, plan: $0.plan, trigger: $0.trigger) }, replyWindow: replyWindow))
         else {
             logger.debug("inbound message redelivered; ignored", metadata: metadata)

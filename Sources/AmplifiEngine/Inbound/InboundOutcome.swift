@@ -1,3 +1,4 @@
+public import AmplifiMessaging
 public import Foundation
 
 /// What ``InboundMessageHandler`` did with one inbound message.
@@ -10,8 +11,8 @@ public struct InboundOutcome: Sendable, Hashable {
     public var orgID: UUID
     /// The contact with the sender's phone in the organization; nil for a stranger.
     public var contactID: UUID?
-    /// `opt_out`, `opt_in` or `help`; nil for an ordinary reply.
-    public var keyword: String?
+    /// What the message meant: an opt-out, an opt-in, a help request or an ordinary reply.
+    public var keyword: InboundKeyword
     /// The campaign the message was credited to (the one the contact last received).
     public var campaignID: UUID?
     /// The automatic reply, when the campaign answers this message.
@@ -22,7 +23,7 @@ public struct InboundOutcome: Sendable, Hashable {
 
     /// An outcome.
     public init(
-        stored: Bool, inboundMessageID: UUID?, orgID: UUID, contactID: UUID?, keyword: String?, campaignID: UUID?,
+        stored: Bool, inboundMessageID: UUID?, orgID: UUID, contactID: UUID?, keyword: InboundKeyword, campaignID: UUID?,
         autoReply: AutoReplyOutcome?
     ) {
         self.stored = stored

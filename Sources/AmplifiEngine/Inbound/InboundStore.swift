@@ -1,4 +1,4 @@
-import AmplifiMessaging
+public import AmplifiMessaging
 import AmplifiPostgres
 import Foundation
 
@@ -53,7 +53,7 @@ struct InboundStore: Sendable {
     struct Write {
         var context: InboundContext
         var message: InboundMessage
-        var keyword: String?
+        var keyword: InboundKeyword
         var reply: (to: String, plan: MessagePlan, trigger: AutoReplyTrigger)?
         /// At most one reply per (contact, campaign, trigger) within this window.
         var replyWindow: Duration
@@ -86,7 +86,7 @@ struct InboundStore: Sendable {
         let org = context.orgID
         let contact = context.contactID
         let campaign = context.campaignID
-        let keyword = write.keyword
+        let keyword = write.keyword.databaseValue
         let plan = write.reply?.plan
         let replyTo = write.reply?.to
         let replyBody = plan?.text
@@ -224,5 +224,18 @@ struct InboundStore: Sendable {
         guard let row = try await client.query(Self.storeQuery(write)).first else { return nil }
         let (id, replyID, changed) = try row.decode((UUID, Int64?, Int64).self)
         return (id, replyID, changed > 0)
+    }
+}
+
+extension InboundKeyword {
+    /// The value stored in `inbound_messages.keyword`: `opt_out`, `opt_in`, `help`; nil for an
+    /// ordinary reply.
+    public var databaseValue: String? {
+        switch self {
+        case .optOut: "opt_out"
+        case .optIn: "opt_in"
+        case .help: "help"
+        case .reply: nil
+        }
     }
 }

@@ -10,7 +10,7 @@ struct ClaimedMessage: Sendable {
     /// The phone snapshot taken at planning (what is texted).
     var phone: String
     /// `A`, `B`, `main` or nil.
-    var variant: String?
+    var variant: MessageVariant?
     /// Attempts including this one.
     var attempt: Int
     /// Merge values of the contact.

@@ -38,6 +38,14 @@ public enum SkipReason: String, Sendable, Hashable, CaseIterable, Codable {
     case contactDeleted = "contact_deleted"
 }
 
+/// Which text a row gets in an A/B campaign (raw values = `campaign_messages.variant`): one of the
+/// two samples, or `main`, the rest of the audience, sent the winner's text once it is chosen.
+public enum MessageVariant: String, Sendable, Hashable, CaseIterable, Codable {
+    case a = "A"
+    case b = "B"
+    case main
+}
+
 extension MessageEncoding {
     /// The value stored in `campaign_messages.encoding` (`GSM7` / `UCS2`).
     var databaseValue: String {
@@ -50,3 +58,4 @@ extension MessageEncoding {
 
 extension MessageStatus: PostgresDecodable {}
 extension SkipReason: PostgresDecodable {}
+extension MessageVariant: PostgresDecodable {}

@@ -236,7 +236,7 @@ struct SendBatchStore: Sendable {
         guard let row = try await client.query(Self.campaignQuery(campaignID: campaignID, orgID: orgID)).first
         else { return nil }
         let (status, message, abTest, variantA, variantB, winner, media, route, normalize) = try row.decode(
-            (String, String?, Bool, String?, String?, String?, String?, String, Bool).self)
+            (String, String?, Bool, String?, String?, MessageVariant?, String?, String, Bool).self)
         let campaignZone = try row.decode(String?.self, named: "campaign_timezone")
         let orgZone = try row.decode(String?.self, named: "org_timezone")
         let start = try row.decode(String.self, named: "quiet_start")
@@ -277,7 +277,7 @@ struct SendBatchStore: Sendable {
     /// Claims up to `limit` pending rows of the chunk under `claimID`; returns them with the
     /// campaign's A/B winner as the same statement saw it.
     func claim(campaignID: UUID, orgID: UUID, chunk: Int, worker: String, claimID: UUID, limit: Int) async throws
-        -> (rows: [ClaimedMessage], abWinner: String?)
+        -> (rows: [ClaimedMessage], abWinner: MessageVariant?)
     {
         let result = try await client.query(
             Self.claimQuery(
@@ -285,15 +285,16 @@ struct SendBatchStore: Sendable {
         var claimed: [ClaimedMessage] = []
         claimed.reserveCapacity(result.count)
         let decoder = JSONDecoder()
-        var winner: String?
+        var winner: MessageVariant?
         for row in result {
-            let (id, contactID, phone, variant, attempt) = try row.decode((Int64, UUID, String, String?, Int).self)
+            let (id, contactID, phone, variant, attempt) = try row.decode(
+                (Int64, UUID, String, MessageVariant?, Int).self)
             let values = try ContactMergeColumns.decode(row, at: 5, phone: phone, decoder: decoder)
             let zone = try row.decode(String?.self, named: "contact_timezone")
             let optedOut = try row.decode(Bool.self, named: "opted_out")
             let textable = try row.decode(Bool?.self, named: "is_textable")
             let deleted = try row.decode(Bool.self, named: "deleted")
-            winner = try row.decode(String?.self, named: "ab_winner")
+            winner = try row.decode(MessageVariant?.self, named: "ab_winner")
             claimed.append(
                 ClaimedMessage(
                     id: id, contactID: contactID, phone: phone, variant: variant, attempt: attempt, values: values,

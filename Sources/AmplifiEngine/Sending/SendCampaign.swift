@@ -8,7 +8,7 @@ struct SendCampaign: Sendable {
     var variantA: MergeTemplate?
     var variantB: MergeTemplate?
     /// `A`/`B` once decided: the body of `main` rows.
-    var abWinner: String?
+    var abWinner: MessageVariant?
     var mediaURL: String?
     var forceRoute: ForceRoute
     var normalizeText: Bool
@@ -21,17 +21,17 @@ struct SendCampaign: Sendable {
     var mps: Double
 
     /// The template for a row's variant (`A`, `B`, `main` = the winner's, nil = the message).
-    func template(variant: String?) -> MergeTemplate? {
+    func template(variant: MessageVariant?) -> MergeTemplate? {
         switch variant {
-        case "A": variantA ?? message
-        case "B": variantB ?? message
-        case "main":
+        case .a: variantA ?? message
+        case .b: variantB ?? message
+        case .main:
             switch abWinner {
-            case "A": variantA ?? message
-            case "B": variantB ?? message
-            default: message
+            case .a: variantA ?? message
+            case .b: variantB ?? message
+            case .main, nil: message
             }
-        default: message
+        case nil: message
         }
     }
 

@@ -60,7 +60,7 @@ import Testing
 
             let preview = try await store.preview(orgID: org, segmentID: made[0].id)
             #expect(preview.count == 3 && preview.sendable == 2 && preview.contacts.count == 3)
-            #expect(preview.contacts.filter { $0.skipReason == "opted_out" }.map(\.phone) == ["+13035550103"])
+            #expect(preview.contacts.filter { $0.skipReason == .optedOut }.map(\.phone) == ["+13035550103"])
 
             let renamed = try await store.update(
                 orgID: org, segmentID: made[0].id, json: Self.body(#"{"name": "VIPs", "filter": {"optedOut": false}}"#))

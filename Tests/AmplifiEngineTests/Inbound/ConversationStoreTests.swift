@@ -31,13 +31,13 @@ import Testing
             #expect(inbox.first?.contactID == nil && inbox.first?.lastMessageDirection == "inbound")
 
             let history = try await store.history(orgID: org, of: .phone(F.contactPhone), limit: 3)
-            #expect(history.messages.map(\.direction) == ["outgoing", "incoming", "outgoing"])
-            #expect(history.messages.map(\.source) == ["auto_reply", nil, "auto_reply"])
+            #expect(history.messages.map(\.direction) == [.outgoing, .incoming, .outgoing])
+            #expect(history.messages.map(\.source) == [.autoReply, nil, .autoReply])
             #expect(history.timezone == "America/New_York")
             let older = try await store.history(
                 orgID: org, of: .phone(F.contactPhone), cursor: try #require(history.nextCursor))
-            #expect(older.messages.map(\.direction) == ["incoming", "outgoing"])
-            #expect(older.messages.last?.source == "campaign" && older.nextCursor == nil)
+            #expect(older.messages.map(\.direction) == [.incoming, .outgoing])
+            #expect(older.messages.last?.source == .campaign && older.nextCursor == nil)
 
             let waiting = try await store.list(orgID: org, filter: .init(unresponded: true)).conversations
             #expect(waiting.map(\.phoneNumber) == ["+14155550199"])
@@ -84,10 +84,10 @@ import Testing
             #expect(thread.preview == Conversation.redactedPreview && thread.lastMessageRedactedAt != nil)
             #expect(thread.messageCount == 2)
             let history = try await store.history(orgID: org, of: .phone(F.contactPhone))
-            let texts = history.messages.filter { $0.source != "campaign" }
+            let texts = history.messages.filter { $0.source != .campaign }
             #expect(texts.count == 2 && texts.allSatisfy { $0.message == nil && $0.redactedAt != nil })
             #expect(
-                history.messages.contains { $0.source == "campaign" && $0.redactedAt == nil }, "kept: the campaign's")
+                history.messages.contains { $0.source == .campaign && $0.redactedAt == nil }, "kept: the campaign's")
 
             _ = try await handler.handle(F.message("Hello again"))
             let fresh = try #require(try await store.list(orgID: org, filter: .init()).conversations.first)

@@ -48,7 +48,7 @@ struct InboundMessageHandlerTests {
             let handler = try await F.handler(client, carrier: F.carrier(), logger: F.logger)
             let outcome = try await handler.handle(F.message("STOP", from: "+14045550199"))
             let contact = try #require(outcome.contactID)
-            #expect(outcome.keyword == "opt_out")
+            #expect(outcome.keyword == .optOut)
             #expect(try await F.optedOut(client, org: org, contact: contact))
             // The organization imports the number later, as subscribed: it stays opted out.
             let csv = FileManager.default.temporaryDirectory.appendingPathComponent("stranger-\(UUID()).csv")
@@ -120,26 +120,26 @@ struct InboundMessageHandlerTests {
             let handler = try await F.handler(client, carrier: carrier, logger: F.logger)
 
             let stop = try await handler.handle(F.message("  Stop! "))
-            #expect(stop.keyword == "opt_out" && stop.campaignID == campaign && stop.autoReply == nil)
+            #expect(stop.keyword == .optOut && stop.campaignID == campaign && stop.autoReply == nil)
             #expect(try await F.optedOut(client, org: org, contact: contact))
             #expect(try await F.counters(client, org: org, campaign: campaign) == (0, 1, 0))
             // A second STOP counts no second opt-out; an ordinary message from an opted-out contact
             // is a reply, but gets no auto-reply (docs/product-rules.md#contacts: replies to opted-out contacts are blocked).
             _ = try await handler.handle(F.message("UNSUBSCRIBE"))
             let question = try await handler.handle(F.message("hours?"))
-            #expect(question.keyword == nil && question.autoReply == nil)
+            #expect(question.keyword == .reply && question.autoReply == nil)
             #expect(try await F.counters(client, org: org, campaign: campaign) == (1, 1, 0))
 
             // YES re-subscribes an opted-out contact (and is not auto-answered) ...
             let yes = try await handler.handle(F.message("yes"))
-            #expect(yes.keyword == "opt_in" && yes.autoReply == nil)
+            #expect(yes.keyword == .optIn && yes.autoReply == nil)
             #expect(!(try await F.optedOut(client, org: org, contact: contact)))
             // ... and from a subscribed contact it is an answer.
             let answer = try await handler.handle(F.message("yes"))
-            #expect(answer.keyword == nil && answer.autoReply?.trigger == .yes && answer.autoReply?.status == .sent)
+            #expect(answer.keyword == .reply && answer.autoReply?.trigger == .yes && answer.autoReply?.status == .sent)
             // START always opts in; from a subscribed contact it changes nothing.
             let start = try await handler.handle(F.message("START"))
-            #expect(start.keyword == "opt_in")
+            #expect(start.keyword == .optIn)
             #expect(try await F.counters(client, org: org, campaign: campaign) == (4, 1, 1))
             #expect(carrier.sendLog().count == 1)
         }
@@ -152,7 +152,7 @@ struct InboundMessageHandlerTests {
             let carrier = F.carrier()
             let outcome = try await F.handler(client, carrier: carrier, logger: F.logger)
                 .handle(F.message("help"))
-            #expect(outcome.keyword == "help" && outcome.autoReply == nil)
+            #expect(outcome.keyword == .help && outcome.autoReply == nil)
             #expect(try await F.counters(client, org: org, campaign: campaign) == (1, 0, 0))
             #expect(carrier.sendLog().isEmpty)
         }
@@ -378,7 +378,7 @@ struct InboundMessageHandlerTests {
                 let carrier = F.carrier()
                 let outcome = try await F.handler(client, carrier: carrier, logger: F.logger)
                     .handle(F.message("STOP", from: "+13030000002"))
-                #expect(outcome.keyword == "opt_out" && outcome.contactID != nil)
+                #expect(outcome.keyword == .optOut && outcome.contactID != nil)
 
                 let chunkSender = SendingFixtures.sender(client, redis: redis, carrier: carrier)
                 _ = try await chunkSender.process(ChunkJob(campaignID: campaign, orgID: org, chunk: 0), lease: nil)
