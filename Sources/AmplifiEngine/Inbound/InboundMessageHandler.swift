@@ -106,7 +106,9 @@ public struct InboundMessageHandler: Sendable {
         var outcome = InboundOutcome(
             stored: false, inboundMessageID: nil, orgID: context.orgID, contactID: context.contactID, keyword: keyword,
             campaignID: context.campaignID, autoReply: nil)
-        var metadata: Logger.Metadata = ["org_id": .id(context.orgID), "keyword": "\(keyword.databaseValue ?? "reply")"]
+        var metadata: Logger.Metadata = [
+            "org_id": .id(context.orgID), "keyword": "\(keyword.databaseValue ?? "reply")",
+        ]
         if let campaignID = context.campaignID { metadata["campaign_id"] = .id(campaignID) }
         guard
             let written = try await store.store(

@@ -23,7 +23,8 @@ public struct InboundOutcome: Sendable, Hashable {
 
     /// An outcome.
     public init(
-        stored: Bool, inboundMessageID: UUID?, orgID: UUID, contactID: UUID?, keyword: InboundKeyword, campaignID: UUID?,
+        stored: Bool, inboundMessageID: UUID?, orgID: UUID, contactID: UUID?, keyword: InboundKeyword,
+        campaignID: UUID?,
         autoReply: AutoReplyOutcome?
     ) {
         self.stored = stored
