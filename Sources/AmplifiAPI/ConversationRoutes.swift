@@ -131,7 +131,7 @@ public struct ConversationRoutes: Sendable {
         var success = true
         var messageLog: Log
         var provider: String
-        var providerMessageId: String?
+        var providerMessageID: String?
 
         init(outcome: ConversationReply.Outcome, provider: String) {
             messageLog = Log(
@@ -139,7 +139,7 @@ public struct ConversationRoutes: Sendable {
                 status: outcome.status.rawValue, sentAt: outcome.sentAt.map(UTCTimestamp.format),
                 errorCode: outcome.errorCode)
             self.provider = provider
-            providerMessageId = outcome.providerMessageID
+            providerMessageID = outcome.providerMessageID
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -147,11 +147,12 @@ public struct ConversationRoutes: Sendable {
             try container.encode(success, forKey: .success)
             try container.encode(messageLog, forKey: .messageLog)
             try container.encode(provider, forKey: .provider)
-            try container.encode(providerMessageId, forKey: .providerMessageId)
+            try container.encode(providerMessageID, forKey: .providerMessageID)
         }
 
         enum CodingKeys: String, CodingKey {
-            case success, messageLog, provider, providerMessageId
+            case success, messageLog, provider
+            case providerMessageID = "providerMessageId"
         }
     }
 

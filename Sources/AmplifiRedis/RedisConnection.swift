@@ -120,7 +120,7 @@ public actor RedisConnection: PoolableConnection {
     private func reconnect() throws {
         tearDown()
         try open()
-        logger.info("reconnected to Redis", metadata: ["redis.endpoint": "\(configuration.endpointDescription)"])
+        logger.info("reconnected to Redis", metadata: ["redis_endpoint": "\(configuration.endpointDescription)"])
     }
 
     private func tearDown() {

@@ -27,7 +27,7 @@ import Testing
         #expect(!keys.contains("From"))
     }
 
-    @Test func repeatsMediaUrlAndOmitsAbsentFields() {
+    @Test func repeatsMediaURLAndOmitsAbsentFields() {
         let request = TwilioMessageRequest(
             to: "+14155550100", sender: .from("+14155552345"), body: "hi",
             mediaURLs: ["https://a.example/1.png", "https://a.example/2.png"])

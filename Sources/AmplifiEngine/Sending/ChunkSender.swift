@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// Sends one chunk of a campaign: its `pending` rows in small claims, each one paid for, paced on the
 /// sender number's schedule and recorded — a fixed number of round trips per claim, never one per
-/// message (docs/architecture.md, "The send pipeline").
+/// message (docs/architecture.md, "Claims: the rate first, then only what can go now").
 ///
 /// The order matters: the sender number's rate is reserved **before** rows are claimed, and a claim
 /// takes only what the number may send within `claimHorizon`; the claim's messages then leave at

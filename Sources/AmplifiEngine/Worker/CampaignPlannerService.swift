@@ -148,7 +148,7 @@ public struct CampaignPlannerService: Service {
     /// Plans one admitted campaign (or acknowledges a stale/duplicate admission).
     public func plan(_ admission: Admission) async throws {
         let metadata: Logger.Metadata = [
-            "campaign_id": .id(admission.campaignID), "org_id": .id(admission.orgID), "worker": "\(workerID)",
+            "campaign_id": .id(admission.campaignID), "org_id": .id(admission.orgID), "worker_id": "\(workerID)",
         ]
         guard
             let done = try await client.withAdvisoryLockIfFree(

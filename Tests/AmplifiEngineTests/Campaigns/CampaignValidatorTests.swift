@@ -246,7 +246,7 @@ struct CampaignValidatorTests {
         Self.expectOnly("name", mode: .draft) { $0.name = nil }
     }
 
-    @Test func draftIdOnlyWhenSubmitting() {
+    @Test func draftIDOnlyWhenSubmitting() {
         Self.expectOnly("draftId", mode: .draft) { $0.draftID = UUID() }
     }
 
