@@ -1,3 +1,4 @@
+import AmplifiAPI
 import AmplifiCarriers
 import AmplifiEngine
 import AmplifiLocalServers
@@ -6,6 +7,9 @@ import AmplifiRedis
 import AmplifiTestSupport
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -13,16 +17,29 @@ import Testing
 
 /// `amplifi api` as clients meet it: a real process over HTTP with real Postgres and Redis, keys
 /// made with `amplifi api-key create`, every answer checked against the error and success bodies.
-@Suite("The HTTP API: keys, campaigns, controls (the real executable)")
+@Suite("The HTTP API: its routes in memory, and the real executable where it must be")
 struct APIServerTests {
-    /// A running API with two organizations, each with a default sender number.
+    /// An API with two organizations, each with a default sender number: a running `amplifi api`
+    /// process (``withAPI``), or its router in memory (``withRoutes``, HummingbirdTesting's `.router`).
     struct Fixture {
+        /// How requests reach the API.
+        enum Transport {
+            /// The real executable, over HTTP on a local port.
+            case live(port: Int, process: Process)
+            /// The same router in this process, no socket.
+            case memory(any TestClientProtocol)
+        }
+
         let client: PostgresClient
         let environment: [String: String]
-        let port: Int
+        let transport: Transport
         let orgA: UUID
         let orgB: UUID
-        let process: Process
+        /// The live process's port (a test that needs one runs ``withAPI``).
+        var port: Int {
+            guard case .live(let port, _) = transport else { preconditionFailure("in-memory routes have no port") }
+            return port
+        }
         /// The Redis the API uses.
         var redisURL: String { environment["AMPLIFI_REDIS_URL"] ?? "" }
         /// The API's output (standard output and error), when the fixture started it.
@@ -43,32 +60,53 @@ struct APIServerTests {
         func call(
             _ method: HTTPMethod, _ path: String, key: String?, body: String? = nil, idempotencyKey: String? = nil
         ) async throws -> (Int, [String: Any], HTTPHeaders) {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-            request.method = method
-            if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-            if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(string: body))
-            }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
-            let data = try await response.body.collect(upTo: 1 << 20)
-            let json = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] ?? [:]
+            var headers = HTTPHeaders()
+            if let key { headers.add(name: "Authorization", value: "Bearer \(key)") }
+            if let idempotencyKey { headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+            let (status, data, answered) = try await send(method, path, headers: headers, body: body)
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             await answers.record(
-                method: method.rawValue.lowercased(), path: path, status: Int(response.status.code),
+                method: method.rawValue.lowercased(), path: path, status: status,
                 success: json["success"] as? Bool, hasData: json["data"] != nil,
                 errorFields: (json["error"] as? [String: Any]).map { Set($0.keys) })
-            return (Int(response.status.code), json, response.headers)
+            return (status, json, answered)
+        }
+
+        /// One request through the transport: status, body and headers.
+        private func send(
+            _ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: String?
+        ) async throws -> (Int, Data, HTTPHeaders) {
+            switch transport {
+            case .live(let port, _):
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+                request.method = method
+                request.headers = headers
+                if let body { request.body = .bytes(ByteBuffer(string: body)) }
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
+                let data = try await response.body.collect(upTo: 1 << 20)
+                return (Int(response.status.code), Data(data.readableBytesView), response.headers)
+            case .memory(let client):
+                var fields = HTTPFields()
+                for header in headers {
+                    fields.append(HTTPField(name: HTTPField.Name(header.name)!, value: header.value))
+                }
+                return try await client.execute(
+                    uri: path, method: HTTPRequest.Method(method.rawValue)!, headers: fields,
+                    body: body.map { ByteBuffer(string: $0) }
+                ) { response in
+                    var answered = HTTPHeaders()
+                    for field in response.headers { answered.add(name: field.name.rawName, value: field.value) }
+                    return (Int(response.status.code), Data(response.body.readableBytesView), answered)
+                }
+            }
         }
 
         /// Every recorded answer is one the OpenAPI document (fetched from the server) lists, with the
         /// documented body shape.
         func expectAnswersMatchTheDocument() async throws {
-            let response = try await HTTPClient.shared.execute(
-                HTTPClientRequest(url: "http://127.0.0.1:\(port)/openapi.json"), timeout: .seconds(10))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            let document = try #require(
-                try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
+            let (_, body, _) = try await send(.GET, "/openapi.json", headers: HTTPHeaders(), body: nil)
+            let document = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             for answer in await answers.all {
@@ -102,10 +140,8 @@ struct APIServerTests {
                 .joined(separator: "/")
         }
 
-        static func start(
-            _ client: PostgresClient, url: String, redis: LocalRedisServer, arguments: [String] = [],
-            environment extra: [String: String] = [:]
-        ) async throws -> Fixture {
+        /// The two organizations, each with a default number.
+        static func organizations(_ client: PostgresClient) async throws -> (UUID, UUID) {
             var orgs: [UUID] = []
             for (name, number) in [("api-a", "+19195550101"), ("api-b", "+19195550102")] {
                 let org = try await client.query("INSERT INTO organizations (name) VALUES (\(name)) RETURNING id")[0]
@@ -114,6 +150,14 @@ struct APIServerTests {
                     "INSERT INTO phone_numbers (org_id, e164, is_default, mps) VALUES (\(org), \(number), true, 10)")
                 orgs.append(org)
             }
+            return (orgs[0], orgs[1])
+        }
+
+        static func start(
+            _ client: PostgresClient, url: String, redis: LocalRedisServer, arguments: [String] = [],
+            environment extra: [String: String] = [:]
+        ) async throws -> Fixture {
+            let (orgA, orgB) = try await organizations(client)
             let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url].merging(extra) { $1 }
             let port = try LocalNetwork.freePort()
             let logs = try LocalNetwork.temporaryDirectory(prefix: "api")
@@ -127,8 +171,8 @@ struct APIServerTests {
                     "api listening on http://127.0.0.1:\(port)")
             }
             return Fixture(
-                client: client, environment: environment, port: port, orgA: orgs[0], orgB: orgs[1], process: process,
-                logFile: logs.appendingPathComponent("api.log"))
+                client: client, environment: environment, transport: .live(port: port, process: process), orgA: orgA,
+                orgB: orgB, logFile: logs.appendingPathComponent("api.log"))
         }
     }
 
@@ -142,8 +186,44 @@ struct APIServerTests {
         try await withTestDatabase(maxConnections: 2) { client, url in
             let api = try await Fixture.start(
                 client, url: url, redis: redis, arguments: arguments, environment: environment)
-            defer { api.process.terminate() }
+            defer { if case .live(_, let process) = api.transport { process.terminate() } }
             try await body(client, api)
+        }
+    }
+
+    /// Runs `body` against the API's router in memory (HummingbirdTesting's `.router`: the same
+    /// routes, middleware and stores as `amplifi api`, no process and no socket) over a fresh
+    /// database and Redis; `keyRate` is the per-key rate (`--key-rate`).
+    static func withRoutes(
+        keyRate: Int = 50, _ body: @escaping @Sendable (PostgresClient, Fixture) async throws -> Void
+    ) async throws {
+        let redis = try await LocalRedisServer.start()
+        defer { redis.stop() }
+        try await withTestDatabase(maxConnections: 2) { client, url in
+            let (orgA, orgB) = try await Fixture.organizations(client)
+            let database = PostgresClient(url: url, maxConnections: 4)
+            let redisClient = try RedisClient(url: redis.url, maxConnections: 4)
+            let server = APIServer(
+                configuration: .init(host: "127.0.0.1", port: 0, keyRequestsPerSecond: keyRate),
+                client: database, redis: redisClient, keys: QueueKeys(),
+                carrier: SimulatedCarrier(logger: Logger(label: "amplifi.test.api")),
+                logger: Logger(label: "amplifi.test.api"))
+            let environment = ["AMPLIFI_DATABASE_URL": url, "AMPLIFI_REDIS_URL": redis.url]
+            do {
+                try await Application(router: server.router()).test(.router) { routes in
+                    try await body(
+                        client,
+                        Fixture(
+                            client: client, environment: environment, transport: .memory(routes), orgA: orgA,
+                            orgB: orgB))
+                }
+            } catch {
+                await redisClient.close()
+                await database.close()
+                throw error
+            }
+            await redisClient.close()
+            await database.close()
         }
     }
 
@@ -155,7 +235,7 @@ struct APIServerTests {
     }
 
     @Test func keysScopesCampaignsAndControlsBehaveAsDocumented() async throws {
-        try await Self.withAPI { client, api in
+        try await Self.withRoutes { client, api in
             let writer = try await api.key(api.orgA, ["campaigns:read", "campaigns:write", "campaigns:control"])
             let reader = try await api.key(api.orgA, ["campaigns:read"])
             let other = try await api.key(api.orgB, ["campaigns:read", "campaigns:write", "campaigns:control"])
@@ -253,7 +333,7 @@ struct APIServerTests {
     }
 
     @Test func aRetriedPostCreatesOneCampaignAndAKeyReusedForAnotherBodyIsRefused() async throws {
-        try await Self.withAPI { client, api in
+        try await Self.withRoutes { client, api in
             let writer = try await api.key(api.orgA, ["campaigns:read", "campaigns:write"])
             // Five copies of one request at once (a client retrying on timeouts): one campaign.
             let answers = try await withThrowingTaskGroup(of: (Int, String?, Bool).self) { group in
@@ -295,7 +375,7 @@ struct APIServerTests {
     }
 
     @Test func aKeyPastItsRateIsToldToComeBack() async throws {
-        try await Self.withAPI(arguments: ["--key-rate", "3"]) { client, api in
+        try await Self.withRoutes(keyRate: 3) { client, api in
             let reader = try await api.key(api.orgA, ["campaigns:read"])
             let answers = try await withThrowingTaskGroup(of: (Int, String?, String?).self) { group in
                 for _ in 0..<12 {
@@ -470,7 +550,7 @@ struct APIServerTests {
     }
 
     @Test func segmentsAreSavedPreviewedAndDeletedThroughTheAPIAndTheCLI() async throws {
-        try await Self.withAPI { client, api in
+        try await Self.withRoutes { client, api in
             try await client.query(
                 """
                 INSERT INTO contacts (org_id, phone, tags, is_textable, opted_out_at)
@@ -544,7 +624,7 @@ struct APIServerTests {
     }
 
     @Test func contactsAreCreatedMergedListedUpdatedAndDeletedThroughTheAPI() async throws {
-        try await Self.withAPI { client, api in
+        try await Self.withRoutes { client, api in
             let writer = try await api.key(api.orgA, ["contacts:read", "contacts:write"])
             let other = try await api.key(api.orgB, ["contacts:read", "contacts:write"])
             func data(_ body: [String: Any]) -> [String: Any] { body["data"] as? [String: Any] ?? [:] }
@@ -692,7 +772,7 @@ struct APIServerTests {
     }
 
     @Test func theInboxListsConversationsTheirHistoryAndTheTeamsMarks() async throws {
-        try await Self.withAPI { client, api in
+        try await Self.withRoutes { client, api in
             try await client.query(
                 "INSERT INTO contacts (org_id, phone, first_name, is_textable) VALUES (\(api.orgA), '+19195550151', 'Ada', true)"
             )
@@ -880,8 +960,8 @@ struct APIFleetTests {
             // Pause once messages flow, resume once the pause shows in the stream.
             let path = "/api/campaigns/\(fixture.campaign.uuidString.lowercased())"
             let caller = APIServerTests.Fixture(
-                client: client, environment: environment, port: port, orgA: fixture.org, orgB: fixture.org,
-                process: api)
+                client: client, environment: environment, transport: .live(port: port, process: api), orgA: fixture.org,
+                orgB: fixture.org)
             let steps = Steps()
             let events = try await APIServerTests.readEvents(port: port, path: path + "/events", key: key) {
                 name, data in
