@@ -14,7 +14,17 @@ enum ContactMergeColumns {
     /// How many columns `selectList` yields.
     static let count = 7
 
-    /// The merge values in the seven columns starting at `index`; `phone` fills `{{phone}}`.
+    /// Where the seven columns start in `result`: found by the first one's name once per result, so a
+    /// statement can put them anywhere in its select list.
+    static func start(in result: PostgresResult) throws -> Int {
+        guard let index = result.columns.firstIndex(of: "first_name") else {
+            throw PostgresError(
+                code: .decoding, message: "the result has no merge columns (first_name …): select selectList")
+        }
+        return index
+    }
+
+    /// The merge values in the seven columns starting at `index` (``start(in:)``); `phone` fills `{{phone}}`.
     static func decode(_ row: PostgresRow, at index: Int, phone: String, decoder: JSONDecoder) throws -> MergeValues {
         let customJSON = try row.decode(String?.self, at: index + 6)
         let custom = customJSON.flatMap { try? decoder.decode([String: String].self, from: Data($0.utf8)) } ?? [:]

@@ -205,7 +205,8 @@ struct InboundStore: Sendable {
         let normalize = try row.decode(Bool?.self, named: "normalize_text")
         let mps = try row.decode(Double.self, named: "mps")
         let values = try contactID.map { _ in
-            try ContactMergeColumns.decode(row, at: 5, phone: from ?? "", decoder: JSONDecoder())
+            try ContactMergeColumns.decode(
+                row, at: try ContactMergeColumns.start(in: context), phone: from ?? "", decoder: JSONDecoder())
         }
         var settings: AutoReplySettings?
         if let autoReply {

@@ -286,10 +286,11 @@ struct SendBatchStore: Sendable {
         claimed.reserveCapacity(result.count)
         let decoder = JSONDecoder()
         var winner: MessageVariant?
+        let merge = try result.isEmpty ? 0 : ContactMergeColumns.start(in: result)
         for row in result {
             let (id, contactID, phone, variant, attempt) = try row.decode(
                 (Int64, UUID, String, MessageVariant?, Int).self)
-            let values = try ContactMergeColumns.decode(row, at: 5, phone: phone, decoder: decoder)
+            let values = try ContactMergeColumns.decode(row, at: merge, phone: phone, decoder: decoder)
             let zone = try row.decode(String?.self, named: "contact_timezone")
             let optedOut = try row.decode(Bool.self, named: "opted_out")
             let textable = try row.decode(Bool?.self, named: "is_textable")
