@@ -24,16 +24,20 @@ public struct APIServer: Sendable {
         public var keyRequestsPerSecond: Int
         /// The carrier's name, as a reply's answer reports it (`provider`).
         public var carrierName: String
+        /// The receiver's status path (`<public URL>/twilio/status`) for the status callbacks of test
+        /// sends and replies; nil: none.
+        public var statusCallbackBase: String?
 
         public init(
             host: String, port: Int, limits: HTTPServerLimits = HTTPServerLimits(), keyRequestsPerSecond: Int = 50,
-            carrierName: String = "twilio"
+            carrierName: String = "twilio", statusCallbackBase: String? = nil
         ) {
             self.host = host
             self.port = port
             self.limits = limits
             self.keyRequestsPerSecond = keyRequestsPerSecond
             self.carrierName = carrierName
+            self.statusCallbackBase = statusCallbackBase
         }
     }
 
@@ -63,13 +67,17 @@ public struct APIServer: Sendable {
             store: CampaignStore(client: client, logger: logger),
             control: CampaignControl(client: client, redis: redis, keys: keys, logger: logger),
             abWinner: ABWinnerSelection(client: client, redis: redis, keys: keys, logger: logger),
-            testSend: CampaignTestSend(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger))
+            testSend: CampaignTestSend(
+                client: client, redis: redis, keys: keys, carrier: carrier,
+                statusCallbackBase: configuration.statusCallbackBase, logger: logger))
         let segmentStore = SegmentStore(client: client, logger: logger)
         self.segments = SegmentRoutes(store: segmentStore)
         self.contacts = ContactRoutes(store: ContactStore(client: client, logger: logger), segments: segmentStore)
         self.conversations = ConversationRoutes(
             store: ConversationStore(client: client),
-            reply: ConversationReply(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger),
+            reply: ConversationReply(
+                client: client, redis: redis, keys: keys, carrier: carrier,
+                statusCallbackBase: configuration.statusCallbackBase, logger: logger),
             provider: configuration.carrierName)
         self.readiness = ReadinessProbe(checks: DependencyCheck.standard(client: client, redis: redis))
         self.logger = logger

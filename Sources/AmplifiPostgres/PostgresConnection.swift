@@ -41,9 +41,13 @@ public actor PostgresConnection: PoolableConnection {
     }
 
     private func open(url: String) throws {
-        // Session settings the decoders rely on; a URL's own `options` comes later and wins.
+        // Session settings the decoders rely on, and the fuzzy contact search's trigram threshold
+        // (pg_trgm's `%`: 0.24 lets "Jonh" find "John", 0.25, not "Joseph", 0.2; see sql/023); a
+        // URL's own `options` comes later and wins.
         let keywords = ["options", "application_name", "client_encoding", "dbname"]
-        let values = ["-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres", "amplifi", "UTF8", url]
+        let options =
+            "-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres -c pg_trgm.similarity_threshold=0.24"
+        let values = [options, "amplifi", "UTF8", url]
         let conn: OpaquePointer? = withCStringArray(keywords + [nil]) { keywordPointers in
             withCStringArray(values + [nil]) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

@@ -1,4 +1,5 @@
 public import AmplifiCarriers
+public import AmplifiEngine
 import CoreMetrics
 public import Prometheus
 
@@ -15,6 +16,7 @@ public struct ReceiverMetrics: Sendable {
     private let batchReports: CoreMetrics.Recorder
     private let batchSeconds: CoreMetrics.Timer
     private let stagedApplied: CoreMetrics.Counter
+    private let replyReports: [String: CoreMetrics.Counter]
     private let factory: PrometheusMetricsFactory
 
     /// Why a request was refused.
@@ -75,6 +77,15 @@ public struct ReceiverMetrics: Sendable {
         self.batchReports = CoreMetrics.Recorder(label: "amplifi_receiver_status_batch_reports", factory: factory)
         self.batchSeconds = CoreMetrics.Timer(label: "amplifi_receiver_status_batch_seconds", factory: factory)
         self.stagedApplied = CoreMetrics.Counter(label: "amplifi_receiver_staged_applied_total", factory: factory)
+        self.replyReports = Dictionary(
+            uniqueKeysWithValues: ["applied", "unchanged", "mismatched", "not_found", "not_recorded"].map {
+                (
+                    $0,
+                    CoreMetrics.Counter(
+                        label: "amplifi_receiver_reply_status_reports_total", dimensions: [("outcome", $0)],
+                        factory: factory)
+                )
+            })
     }
 
     /// A verified status callback arrived.
@@ -91,6 +102,18 @@ public struct ReceiverMetrics: Sendable {
         batchReports.record(reports)
         let (seconds, attoseconds) = duration.components
         batchSeconds.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+    /// A reply's status report was handled with `outcome`.
+    public func replyStatusApplied(_ outcome: ReplyStatusApplier.Outcome) {
+        let name =
+            switch outcome {
+            case .applied: "applied"
+            case .unchanged: "unchanged"
+            case .mismatched: "mismatched"
+            case .notFound: "not_found"
+            case .notRecorded: "not_recorded"
+            }
+        replyReports[name]?.increment()
     }
     /// Staged reports were applied now that their messages are recorded.
     public func stagedApplied(_ count: Int) { if count > 0 { stagedApplied.increment(by: count) } }

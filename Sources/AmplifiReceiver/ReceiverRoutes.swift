@@ -9,8 +9,8 @@ public import Hummingbird
 public import Logging
 import NIOCore
 
-/// The receiver's HTTP routes: signed status callbacks (batched), signed inbound messages,
-/// `/livez`, `/readyz`, `/healthz` and `/metrics`.
+/// The receiver's HTTP routes: signed status callbacks of campaign messages (batched) and of
+/// replies, signed inbound messages, `/livez`, `/readyz` and `/healthz`.
 public struct ReceiverRoutes: Sendable {
     /// Status callbacks: `POST /twilio/status/<org id>/<message id>` (what workers put in each
     /// message's `StatusCallback`, ``StatusCallbackTarget``). Also accepted: the pre-011
@@ -18,6 +18,9 @@ public struct ReceiverRoutes: Sendable {
     /// sent before the upgrade (the org is then read from the row), and a bare `POST /twilio/status`
     /// (the report is matched by the carrier's sid).
     public static let statusPath = "/twilio/status"
+    /// Status callbacks of replies (auto-replies, test sends, the team's replies):
+    /// `POST /twilio/status/replies/<org id>/<reply id>` (``StatusCallbackTarget/replyURL(base:orgID:replyID:)``).
+    public static let replyStatusPath = statusPath + "/replies"
     /// Inbound messages: `POST /twilio/inbound` (the messaging webhook of the org's numbers).
     public static let inboundPath = "/twilio/inbound"
     /// The largest form body read (Twilio's are well under 8 KB).
@@ -29,19 +32,22 @@ public struct ReceiverRoutes: Sendable {
     let verifier: TwilioWebhookVerifier
     let batcher: StatusReportBatcher
     let inbound: InboundMessageHandler
+    let replies: ReplyStatusApplier
     let health: HealthRoutes
     let inFlight: InFlightLimit
     let metrics: ReceiverMetrics
 
-    /// Routes that verify with `verifier`, batch status reports into `batcher`, hand inbound
-    /// messages to `inbound`, answer health from `readiness` and shed webhooks beyond `inFlight`.
+    /// Routes that verify with `verifier`, batch status reports into `batcher`, apply replies'
+    /// reports with `replies`, hand inbound messages to `inbound`, answer health from `readiness`
+    /// and shed webhooks beyond `inFlight`.
     public init(
         verifier: TwilioWebhookVerifier, batcher: StatusReportBatcher, inbound: InboundMessageHandler,
-        readiness: ReadinessProbe, inFlight: InFlightLimit, metrics: ReceiverMetrics
+        replies: ReplyStatusApplier, readiness: ReadinessProbe, inFlight: InFlightLimit, metrics: ReceiverMetrics
     ) {
         self.verifier = verifier
         self.batcher = batcher
         self.inbound = inbound
+        self.replies = replies
         self.health = HealthRoutes(probe: readiness)
         self.inFlight = inFlight
         self.metrics = metrics
@@ -55,6 +61,11 @@ public struct ReceiverRoutes: Sendable {
         // The two shapes share their first segment, which the router needs under one name: the org
         // id in `/<org id>/<message id>`, the message id in the pre-011 `/<message id>` (messages
         // sent before the upgrade; no org, it comes from the row).
+        router.post("\(Self.replyStatusPath)/:orgID/:replyID") { request, context in
+            try await self.replyStatus(
+                request, orgID: context.parameters.get("orgID").flatMap { UUID(uuidString: $0) },
+                replyID: context.parameters.get("replyID").flatMap { Int64($0) }, logger: context.logger)
+        }
         router.post("\(Self.statusPath)/:orgOrMessageID/:messageID") { request, context in
             try await self.status(
                 request, orgID: context.parameters.get("orgOrMessageID").flatMap { UUID(uuidString: $0) },
@@ -145,6 +156,28 @@ public struct ReceiverRoutes: Sendable {
         } catch {
             metrics.rejected(.failed)
             throw ReceiverResponses.unavailable
+        }
+    }
+
+    /// `POST /twilio/status/replies/<org id>/<reply id>`: verify, apply the report to the reply (one
+    /// statement; replies are few), answer 200 — also when the reply is unknown or the report
+    /// changes nothing (the carrier would only retry it).
+    func replyStatus(_ request: Request, orgID: UUID?, replyID: Int64?, logger: Logger) async throws -> Response {
+        try await verified(request, logger: logger) { fields in
+            guard let report = TwilioStatusCallback.report(fields: fields), let orgID, let replyID else {
+                metrics.rejected(.malformed)
+                throw ReceiverResponses.malformedStatus
+            }
+            metrics.callbackReceived(report.status)
+            let outcome: ReplyStatusApplier.Outcome
+            do {
+                outcome = try await replies.apply(orgID: orgID, replyID: replyID, report: report)
+            } catch {
+                metrics.rejected(.failed)
+                throw ReceiverResponses.unavailable
+            }
+            metrics.replyStatusApplied(outcome)
+            return ReceiverResponses.accepted
         }
     }
 

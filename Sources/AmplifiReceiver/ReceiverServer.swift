@@ -43,7 +43,10 @@ public struct ReceiverServer: Sendable {
             _ = try await applier.apply(events)
             metrics.batchApplied(reports: events.count, duration: ContinuousClock.now - started)
         }
-        let inbound = InboundMessageHandler(client: client, redis: redis, keys: keys, carrier: carrier, logger: logger)
+        let inbound = InboundMessageHandler(
+            client: client, redis: redis, keys: keys, carrier: carrier,
+            statusCallbackBase: ReceiverConfiguration.statusCallbackBase(publicURL: configuration.publicURL),
+            logger: logger)
         self.maintenance = ReceiverMaintenance(
             applier: applier, inbound: inbound, metrics: metrics, stagedInterval: configuration.stagedRetryInterval,
             replyInterval: configuration.pendingReplyInterval, logger: logger)
@@ -51,7 +54,8 @@ public struct ReceiverServer: Sendable {
             checks: DependencyCheck.standard(client: client, redis: redis), interval: configuration.readinessInterval)
         self.routes = ReceiverRoutes(
             verifier: TwilioWebhookVerifier(publicURL: configuration.publicURL, authToken: configuration.authToken),
-            batcher: batcher, inbound: inbound, readiness: readiness,
+            batcher: batcher, inbound: inbound, replies: ReplyStatusApplier(client: client, logger: logger),
+            readiness: readiness,
             inFlight: InFlightLimit(limit: configuration.maxInFlight), metrics: metrics)
     }
 

@@ -244,6 +244,46 @@ struct ReceiverTests {
         }
     }
 
+    /// An auto-reply's delivery status comes back on the replies' own callback path and moves the
+    /// reply row, not a campaign message with the same number as id.
+    @Test func aReplysStatusCallbackMovesTheReply() async throws {
+        try await withTestDatabase { client, _ in
+            let fixture = try await Fixture.make(client, count: 1)
+            try await client.query(
+                "UPDATE campaigns SET auto_reply = true, yes_response = 'Great, see you!' WHERE id = \(fixture.campaign)"
+            )
+            try await client.query(
+                "INSERT INTO credit_ledger (org_id, kind, amount, reason) VALUES (\(fixture.org), 'topup', 10, 'test')")
+            try await ReceiverHarness.with(client) { receiver in
+                let inbound: [(key: String, value: String)] = [
+                    ("MessageSid", "SMinbound0101"), ("AccountSid", "AC00000000000000000000000000000000"),
+                    ("From", "+19196660001"), ("To", "+19195550111"), ("Body", "Yes"), ("NumMedia", "0"),
+                    ("SmsStatus", "received"), ("ApiVersion", "2010-04-01"),
+                ]
+                #expect(try await receiver.post("/twilio/inbound", fields: inbound).status == 200)
+                let (id, sid) = try await client.query(
+                    "SELECT id, provider_message_id FROM reply_messages WHERE org_id = \(fixture.org) AND status = 'sent'"
+                )[0].decode((Int64, String).self)
+                let path = StatusCallbackTarget.replyURL(
+                    base: ReceiverRoutes.statusPath, orgID: fixture.org, replyID: id)
+                let answer = try await receiver.post(
+                    path, fields: ReceiverHarness.statusFields(sid: sid, status: "delivered"))
+                #expect(answer.status == 200, "\(answer)")
+                let status = try await client.query(
+                    "SELECT status FROM reply_messages WHERE org_id = \(fixture.org) AND id = \(id)")[0].decode(
+                        String.self, at: 0)
+                #expect(status == "delivered")
+                #expect(receiver.counter(#"amplifi_receiver_reply_status_reports_total{outcome="applied"}"#) == 1)
+                // The campaign's own row is untouched.
+                #expect(try await fixture.row(client, 0).0 == "sent")
+                #expect(
+                    try await receiver.post(
+                        path, fields: ReceiverHarness.statusFields(sid: sid, status: "delivered"), signWith: nil
+                    ).status == 403)
+            }
+        }
+    }
+
     @Test func healthOnThePublicPortMetricsOnlyOnTheAdminPort() async throws {
         try await withTestDatabase { client, _ in
             try await ReceiverHarness.with(client) { receiver in

@@ -47,17 +47,43 @@ extension ContactFilter {
             query.append(" AND c.zip = \(zip)")
         }
         if let search, !search.isEmpty {
-            // One parameter used four times; the user's % _ \ are literal characters.
-            let pattern = ContactFilter.likePattern(containing: search)
-            // The fragment is numbered from $1 before append renumbers it, so the
-            // later `$1`s refer to the same pattern parameter.
-            let condition: PostgresQuery = """
-                 AND (c.first_name ILIKE \(pattern) ESCAPE '\\' OR c.last_name ILIKE $1 ESCAPE '\\' \
-                OR c.email ILIKE $1 ESCAPE '\\' OR c.phone ILIKE $1 ESCAPE '\\')
-                """
-            query.append(condition)
+            query.append(Self.searchCondition(search))
         }
         return query
+    }
+
+    /// Terms this long and longer match fuzzily; shorter ones by prefix.
+    public static let fuzzySearchMinimumLength = 3
+
+    /// ` AND (…)`: `term` in the contact's first name, last name, email or phone. A term of
+    /// ``fuzzySearchMinimumLength`` characters or more matches where one of them contains it
+    /// (case-insensitive) or is similar to it by trigrams (pg_trgm's `%`, above the session's
+    /// `pg_trgm.similarity_threshold`, 0.24 on every Amplifi connection: "Jonh" finds "John"), and
+    /// a phone containing its digits; a shorter term matches their beginnings. Every arm is served
+    /// by `contacts_search_trgm_idx` (sql/023), lower-cased like the index. The SQL text depends on
+    /// the term's length class only; the term travels as parameters.
+    static func searchCondition(_ term: String) -> PostgresQuery {
+        let lowered = term.lowercased()
+        let digits = String(term.unicodeScalars.filter { $0.properties.numericType == .decimal && $0.isASCII })
+        // The phone arm only for a term with digits in it ("(919) 555-01" → its digits); a name or
+        // an email never matches an E.164 number.
+        let phone: String? = digits.count >= 3 ? "%" + digits + "%" : nil
+        guard term.count >= fuzzySearchMinimumLength else {
+            let prefix = String(likePattern(containing: lowered).dropFirst())
+            // One parameter used three times (numbered from $1 before append renumbers it).
+            return """
+                 AND (lower(c.first_name) LIKE \(prefix) ESCAPE '\\' OR lower(c.last_name) LIKE $1 ESCAPE '\\' \
+                OR lower(c.email) LIKE $1 ESCAPE '\\')
+                """
+        }
+        var condition: PostgresQuery = """
+             AND (lower(c.first_name) LIKE \(likePattern(containing: lowered)) ESCAPE '\\' \
+            OR lower(c.last_name) LIKE $1 ESCAPE '\\' OR lower(c.email) LIKE $1 ESCAPE '\\' \
+            OR lower(c.first_name) % \(lowered) OR lower(c.last_name) % $2 OR lower(c.email) % $2
+            """
+        if let phone { condition.append(" OR c.phone LIKE \(phone)") }
+        condition.append(")")
+        return condition
     }
 
     /// A LIKE pattern matching any text that contains `text` literally: the

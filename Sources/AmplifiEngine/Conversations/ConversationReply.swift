@@ -35,11 +35,15 @@ public struct ConversationReply: Sendable {
 
     /// Replies over Postgres (`client`) through `carrier`, on the sender numbers' rate buckets in
     /// `redis` (under `keys`).
-    public init(client: PostgresClient, redis: RedisClient, keys: QueueKeys, carrier: any Carrier, logger: Logger) {
+    /// `statusCallbackBase` is the receiver's status path (`<public URL>/twilio/status`; nil: no callbacks).
+    public init(
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys, carrier: any Carrier,
+        statusCallbackBase: String? = nil, logger: Logger
+    ) {
         self.client = client
         self.sender = ReplySender(
             client: client, limiter: SenderRateLimiter(client: redis, keys: keys, logger: logger),
-            maxRateWait: Self.maxRateWait, carrier: carrier, logger: logger)
+            maxRateWait: Self.maxRateWait, carrier: carrier, statusCallbackBase: statusCallbackBase, logger: logger)
         self.logger = logger
     }
 

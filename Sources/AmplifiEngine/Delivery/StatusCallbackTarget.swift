@@ -28,6 +28,13 @@ public struct StatusCallbackTarget: Sendable, Hashable {
         "\(base)/\(orgID.uuidString.lowercased())/\(messageID)"
     }
 
+    /// The callback URL for a reply (an auto-reply, a test send, the team's reply):
+    /// `<base>/replies/<org id>/<reply id>`, a path of its own because reply ids are a sequence of
+    /// their own (`reply_messages.id`).
+    public static func replyURL(base: String, orgID: UUID, replyID: Int64) -> String {
+        "\(base)/replies/\(orgID.uuidString.lowercased())/\(replyID)"
+    }
+
     /// The target at the end of a callback URL or path (`…/<org id>/<message id>` or
     /// `…/<message id>`), ignoring a query; nil when it does not end in a message id. A component
     /// before the id that is not a UUID (`status` in the old shape) means no org.
@@ -35,6 +42,8 @@ public struct StatusCallbackTarget: Sendable, Hashable {
         let path = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         let components = path.split(separator: "/")
         guard let last = components.last, let messageID = Int64(last) else { return nil }
+        // A reply's URL names a reply, not a campaign message.
+        if components.count >= 3, components[components.count - 3] == "replies" { return nil }
         self.init(orgID: components.dropLast().last.flatMap { UUID(uuidString: String($0)) }, messageID: messageID)
     }
 }

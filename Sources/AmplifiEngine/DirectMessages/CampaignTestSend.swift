@@ -28,12 +28,16 @@ public struct CampaignTestSend: Sendable {
 
     /// Test sends over Postgres (`client`) through `carrier`, paced by the sender numbers' rate
     /// buckets in `redis` (under `keys`).
-    public init(client: PostgresClient, redis: RedisClient, keys: QueueKeys, carrier: any Carrier, logger: Logger) {
+    /// `statusCallbackBase` is the receiver's status path (`<public URL>/twilio/status`; nil: no callbacks).
+    public init(
+        client: PostgresClient, redis: RedisClient, keys: QueueKeys, carrier: any Carrier,
+        statusCallbackBase: String? = nil, logger: Logger
+    ) {
         self.client = client
         self.campaigns = CampaignStore(client: client, logger: logger)
         self.sender = ReplySender(
             client: client, limiter: SenderRateLimiter(client: redis, keys: keys, logger: logger),
-            maxRateWait: Self.maxRateWait, carrier: carrier, logger: logger)
+            maxRateWait: Self.maxRateWait, carrier: carrier, statusCallbackBase: statusCallbackBase, logger: logger)
         self.logger = logger
     }
 

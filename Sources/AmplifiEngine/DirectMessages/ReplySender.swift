@@ -26,16 +26,21 @@ struct ReplySender: Sendable {
     let limiter: SenderRateLimiter
     let maxRateWait: Duration
     let carrier: any Carrier
+    /// The receiver's status path (`<public URL>/twilio/status`): each reply names its own callback
+    /// under it (``StatusCallbackTarget/replyURL(base:orgID:replyID:)``). Nil: no callbacks.
+    let statusCallbackBase: String?
     let logger: Logger
 
     init(
-        client: PostgresClient, limiter: SenderRateLimiter, maxRateWait: Duration, carrier: any Carrier, logger: Logger
+        client: PostgresClient, limiter: SenderRateLimiter, maxRateWait: Duration, carrier: any Carrier,
+        statusCallbackBase: String?, logger: Logger
     ) {
         self.store = ReplyStore(client: client)
         self.credits = CreditMeter(client: client, logger: logger)
         self.limiter = limiter
         self.maxRateWait = maxRateWait
         self.carrier = carrier
+        self.statusCallbackBase = statusCallbackBase
         self.logger = logger
     }
 
@@ -76,11 +81,14 @@ struct ReplySender: Sendable {
             return (.sending, reply.credits, nil, nil)
         }
         // Replies and test sends bypass quiet hours (docs/product-rules.md#quiet-hours): the
-        // contact wrote first, or the team asked for the test now. No status callback URL: the
-        // receiver's callback path names campaign_messages ids, which a reply id is not.
+        // contact wrote first, or the team asked for the test now. Its status comes back on the
+        // replies' own callback path (ReplyStatusApplier).
         let outbound = OutboundMessage(
             id: reply.id, orgID: reply.orgID, from: PhoneNumber(trustedE164: reply.from),
-            to: PhoneNumber(trustedE164: reply.to), body: reply.body, mediaURL: reply.mediaURL)
+            to: PhoneNumber(trustedE164: reply.to), body: reply.body, mediaURL: reply.mediaURL,
+            statusCallbackURL: statusCallbackBase.map {
+                StatusCallbackTarget.replyURL(base: $0, orgID: reply.orgID, replyID: reply.id)
+            })
         let result = await carrier.send([outbound]).first ?? .failed(.connectionFailed)
         var status = ReplyStatus.sent
         var charged = reply.credits

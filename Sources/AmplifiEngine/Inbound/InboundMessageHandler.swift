@@ -28,15 +28,18 @@ public struct InboundMessageHandler: Sendable {
     /// A handler over Postgres (`client`) sending replies through `carrier`, paced by the sender
     /// numbers' rate buckets in `redis` (under `keys`). A reply that would wait longer than
     /// `maxRateWait` for its number is left `pending` for ``sendPendingReplies(olderThan:limit:)``.
+    /// `statusCallbackBase` is the receiver's status path (`<public URL>/twilio/status`; nil: the
+    /// replies get no status callbacks).
     public init(
         client: PostgresClient, redis: RedisClient, keys: QueueKeys = QueueKeys(), carrier: any Carrier,
-        replyWindow: Duration = .seconds(86_400), maxRateWait: Duration = .seconds(2), logger: Logger
+        replyWindow: Duration = .seconds(86_400), maxRateWait: Duration = .seconds(2),
+        statusCallbackBase: String? = nil, logger: Logger
     ) {
         self.store = InboundStore(client: client)
         self.replies = ReplyStore(client: client)
         self.sender = ReplySender(
             client: client, limiter: SenderRateLimiter(client: redis, keys: keys, logger: logger),
-            maxRateWait: maxRateWait, carrier: carrier, logger: logger)
+            maxRateWait: maxRateWait, carrier: carrier, statusCallbackBase: statusCallbackBase, logger: logger)
         self.replyWindow = replyWindow
         self.logger = logger
     }

@@ -2,6 +2,7 @@ import AmplifiAPI
 import AmplifiHTTP
 import AmplifiObservability
 import AmplifiPostgres
+import AmplifiReceiver
 import AmplifiRedis
 import ArgumentParser
 import Foundation
@@ -15,7 +16,9 @@ struct APICommand: AsyncParsableCommand {
         discussion: """
             Stateless: run any number of replicas behind a load balancer. /livez and /readyz are served on \
             the API port too; /metrics on the admin port (--admin-port). Test sends \
-            (POST /api/campaigns/{id}/test) go out through the carrier (AMPLIFI_CARRIER / --carrier).
+            (POST /api/campaigns/{id}/test) and the team's replies go out through the carrier \
+            (AMPLIFI_CARRIER / --carrier); with AMPLIFI_PUBLIC_URL their delivery statuses come back to \
+            amplifi receiver at that URL.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -23,6 +26,8 @@ struct APICommand: AsyncParsableCommand {
     @OptionGroup var admin: AdminOptions
     @OptionGroup var pools: PoolSizeOptions
     @OptionGroup var carrierOptions: CarrierOptions
+    /// Where the receiver is, for the status callbacks of test sends and replies.
+    @OptionGroup var publicURLOptions: PublicURLOptions
 
     @Option(help: "Port to listen on (0 picks a free one, printed at start).")
     var port = 8081
@@ -46,7 +51,9 @@ struct APICommand: AsyncParsableCommand {
             "database": "\(RedactedURL.describe(databaseURL))", "redis": "\(RedactedURL.describe(redisURL))",
             "carrier": "\(try carrierOptions.resolvedName())",
             "carrier_endpoint": "\(try carrierOptions.endpointDescription())",
+            "public_url": "\(try publicURLOptions.resolved().map(RedactedURL.describe) ?? "none")",
         ])
+        let callbackBase = try publicURLOptions.resolved().map(ReceiverConfiguration.statusCallbackBase(publicURL:))
         let client = PostgresClient(url: databaseURL, maxConnections: try pools.postgres(roleDefault: 8))
         let redisClient = try RedisClient(url: redisURL, maxConnections: try pools.redis(roleDefault: 4))
         let (host, port, keyRate, keys) = (host, port, keyRate, redis.keys)
@@ -54,7 +61,7 @@ struct APICommand: AsyncParsableCommand {
             let server = APIServer(
                 configuration: .init(
                     host: host, port: port, keyRequestsPerSecond: keyRate,
-                    carrierName: try carrierOptions.resolvedName()),
+                    carrierName: try carrierOptions.resolvedName(), statusCallbackBase: callbackBase),
                 client: client,
                 redis: redisClient, keys: keys, carrier: carrier, logger: logger
             ) { bound in

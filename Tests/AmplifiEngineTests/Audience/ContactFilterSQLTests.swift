@@ -25,10 +25,11 @@ struct ContactFilterSQLTests {
                 == "c.org_id = $1 AND c.deleted_at IS NULL AND c.tags @> $2::text[] AND c.is_textable IS TRUE"
                 + " AND c.opted_out_at IS NULL AND (c.email IS NOT NULL AND btrim(c.email) <> '') AND c.phone IS NULL"
                 + " AND c.state = ANY($3::text[]) AND c.zip = $4"
-                + " AND (c.first_name ILIKE $5 ESCAPE '\\' OR c.last_name ILIKE $5 ESCAPE '\\'"
-                + " OR c.email ILIKE $5 ESCAPE '\\' OR c.phone ILIKE $5 ESCAPE '\\')")
-        #expect(query.binds.count == 5)
-        #expect(query.binds[4] == "%o'neil\\%%")
+                + " AND (lower(c.first_name) LIKE $5 ESCAPE '\\' OR lower(c.last_name) LIKE $5 ESCAPE '\\'"
+                + " OR lower(c.email) LIKE $5 ESCAPE '\\'"
+                + " OR lower(c.first_name) % $6 OR lower(c.last_name) % $6 OR lower(c.email) % $6)")
+        #expect(query.binds.count == 6)
+        #expect(query.binds[4] == "%o'neil\\%%" && query.binds[5] == "o'neil%")
         // User text never reaches the SQL.
         #expect(!query.sql.contains("vip") && !query.sql.contains("o'neil") && !query.sql.contains("27601"))
     }
@@ -99,15 +100,51 @@ struct ContactFilterSQLTests {
             #expect(try await matches(client, org, ContactFilter(search: "example.com")) == [vipDonor, donor])
             #expect(try await matches(client, org, ContactFilter(search: "o'neil")) == [vipDonor])
             #expect(try await matches(client, org, ContactFilter(search: "5550002")) == [vip])
+            #expect(try await matches(client, org, ContactFilter(search: "(919) 555-0002")) == [vip])
             // Wildcards in the user's text are literal.
-            #expect(try await matches(client, org, ContactFilter(search: "%_")) == [vip])
-            #expect(try await matches(client, org, ContactFilter(search: "_")) == [vip])
+            #expect(try await matches(client, org, ContactFilter(search: "50%_")) == [vip])
+            #expect(try await matches(client, org, ContactFilter(search: "_")) == [])
             #expect(try await matches(client, org, ContactFilter(search: "a\\b")) == [noPhone])
+            // Shorter than three characters: the beginning of a name or email.
+            #expect(try await matches(client, org, ContactFilter(search: "an")) == [vipDonor])
+            #expect(try await matches(client, org, ContactFilter(search: "D")) == [noPhone])
             // Combined: AND of every predicate.
             #expect(
                 try await matches(client, org, ContactFilter(tags: ["vip"], isTextable: true, state: ["NC"])) == [
                     vipDonor
                 ])
+        }
+    }
+
+    /// A misspelt name is found (trigram similarity), a merely similar-looking one is not, and the
+    /// search is served by its index, also for a campaign audience or a segment (one definition).
+    @Test func aMisspeltNameIsFoundThroughTheSearchIndex() async throws {
+        try await withTestDatabase { client, _ in
+            let org = try await AudienceFixtures.createOrg(client)
+            typealias F = AudienceFixtures
+            let john = try await F.contact(client, org: org, phone: "+19195550011", first: "John", last: "Smith")
+            let joseph = try await F.contact(client, org: org, phone: "+19195550012", first: "Joseph", last: "Brown")
+            let mary = try await F.contact(client, org: org, phone: "+19195550013", first: "Mary", last: "Jones")
+            // A swapped letter in a four-letter name is 0.25 similar; Joseph shares only "jo" (0.2).
+            let jonh = try await matches(client, org, ContactFilter(search: "Jonh"))
+            #expect(jonh.contains(john) && !jonh.contains(joseph), "\(jonh)")
+            #expect(try await matches(client, org, ContactFilter(search: "Smiht")) == [john])
+            #expect(try await matches(client, org, ContactFilter(search: "jones")) == [mary])
+            #expect(try await matches(client, org, ContactFilter(search: "Jo")) == [john, joseph, mary])
+
+            try await client.withConnection { connection in
+                try await GeneratedContacts(orgID: org, count: 20_000).copy(into: connection)
+                // As autovacuum would: the GIN index's pending list (a bulk load's fast path) merged.
+                try await connection.execute(script: "VACUUM ANALYZE contacts")
+            }
+            var query: PostgresQuery = "EXPLAIN SELECT c.id FROM contacts c WHERE "
+            query.append(ContactFilter(search: "Jonh").sqlCondition(orgID: org))
+            let plan = try await client.withConnection { connection in
+                try await connection.execute(script: "SET enable_seqscan = off")
+                return try await connection.query(query).map { try $0.decode(String.self, at: 0) }.joined(
+                    separator: "\n")
+            }
+            #expect(plan.contains("contacts_search_trgm_idx"), "\(plan)")
         }
     }
 
