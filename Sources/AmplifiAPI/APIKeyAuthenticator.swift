@@ -1,5 +1,5 @@
 public import AmplifiEngine
-public import AmplifiHTTP
+import AmplifiHTTP
 import AmplifiMessaging
 import Foundation
 public import Hummingbird

@@ -2,7 +2,7 @@ public import AmplifiEngine
 import AmplifiMessaging
 import Foundation
 import HTTPTypes
-public import Hummingbird
+import Hummingbird
 import NIOCore
 import ServiceLifecycle
 

@@ -1,4 +1,4 @@
-public import AmplifiEngine
+import AmplifiEngine
 import AmplifiHTTP
 import AmplifiMessaging
 import Foundation

@@ -1,5 +1,5 @@
 import AmplifiEngine
-public import AmplifiHTTP
+import AmplifiHTTP
 public import AmplifiMessaging
 public import Hummingbird
 import Logging

@@ -1,5 +1,5 @@
 public import AmplifiEngine
-public import AmplifiHTTP
+import AmplifiHTTP
 public import AmplifiMessaging
 import Crypto
 import Foundation

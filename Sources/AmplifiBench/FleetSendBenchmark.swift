@@ -1,9 +1,9 @@
 import AmplifiCarriers
-public import AmplifiEngine
-public import AmplifiLocalServers
+import AmplifiEngine
+import AmplifiLocalServers
 import AmplifiMessaging
-public import AmplifiPostgres
-public import AmplifiRedis
+import AmplifiPostgres
+import AmplifiRedis
 public import Foundation
 public import Logging
 

@@ -1,9 +1,9 @@
-public import AmplifiCarrierSimulator
+import AmplifiCarrierSimulator
 import AmplifiCarriers
-public import AmplifiEngine
+import AmplifiEngine
 public import AmplifiLocalServers
 import AmplifiMessaging
-public import AmplifiPostgres
+import AmplifiPostgres
 import AmplifiRedis
 public import Foundation
 public import Logging

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// CPU time and peak resident memory of a process, read from Linux's /proc: what a benchmark
 /// reports per `amplifi` process it started.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What `amplifi bench send` prints: every run, the medians per (audience size, worker count), the
 /// slope of the cost per message over audience sizes, as a table, JSON (`--json`) or SVG charts

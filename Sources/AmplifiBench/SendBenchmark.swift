@@ -1,10 +1,10 @@
 import AmplifiCarriers
-public import AmplifiEngine
+import AmplifiEngine
 import AmplifiMessaging
 public import AmplifiPostgres
-public import AmplifiRedis
+import AmplifiRedis
 public import Foundation
-public import Logging
+import Logging
 
 /// The data `amplifi bench send` works on: an organization with `recipients` textable contacts, a
 /// sender number that is never the limit and enough credits, and the raw Postgres baseline

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// Switches a running simulator into an outage or a throttling episode, for chaos runs and tests:

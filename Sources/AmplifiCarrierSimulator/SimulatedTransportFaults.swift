@@ -1,4 +1,4 @@
-public import AmplifiCarriers
+import AmplifiCarriers
 import Synchronization
 
 /// What goes wrong on the wire between a sender and the simulator, as on a real carrier: answers

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What a chaos run did and found: its parameters, the faults it injected and when, what the
 /// carrier and the database saw, and every invariant with its figure.

@@ -4,7 +4,7 @@ import AmplifiLocalServers
 import AmplifiPostgres
 import AmplifiRedis
 import AsyncHTTPClient
-public import Foundation
+import Foundation
 public import Logging
 import NIOCore
 import ServiceLifecycle

@@ -1,6 +1,6 @@
 import AmplifiEngine
 import AmplifiPostgres
-public import Foundation
+import Foundation
 import Logging
 
 /// The campaigns a chaos run sends, and the data behind them: two organizations, four sender

@@ -1,6 +1,6 @@
 import AmplifiCarrierSimulator
 import AmplifiEngine
-public import Foundation
+import Foundation
 
 /// Judges a chaos run's evidence: each recipient texted once, nothing lost or left open, opt-outs
 /// and quiet hours honored, the books balanced, the counters true, the sender budgets kept. Pure:

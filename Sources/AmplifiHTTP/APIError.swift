@@ -1,5 +1,5 @@
 public import AmplifiMessaging
-public import Foundation
+import Foundation
 public import HTTPTypes
 public import Hummingbird
 import NIOCore

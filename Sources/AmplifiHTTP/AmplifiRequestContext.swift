@@ -1,5 +1,5 @@
 public import Hummingbird
-public import Logging
+import Logging
 
 /// A request context that carries its own request id (a ULID made when the request arrives).
 public protocol IdentifiedRequestContext: RequestContext {

@@ -1,4 +1,4 @@
-public import AmplifiPostgres
+import AmplifiPostgres
 public import Foundation
 import Logging
 

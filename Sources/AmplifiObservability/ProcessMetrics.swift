@@ -11,9 +11,20 @@ public struct ProcessMetrics: Sendable {
 
     /// The series, registered in `registry`.
     public init(registry: PrometheusCollectorRegistry) {
-        cpu = registry.makeGauge(name: "process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.")
-        resident = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        openFiles = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
+        // The standard process collector's names: process_cpu_seconds_total, process_resident_memory_bytes,
+        // process_open_fds.
+        cpu = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "cpu", unitName: "seconds_total",
+                helpText: "User and system CPU time spent, in seconds."))
+        resident = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "resident_memory", unitName: "bytes",
+                helpText: "Resident memory size in bytes."))
+        openFiles = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "open", unitName: "fds",
+                helpText: "Number of open file descriptors."))
         registry.makeGauge(
             name: "process_start_time_seconds", help: "Start time of the process since 1970, in seconds."
         )

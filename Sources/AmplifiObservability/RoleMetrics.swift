@@ -1,4 +1,4 @@
-public import CoreMetrics
+import CoreMetrics
 public import Prometheus
 
 /// One process's metrics: a Prometheus registry that swift-metrics reports into (after

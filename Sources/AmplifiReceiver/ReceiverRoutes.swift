@@ -6,7 +6,7 @@ import AmplifiPostgres
 import Foundation
 import HTTPTypes
 public import Hummingbird
-public import Logging
+import Logging
 import NIOCore
 
 /// The receiver's HTTP routes: signed status callbacks of campaign messages (batched) and of

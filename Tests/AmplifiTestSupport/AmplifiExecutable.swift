@@ -1,5 +1,5 @@
 import AmplifiConcurrency
-public import AmplifiLocalServers
+import AmplifiLocalServers
 public import Foundation
 
 /// Runs the built `amplifi` binary as a separate process, as an operator would.

@@ -1,4 +1,4 @@
-public import AmplifiLocalServers
+import AmplifiLocalServers
 public import AmplifiPostgres
 public import Foundation
 

@@ -1,5 +1,5 @@
-public import AmplifiLocalServers
-public import Foundation
+import AmplifiLocalServers
+import Foundation
 
 /// The Redis server shared by the tests of one process: `AMPLIFI_TEST_REDIS_URL`
 /// when set, otherwise a private server started on first use. Tests isolate

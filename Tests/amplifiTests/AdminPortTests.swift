@@ -62,6 +62,8 @@ struct AdminPortTests {
         defer { redis.stop() }
         try await withTestDatabase(maxConnections: 4) { client, url in
             let fixture = try await SenderCrashTests.Fixture.make(client, recipients: 300)
+            // 100 messages a second: the send takes about three seconds, long enough to watch it move.
+            try await client.query("UPDATE phone_numbers SET mps = 100 WHERE org_id = \(fixture.org)")
             let workerPort = try LocalNetwork.freePort()
             let schedulerPort = try LocalNetwork.freePort()
             let environment = [
@@ -107,6 +109,12 @@ struct AdminPortTests {
                 ["lookup", "--rate", "200", "--admin-port", "\(lookupAdminPort)"], environment: environment,
                 logTo: logs.appendingPathComponent("lookup.log"))
             defer { lookup.terminate() }
+            // The worker's series move while the campaign is sent, not only once it is done.
+            try await LocalNetwork.waitUntil("the sent count to move mid-campaign", timeout: 60) {
+                let body = (try? await Self.get(port: workerPort, "/metrics"))?.1 ?? ""
+                let sent = Self.sample(#"amplifi_messages_total{outcome="sent"}"#, in: body) ?? 0
+                return sent > 0 && sent < Double(fixture.recipients)
+            }
             try await fixture.waitForCompletion()
 
             let (status, metrics) = try await Self.get(port: workerPort, "/metrics")

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Follows Twilio's `next_page_uri` from page to page, refusing a next page off the configured
 /// base URL's origin (scheme, host and port) and stopping with an error past a page cap.

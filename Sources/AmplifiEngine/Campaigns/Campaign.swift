@@ -18,7 +18,7 @@ public struct Campaign: Sendable, Equatable, Encodable {
     public var timezone: String?
     public var mediaURL: String?
     public var forceRoute: ForceRoute
-    public var channel: String
+    public var channel: CampaignChannel
     public var normalizeText: Bool
     public var abTest: Bool
     public var messageVariantA: String?
@@ -105,7 +105,7 @@ public struct Campaign: Sendable, Equatable, Encodable {
         request.timezone = timezone
         request.mediaURL = mediaURL
         request.forceRoute = forceRoute.rawValue
-        request.channel = channel
+        request.channel = channel.rawValue
         request.normalizeText = normalizeText
         request.abTest = abTest
         request.messageVariantA = messageVariantA

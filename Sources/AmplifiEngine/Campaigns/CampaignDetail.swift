@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A campaign as `GET /api/campaigns/{id}` shows it: every campaign field, the number it sends
 /// from (its own, else the organization's default; null when it has neither) and the metrics a

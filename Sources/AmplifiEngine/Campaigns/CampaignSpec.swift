@@ -16,7 +16,7 @@ public struct CampaignSpec: Sendable, Equatable {
     public var timezone: String
     public var mediaURL: String?
     public var forceRoute: ForceRoute
-    public var channel: String
+    public var channel: CampaignChannel
     public var normalizeText: Bool
     public var abTest: Bool
     public var messageVariantA: String?

@@ -15,7 +15,7 @@ public struct CampaignStats: Sendable, Encodable, Equatable {
 
     /// One variant's results.
     public struct Variant: Sendable, Encodable, Equatable {
-        public var variant: String
+        public var variant: MessageVariant
         /// Rows of the variant (held rows included until the winner is picked).
         public var messages: Int64
         /// Accepted by the carrier (`sent`, `delivered`, `undelivered`).
@@ -56,15 +56,15 @@ public struct CampaignStats: Sendable, Encodable, Equatable {
     /// The stats of `campaignID` (zeros for a campaign without rows yet).
     public static func load(client: PostgresClient, campaignID: UUID, orgID: UUID) async throws -> CampaignStats {
         var stats = CampaignStats(byStatus: [:], skippedByReason: [:], errorsByCode: [:], variants: [])
-        var variants: [String: Variant] = [:]
+        var variants: [MessageVariant: Variant] = [:]
         for row in try await client.query(countsQuery(campaignID: campaignID, orgID: orgID)) {
             let (byStatus, byVariant, status, reason, variant, code, count) = try row.decode(
-                (Bool, Bool, MessageStatus?, String?, String?, String?, Int64).self)
+                (Bool, Bool, MessageStatus?, String?, MessageVariant?, String?, Int64).self)
             if byStatus, let status {
                 stats.byStatus[status.rawValue, default: 0] += count
                 if let reason { stats.skippedByReason[reason, default: 0] += count }
             } else if byVariant, let status {
-                let name = variant ?? "main"
+                let name = variant ?? .main
                 var entry =
                     variants[name]
                     ?? Variant(
@@ -80,10 +80,10 @@ public struct CampaignStats: Sendable, Encodable, Equatable {
             }
         }
         for row in try await client.query(repliesQuery(campaignID: campaignID, orgID: orgID)) {
-            let (name, replies) = try row.decode((String, Int64).self)
+            let (name, replies) = try row.decode((MessageVariant, Int64).self)
             variants[name]?.replies = replies
         }
-        stats.variants = variants.values.sorted { $0.variant < $1.variant }.map { variant in
+        stats.variants = variants.values.sorted { $0.variant.rawValue < $1.variant.rawValue }.map { variant in
             var variant = variant
             if variant.sent > 0 {
                 variant.replyRate = Double(variant.replies) / Double(variant.sent)

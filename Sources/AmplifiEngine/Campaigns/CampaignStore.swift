@@ -45,7 +45,7 @@ public struct CampaignStore: Sendable {
             VALUES (
                 \(orgID), \(spec.name), \(spec.message), \(values.segmentID)::uuid, \(values.filter)::jsonb,
                 \(spec.fromPhoneNumberID)::uuid, \(spec.scheduledFor)::timestamptz, \(spec.timezone), \(spec.mediaURL),
-                \(spec.forceRoute.rawValue), \(spec.channel), \(spec.normalizeText), \(spec.abTest),
+                \(spec.forceRoute.rawValue), \(spec.channel.rawValue), \(spec.normalizeText), \(spec.abTest),
                 \(spec.messageVariantA), \(spec.messageVariantB), \(spec.autoReply), \(spec.yesResponse),
                 \(spec.noResponse), \(values.faqs)::jsonb, \(status.rawValue))
             RETURNING \(unescaped: columns)
@@ -64,7 +64,7 @@ public struct CampaignStore: Sendable {
                 name = \(spec.name), message = \(spec.message), segment_id = \(values.segmentID)::uuid,
                 contact_filter = \(values.filter)::jsonb, from_phone_number_id = \(spec.fromPhoneNumberID)::uuid,
                 scheduled_for = \(spec.scheduledFor)::timestamptz, timezone = \(spec.timezone),
-                media_url = \(spec.mediaURL), force_route = \(spec.forceRoute.rawValue), channel = \(spec.channel),
+                media_url = \(spec.mediaURL), force_route = \(spec.forceRoute.rawValue), channel = \(spec.channel.rawValue),
                 normalize_text = \(spec.normalizeText), ab_test = \(spec.abTest),
                 message_variant_a = \(spec.messageVariantA), message_variant_b = \(spec.messageVariantB),
                 auto_reply = \(spec.autoReply), yes_response = \(spec.yesResponse), no_response = \(spec.noResponse),

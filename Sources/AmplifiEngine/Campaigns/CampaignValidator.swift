@@ -38,10 +38,10 @@ public enum CampaignValidator {
         if let text = request.forceRoute {
             do { forceRoute = try ForceRoute(parsing: text) } catch { problem("forceRoute", error.message) }
         }
-        var channel = "text"
+        var channel = CampaignChannel.text
         if let text = request.channel {
-            if text.trimmingCharacters(in: .whitespaces).lowercased() == "text" {
-                channel = "text"
+            if let parsed = CampaignChannel(parsing: text) {
+                channel = parsed
             } else {
                 problem("channel", "'\(text.prefix(32))' is not supported; text is the only channel")
             }

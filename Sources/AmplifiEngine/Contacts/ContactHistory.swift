@@ -1,5 +1,5 @@
 import AmplifiMessaging
-public import AmplifiPostgres
+import AmplifiPostgres
 public import Foundation
 
 /// A contact's campaign history (`GET /api/contacts/{id}/messages`, read by

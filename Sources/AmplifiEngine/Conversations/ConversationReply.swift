@@ -1,5 +1,5 @@
 public import AmplifiCarriers
-public import AmplifiMessaging
+import AmplifiMessaging
 public import AmplifiPostgres
 public import AmplifiRedis
 public import Foundation

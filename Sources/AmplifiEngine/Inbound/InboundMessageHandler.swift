@@ -2,7 +2,7 @@ public import AmplifiCarriers
 import AmplifiMessaging
 public import AmplifiPostgres
 public import AmplifiRedis
-public import Foundation
+import Foundation
 public import Logging
 
 /// Stores and acts on inbound messages: opt-out/opt-in keywords, reply credit to the campaign the

@@ -1,7 +1,7 @@
 public import AmplifiCarriers
 import AmplifiMessaging
 public import AmplifiPostgres
-public import Foundation
+import Foundation
 public import Logging
 import ServiceLifecycle
 

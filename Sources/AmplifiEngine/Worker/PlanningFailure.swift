@@ -1,5 +1,5 @@
 import AmplifiMessaging
-public import AmplifiPostgres
+import AmplifiPostgres
 
 /// What a planning error means for the campaign.
 ///

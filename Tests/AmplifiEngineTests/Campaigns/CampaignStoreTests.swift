@@ -50,7 +50,7 @@ struct CampaignStoreTests {
             #expect(shown.timezone == "America/Los_Angeles")
             #expect(shown.mediaURL == "https://cdn.example.com/a.png")
             #expect(shown.forceRoute == .mms)
-            #expect(shown.channel == "text")
+            #expect(shown.channel == .text)
             #expect(shown.normalizeText == false)
             #expect(shown.abTest && shown.messageVariantA == "A {{pledge}}" && shown.messageVariantB == "B")
             #expect(shown.abDecideAfterSeconds == 3600)

@@ -48,7 +48,7 @@ struct CampaignValidatorTests {
         #expect(spec.fromPhoneNumberID == Self.defaultNumber)
         #expect(spec.timezone == "America/New_York")
         #expect(spec.forceRoute == .auto)
-        #expect(spec.channel == "text")
+        #expect(spec.channel == .text)
         #expect(spec.normalizeText)
         #expect(!spec.abTest && !spec.autoReply)
         #expect(spec.audience == .segment(Self.segment))

@@ -32,7 +32,7 @@ import Testing
             let org = UUID()
             try await queue.push(jobs: QueueTestSupport.jobs(org: org, count: 3))
             try await client.send(["SCRIPT", "FLUSH"])
-            let lease = try #require(try await queue.pop(worker: "w", leaseSeconds: 1))
+            let lease = try #require(try await queue.pop(worker: "w", leaseSeconds: 30))
             try await client.send(["SCRIPT", "FLUSH"])
             #expect(try await queue.extend(lease, leaseSeconds: 30) != nil)
             try await client.send(["SCRIPT", "FLUSH"])
