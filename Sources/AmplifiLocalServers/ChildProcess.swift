@@ -2,7 +2,8 @@ public import Foundation
 
 /// Starts and stops child `amplifi` processes for the tools that run a fleet of them (`amplifi chaos`,
 /// `amplifi bench`): output appended to a log file, the environment added to this process's, and a
-/// stop that signals, waits without blocking a thread, and kills past a deadline.
+/// stop that signals, waits without blocking a thread, and kills past a deadline; and runs a
+/// one-shot command to its end (`initdb`, a check script).
 public enum ChildProcess {
     /// Starts `executable arguments…` with `environment` added to this process's, its output
     /// appended to `log` after a `header` line.
@@ -24,6 +25,25 @@ public enum ChildProcess {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// Runs `executable arguments…` to its end (blocking: for setup steps and tests, never on a
+    /// server's path) and returns its exit status and output: standard output, and standard error
+    /// too when `includingErrors`. `environment` replaces this process's when given.
+    public static func run(
+        executable: URL, arguments: [String], environment: [String: String]? = nil, includingErrors: Bool = true
+    ) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        if includingErrors { process.standardError = pipe }
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// Signals `process` and waits (polling) for it to exit, killing it past `timeout`.

@@ -56,18 +56,12 @@ public final class LocalPostgresServer: Sendable {
     }
 
     private static func initializeCluster(bin: String, data: String) throws {
-        let initdb = Process()
-        initdb.executableURL = URL(fileURLWithPath: geteuid() == 0 ? "/usr/sbin/runuser" : "\(bin)/initdb")
         let initArguments = ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"]
-        initdb.arguments = geteuid() == 0 ? ["-u", "postgres", "--", "\(bin)/initdb"] + initArguments : initArguments
-        let output = Pipe()
-        initdb.standardOutput = output
-        initdb.standardError = output
-        try initdb.run()
-        let initLog = output.fileHandleForReading.readDataToEndOfFile()
-        initdb.waitUntilExit()
-        guard initdb.terminationStatus == 0 else {
-            throw LocalServerError("initdb failed: \(String(decoding: initLog, as: UTF8.self))")
+        let initdb = try ChildProcess.run(
+            executable: URL(fileURLWithPath: geteuid() == 0 ? "/usr/sbin/runuser" : "\(bin)/initdb"),
+            arguments: geteuid() == 0 ? ["-u", "postgres", "--", "\(bin)/initdb"] + initArguments : initArguments)
+        guard initdb.status == 0 else {
+            throw LocalServerError("initdb failed: \(initdb.output)")
         }
     }
 

@@ -43,18 +43,12 @@ struct AdminPortTests {
     static func namesQueriedByDeploy() async throws -> Set<String> {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", root.appendingPathComponent("scripts/check-manifests.py").path, "--metric-names",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return Set(String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
+        let (status, output) = try ChildProcess.run(
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["python3", root.appendingPathComponent("scripts/check-manifests.py").path, "--metric-names"],
+            includingErrors: false)
+        #expect(status == 0)
+        return Set(output.split(separator: "\n").map(String.init))
     }
 
     @Test func everyRoleServesMetricsAndReadinessWhileACampaignIsSent() async throws {

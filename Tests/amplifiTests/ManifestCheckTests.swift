@@ -1,3 +1,4 @@
+import AmplifiLocalServers
 import AmplifiTestSupport
 import Foundation
 import Testing
@@ -12,21 +13,14 @@ struct ManifestCheckTests {
 
     /// Runs the script over `deploy` (nil: the repository's own) with the built binary.
     static func check(deploy: URL?) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", root.appendingPathComponent("scripts/check-manifests.py").path, AmplifiExecutable.path,
-        ]
         var environment = ProcessInfo.processInfo.environment
         environment["AMPLIFI_DEPLOY_DIR"] = deploy?.path ?? ""
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try ChildProcess.run(
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: [
+                "python3", root.appendingPathComponent("scripts/check-manifests.py").path, AmplifiExecutable.path,
+            ],
+            environment: environment)
     }
 
     /// The faults: the file (under deploy/), the text replaced, its replacement, and what the script must say.
